@@ -432,11 +432,28 @@ ct_print(const struct ct_key *tab, size_t n, const void *obj, strbuf *out)
 		"local0", "local1", "local2", "local3", "local4", "local5",
 		"local6", "local7" };
 
+	const char *group = NULL;   /* open group name, printed as "g = {" */
+	size_t glen = 0;
+
 	for (size_t i = 0; i < n; i++) {
 		const struct ct_key *k = &tab[i];
+		const char *dot = strchr(k->name, '.');
 		char addr[64];
 
-		sb_printf(out, "%s = ", k->name);
+		if (group != NULL && (dot == NULL || (size_t)(dot - k->name) != glen ||
+		    strncmp(k->name, group, glen) != 0)) {
+			sb_puts(out, "};\n");
+			group = NULL;
+		}
+		if (dot != NULL && group == NULL) {
+			group = k->name;
+			glen = (size_t)(dot - k->name);
+			sb_printf(out, "%.*s = {\n", (int)glen, group);
+		}
+		if (group != NULL)
+			sb_printf(out, "  %s = ", dot + 1);
+		else
+			sb_printf(out, "%s = ", k->name);
 		switch (k->type) {
 		case CT_STRING: {
 			const char *s = *CFIELD(obj, k, char *);
@@ -492,4 +509,6 @@ ct_print(const struct ct_key *tab, size_t n, const void *obj, strbuf *out)
 		}
 		sb_puts(out, ";\n");
 	}
+	if (group != NULL)
+		sb_puts(out, "};\n");
 }

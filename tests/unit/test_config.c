@@ -115,7 +115,8 @@ static const struct {
 	{ "internal_hosts = [ \"10.0.0.1/8\" ];\n", ":1: internal_hosts: element 1: \"10.0.0.1/8\": address has bits set" },
 	{ "internal_hosts = [ \"10.0.0.0/8\", \"nonsense\" ];\n", "element 2: \"nonsense\": not an IPv4 or IPv6 address" },
 	{ "internal_hosts = [ 10 ];\n", "element 1: expected a string" },
-	{ "internal_hosts = \"10.0.0.0/8\";\n", ":1: internal_hosts: expected a quoted string" },
+	{ "internal_hosts = ( \"10.0.0.0/8\", ( \"x\" ) );\n", ":1: internal_hosts: element 2: expected a string" },
+	{ "internal_hosts = 10;\n", ":1: internal_hosts: expected a quoted string" },
 	{ "dns = { timeout = 10; };\n", ":1: dns.timeout: value out of range" },
 	{ "dns = { timeout = \"5s\"; };\n", "dns.timeout: expected an integer" },
 	{ "dns = { timeout = -5; };\n", "dns.timeout: expected a non-negative integer" },
@@ -124,7 +125,7 @@ static const struct {
 	{ "limits = { header_count = true; };\n", "limits.header_count: expected an integer" },
 	{ "authserv_id = \"two words\";\n", "authserv_id: must be a single token" },
 	{ "authserv_id = \"x;y\";\n", "authserv_id: must be a single token" },
-	{ "socket = \"inet:1@127.0.0.1\"\n", ":1: syntax:" },
+	{ "\nsocket \"inet:1@127.0.0.1\";\n", ":2: syntax:" },
 	{ "socket = \"unterminated;\n", "syntax:" },
 	{ "= 5;\n", "syntax:" },
 	{ "\x01\x02\x03", "syntax:" },
@@ -145,6 +146,20 @@ test_malformed_table(void **state)
 		free(err);
 		config_free(&cfg);
 	}
+}
+
+static void
+test_single_string_is_a_list(void **state)
+{
+	struct config cfg;
+	char *err;
+
+	(void)state;
+	err = load("internal_hosts = \"192.0.2.0/24\";\n", &cfg);
+	assert_null(err);
+	assert_int_equal(cfg.internal_hosts.n, 1);
+	assert_true(cidr_list_match_str(&cfg.internal_hosts, "192.0.2.9"));
+	config_free(&cfg);
 }
 
 static void
@@ -195,6 +210,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_all_types),
 		cmocka_unit_test(test_malformed_table),
+		cmocka_unit_test(test_single_string_is_a_list),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_print_round_trip),
 	};

@@ -117,7 +117,7 @@ static const struct {
 	{ "example.com.conf", "add_authentication_results = \"yes\";\n", "add_authentication_results: expected true or false" },
 	{ "Example.com.conf", "", "Example.com.conf:0: file name: not a lower-case domain" },
 	{ "bad..domain.conf", "", "file name: not a lower-case domain" },
-	{ "example.com.conf", "mode = \"enforce\"", "syntax" },
+	{ "example.com.conf", "mode = ;\n", "example.com.conf:1: syntax:" },
 };
 
 static void

@@ -17,7 +17,7 @@ static const struct {
 	const char *want;
 } rows[] = {
 	{ "plain text", 10, "plain text" },
-	{ "line\r\n250 injected", 19, "line??250 injected" },
+	{ "line\r\n250 injected", 18, "line??250 injected" },
 	{ "nul\0byte", 8, "nul?byte" },
 	{ "100% sure", 9, "100%% sure" },
 	{ "tab\there", 8, "tab?here" },
