@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -61,6 +62,19 @@ decide_direction(const struct conn *c, const char *auth_user)
 	return DIR_INBOUND;
 }
 
+/* The MTA's queue id goes into every log line: keep it to safe characters. */
+static void
+set_qid(struct msg *m, const char *qid)
+{
+	size_t i;
+
+	for (i = 0; qid[i] != '\0' && i + 1 < sizeof(m->qid); i++) {
+		unsigned char ch = (unsigned char)qid[i];
+		m->qid[i] = (isalnum(ch) || ch == '.' || ch == '-' || ch == '_') ? (char)ch : '?';
+	}
+	m->qid[i] = '\0';
+}
+
 static void
 strip_brackets(const char *in, char **out)
 {
@@ -102,7 +116,7 @@ pl_envfrom(struct conn *c, const char *sender, const char *const *args,
 	m->active = true;
 	c->nmsgs++;
 	if (qid != NULL)
-		strlcpy_ok(m->qid, qid, sizeof(m->qid));
+		set_qid(m, qid);
 	strip_brackets(sender != NULL ? sender : "", &m->sender);
 	if (!address_domain(m->sender, m->sender_domain, sizeof(m->sender_domain)))
 		m->sender_domain[0] = '\0';
@@ -313,7 +327,7 @@ pl_eom(struct conn *c, const char *qid, struct edits *e, struct verdict *out)
 	const struct check *ck;
 
 	if (qid != NULL && *qid != '\0' && m->qid[0] == '\0')
-		strlcpy_ok(m->qid, qid, sizeof(m->qid));
+		set_qid(m, qid);
 	FOR_EACH_CHECK(ck) {
 		struct verdict v;
 
