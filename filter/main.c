@@ -293,10 +293,21 @@ main(int argc, char **argv)
 	if (!drop_privileges(snap->cfg.user))
 		return 1;
 
-	/* SIGUSR1 is for the reload thread alone: block it before any thread */
+	/*
+	 * Block the signals before any thread exists, so every thread inherits
+	 * the mask: SIGUSR1 goes to the reload thread's sigwait, SIGHUP, SIGTERM
+	 * and SIGINT to libmilter's (an unblocked resolver thread would
+	 * otherwise take SIGTERM and kill the process without a clean stop).
+	 */
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);
-	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+	{
+		sigset_t all = usr1;
+		sigaddset(&all, SIGHUP);
+		sigaddset(&all, SIGTERM);
+		sigaddset(&all, SIGINT);
+		pthread_sigmask(SIG_BLOCK, &all, NULL);
+	}
 
 	dopt.nameservers = &snap->cfg.dns_nameservers;
 	dopt.timeout_ms = (unsigned)snap->cfg.dns_timeout;
