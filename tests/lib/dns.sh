@@ -1,6 +1,8 @@
 # dns.sh - loopback DNS fixture: unbound(8) serving only test data.
 #
-# Needs tap.sh (sourced first), unbound, python3.
+# Needs tap.sh (sourced first), unbound, python3.  $UNBOUND_BIN (from
+# configure, optional) names the unbound binary; unbound-checkconf is
+# taken from the same directory.
 #
 #     dns_start DATAFILE      start unbound on 127.0.0.1:<free port>; exports
 #                             DNS_ADDR, DNS_PORT, DNS_DIR; stopped on exit
@@ -36,6 +38,7 @@
 # CNAMEs: the CNAME record is returned; whether unbound appends the target's
 # data depends on unbound internals -- see the self-test.
 
+_DNS_UNBOUND=${UNBOUND_BIN:-unbound}
 DNS_ADDR=127.0.0.1
 DNS_PORT=
 DNS_DIR=
@@ -99,7 +102,7 @@ remote-control:
     control-enable: no
 CONF
     } > "$conf" || return 1
-    unbound-checkconf "$conf" >"$DNS_DIR/checkconf.log" 2>&1 ||
+    "${_DNS_UNBOUND%unbound}unbound-checkconf" "$conf" >"$DNS_DIR/checkconf.log" 2>&1 ||
         { cat "$DNS_DIR/checkconf.log" >&2; echo "dns: bad data in $data" >&2; return 1; }
     mv "$conf" "$DNS_DIR/unbound.conf"
 }
@@ -126,7 +129,7 @@ dns_start() {
     DNS_PORT=$(free_port both) || return 1
     _dns_write_conf "$1" || return 1
     on_exit dns_stop
-    spawn DNS_PID "$DNS_DIR/stderr" unbound -d -c "$DNS_DIR/unbound.conf"
+    spawn DNS_PID "$DNS_DIR/stderr" "$_DNS_UNBOUND" -d -c "$DNS_DIR/unbound.conf"
     export DNS_ADDR DNS_PORT DNS_DIR
     _dns_wait_gen
 }

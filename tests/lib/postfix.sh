@@ -1,7 +1,9 @@
 # postfix.sh - a private, throw-away Postfix instance for milter tests.
 #
 # Needs tap.sh (sourced first), postfix (Debian 12: 3.7), swaks, python3,
-# and root (master(8) must start as root).
+# and root (master(8) must start as root).  $POSTFIX_BIN and $SWAKS (from
+# configure, optional) name the binaries; postconf/postqueue are taken from
+# postfix's directory.
 #
 #     postfix_start [MILTER_SPEC]   e.g. inet:127.0.0.1:PORT, unix:/path or
 #                                   empty for no milter.  Extra main.cf
@@ -66,6 +68,8 @@
 #  - Debian's default alias_maps = hash:/etc/aliases; cleared here to avoid
 #    warnings about a missing /etc/aliases.db.
 
+_PF_POSTFIX=${POSTFIX_BIN:-postfix}
+_PF_SBIN=${_PF_POSTFIX%postfix}     # "" or "/usr/sbin/"
 PF_DIR= PF_CONF= PF_PORT= PF_MAILDIR= PF_LOG= PF_PID=
 _SMTP_N=0
 
@@ -151,7 +155,7 @@ scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 CF
     on_exit postfix_stop
-    spawn PF_PID "$PF_DIR/log/master.out" postfix -c "$PF_CONF" start-fg
+    spawn PF_PID "$PF_DIR/log/master.out" "$_PF_POSTFIX" -c "$PF_CONF" start-fg
     export PF_DIR PF_CONF PF_PORT PF_MAILDIR PF_LOG
     # wait for the SMTP banner
     for ((i = 0; i < 150; i++)); do
@@ -175,7 +179,7 @@ CF
 postfix_stop() {
     [ -n "$PF_PID" ] || return 0
     local i
-    reaped postfix -c "$PF_CONF" stop >>"$PF_DIR/log/stop.out" 2>&1
+    reaped "$_PF_POSTFIX" -c "$PF_CONF" stop >>"$PF_DIR/log/stop.out" 2>&1
     for ((i = 0; i < 100; i++)); do           # up to 10 s for all to exit
         kill -0 "$PF_PID" 2>/dev/null || break
         sleep 0.1
@@ -184,11 +188,11 @@ postfix_stop() {
     PF_PID=
 }
 
-pf_postconf() { postconf -c "$PF_CONF" "$@"; }
+pf_postconf() { "${_PF_SBIN}postconf" -c "$PF_CONF" "$@"; }
 # reload forks a background "postsuper &" that would be orphaned: reap it
-pf_reload()   { reaped postfix -c "$PF_CONF" reload >>"$PF_DIR/log/stop.out" 2>&1; }
-pf_flush()    { postqueue -c "$PF_CONF" -f; }
-pf_queue()    { postqueue -c "$PF_CONF" -p; }
+pf_reload()   { reaped "$_PF_POSTFIX" -c "$PF_CONF" reload >>"$PF_DIR/log/stop.out" 2>&1; }
+pf_flush()    { "${_PF_SBIN}postqueue" -c "$PF_CONF" -f; }
+pf_queue()    { "${_PF_SBIN}postqueue" -c "$PF_CONF" -p; }
 
 pf_delivered() {
     find "$PF_MAILDIR" -type f \( -path '*/new/*' -o -path '*/cur/*' \) | sort
@@ -208,7 +212,7 @@ pf_wait_delivered() {
 smtp_send() {
     _SMTP_N=$((_SMTP_N + 1))
     SMTP_LOG=${SMTP_OUT:-$TEST_TMPDIR/smtp.$_SMTP_N.log}
-    swaks --server 127.0.0.1 --port "$PF_PORT" --timeout 30 \
+    "${SWAKS:-swaks}" --server 127.0.0.1 --port "$PF_PORT" --timeout 30 \
         --helo client.example --from sender@example.org --to user@example.com \
         "$@" >"$SMTP_LOG" 2>&1 </dev/null
 }

@@ -9,8 +9,8 @@
 . "$srcdir/tests/lib/postfix.sh"
 
 [ "$(id -u)" = 0 ] || skip_all "needs root (postfix master)"
-for c in unbound postfix swaks python3; do
-    command -v $c >/dev/null || skip_all "$c not installed"
+for c in "${UNBOUND_BIN:-unbound}" "${POSTFIX_BIN:-postfix}" "${SWAKS:-swaks}" python3; do
+    command -v "$c" >/dev/null || skip_all "$c not installed"
 done
 
 zombies() { ps -eo stat= | grep -c '^Z'; }
