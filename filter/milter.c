@@ -102,6 +102,8 @@ xx_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		smfi_setsymlist(ctx, SMFIM_CONNECT, "{daemon_name} {client_addr} j");
 		smfi_setsymlist(ctx, SMFIM_HELO, "{tls_version}");
 		smfi_setsymlist(ctx, SMFIM_ENVFROM, "i {auth_authen} {auth_type}");
+		smfi_setsymlist(ctx, SMFIM_ENVRCPT, "i");
+		smfi_setsymlist(ctx, SMFIM_EOH, "i");
 		smfi_setsymlist(ctx, SMFIM_EOM, "i");
 	}
 	return SMFIS_CONTINUE;
@@ -158,6 +160,7 @@ xx_envrcpt(SMFICTX *ctx, char **argv)
 
 	if (m == NULL)
 		return SMFIS_TEMPFAIL;
+	pl_queue_id(m->conn, macro(ctx, "i"));
 	pl_envrcpt(m->conn, argv[0], &v);
 	return reply(ctx, &v);
 }
@@ -181,6 +184,7 @@ xx_eoh(SMFICTX *ctx)
 
 	if (m == NULL)
 		return SMFIS_TEMPFAIL;
+	pl_queue_id(m->conn, macro(ctx, "i"));
 	pl_eoh(m->conn, &v);
 	return reply(ctx, &v);
 }

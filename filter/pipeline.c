@@ -321,13 +321,19 @@ log_summary(struct conn *c, const char *event)
 }
 
 void
+pl_queue_id(struct conn *c, const char *qid)
+{
+	if (qid != NULL && *qid != '\0' && c->msg.qid[0] == '\0')
+		set_qid(&c->msg, qid);
+}
+
+void
 pl_eom(struct conn *c, const char *qid, struct edits *e, struct verdict *out)
 {
 	struct msg *m = &c->msg;
 	const struct check *ck;
 
-	if (qid != NULL && *qid != '\0' && m->qid[0] == '\0')
-		set_qid(m, qid);
+	pl_queue_id(c, qid);
 	FOR_EACH_CHECK(ck) {
 		struct verdict v;
 

@@ -84,7 +84,7 @@ CONF
             case $kw in
             ZONE)
                 echo "    local-zone: \"$name\" static"
-                if ! grep -Eqi "^[[:space:]]*$name[[:space:]]+([0-9]+[[:space:]]+)?(IN[[:space:]]+)?SOA[[:space:]]" "$data"; then
+                if ! grep -Eqi "^[[:space:]]*${name//./\\.}[[:space:]]+([0-9]+[[:space:]]+)?(IN[[:space:]]+)?SOA[[:space:]]" "$data"; then
                     echo "    local-data: '$name 300 SOA ns.$name hostmaster.$name 1 3600 600 86400 60'"
                 fi ;;
             TIMEOUT)
