@@ -94,6 +94,15 @@ authres_claims(const char *buf, size_t len, const char *ours)
 	return mem_caseeq(id, idlen, ours);
 }
 
+void
+authres_add(struct msg *m, const char *clause)
+{
+	if (m->ar_results.len > 0)
+		sb_putc(&m->ar_results, ';');
+	sb_puts(&m->ar_results, "\n\t");
+	sb_puts(&m->ar_results, clause);
+}
+
 static void
 ar_header(struct conn *c, struct msg *m, const char *name, const char *value,
     struct verdict *v)

@@ -37,15 +37,27 @@ pl_connect(struct conn *c, const char *hostname, const char *addr,
 	conn_set_client(c, hostname, addr);
 	free(c->daemon_name);
 	c->daemon_name = daemon_name != NULL ? xstrdup(daemon_name) : NULL;
+	const struct check *ck;
+
 	c->internal = c->family != 0 &&
 	    cidr_list_match(&cfg->internal_hosts, c->family, c->ip);
+	FOR_EACH_CHECK(ck) {
+		if (ck->connect != NULL)
+			ck->connect(c);
+	}
 }
 
 void
 pl_helo(struct conn *c, const char *helo)
 {
+	const struct check *ck;
+
 	free(c->helo);
 	c->helo = xstrdup(helo != NULL ? helo : "");
+	FOR_EACH_CHECK(ck) {
+		if (ck->helo != NULL)
+			ck->helo(c);
+	}
 }
 
 static enum direction
