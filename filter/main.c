@@ -6,6 +6,7 @@
  *   postern -t [-c FILE]      check config and policies, exit non-zero on error
  *   postern -n [-c FILE]      print the effective config and policies
  *   postern -V                print the version
+ *   postern explain ...       run the pipeline offline on one message (explain.c)
  *
  * SIGUSR1 reloads config and policies into a new snapshot (libmilter's own
  * signal thread turns SIGHUP/SIGTERM into a stop and SIGINT into an abort).
@@ -27,6 +28,7 @@
 
 #include "postern/config.h"
 #include "postern/dns.h"
+#include "postern/explain.h"
 #include "postern/log.h"
 #include "postern/milter.h"
 #include "postern/policy.h"
@@ -42,7 +44,10 @@ usage(int status)
 	    "usage: postern [-f] [-c FILE]   run the milter\n"
 	    "       postern -t [-c FILE]     check configuration and policies\n"
 	    "       postern -n [-c FILE]     print the effective configuration\n"
-	    "       postern -V               print the version\n");
+	    "       postern -V               print the version\n"
+	    "       postern explain [-c FILE] [--client IP] [--helo NAME] [--from ADDR]\n"
+	    "               --rcpt ADDR [--rcpt ADDR ...] [--auth USER] [--size N] MSG.eml\n"
+	    "                                run the pipeline offline and explain the verdict\n");
 	exit(status);
 }
 
@@ -251,6 +256,8 @@ main(int argc, char **argv)
 	char err[256];
 	int ch, rc;
 
+	if (argc > 1 && strcmp(argv[1], "explain") == 0)
+		return explain_main(argc - 1, argv + 1, conf_path);
 	while ((ch = getopt(argc, argv, "c:fhntV")) != -1) {
 		switch (ch) {
 		case 'c': conf_path = optarg; break;
