@@ -13,8 +13,6 @@ for c in "${UNBOUND_BIN:-unbound}" "${POSTFIX_BIN:-postfix}" "${SWAKS:-swaks}" p
     command -v "$c" >/dev/null || skip_all "$c not installed"
 done
 
-zombies() { ps -eo stat= | grep -c '^Z'; }
-zombies_before=$(zombies)
 tmpdir_make
 cat > "$TEST_TMPDIR/dns.data" <<'DATA'
 ZONE example.com.
@@ -102,7 +100,7 @@ for f in /proc/[0-9]*/cmdline; do
 done
 is "$left" "" "no unbound/postfix process left (checked: $dns_pid $master_pid $kids)"
 [ -z "$left" ] || ps -f -p "${left# }" | sed 's/^/# /'
-z=$(zombies)
-ok $(( z > zombies_before )) "no new zombie processes ($zombies_before before, $z after)"
+# (kill -0 above also finds zombies, so none of ours is left as one either;
+#  a machine-wide zombie count would see other tests' and other users' ones)
 
 tap_done
