@@ -136,14 +136,20 @@ sb_putc(strbuf *sb, char c)
 void
 sb_vprintf(strbuf *sb, const char *fmt, va_list ap)
 {
+	char tmp[256];
 	va_list ap2;
 	int n;
 
+	/* one pass for short strings; a second, sized one for long ones */
 	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap2);
 	va_end(ap2);
 	if (n < 0)
 		die("vsnprintf failed");
+	if ((size_t)n < sizeof(tmp)) {
+		sb_append(sb, tmp, (size_t)n);
+		return;
+	}
 	sb_grow(sb, (size_t)n);
 	vsnprintf(sb->s + sb->len, (size_t)n + 1, fmt, ap);
 	sb->len += (size_t)n;
