@@ -35,7 +35,7 @@ const struct ct_key config_keys[] = {
 	{ "syslog_facility", CT_FACILITY, OFF(syslog_facility), "mail", 0, 0, NULL,
 	  "syslog facility" },
 	{ "log_level", CT_ENUM, OFF(log_level), "info", 0, 0, level_choices,
-	  "error, warning, notice, info or debug" },
+	  "how much to log" },
 	{ "authserv_id", CT_STRING, OFF(authserv_id), "", 0, 0, NULL,
 	  "authserv-id of Authentication-Results; empty means the host name" },
 	{ "internal_hosts", CT_CIDRLIST, OFF(internal_hosts), "127.0.0.0/8 ::1/128", 0, 0, NULL,

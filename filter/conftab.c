@@ -512,3 +512,25 @@ ct_print(const struct ct_key *tab, size_t n, const void *obj, strbuf *out)
 	if (group != NULL)
 		sb_puts(out, "};\n");
 }
+
+void
+ct_print_reference(const struct ct_key *tab, size_t n, strbuf *out)
+{
+	sb_puts(out, "| key | default | meaning |\n|---|---|---|\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct ct_key *k = &tab[i];
+		if (k->def != NULL && k->def[0] != '\0')
+			sb_printf(out, "| `%s` | `%s` | %s", k->name, k->def, k->help);
+		else
+			sb_printf(out, "| `%s` | (none) | %s", k->name, k->help);
+		if ((k->type == CT_UINT || k->type == CT_SIZE) && k->max != 0)
+			sb_printf(out, " (%llu to %llu)", k->min, k->max);
+		if (k->type == CT_ENUM) {
+			sb_puts(out, " (");
+			for (size_t j = 0; k->choices[j] != NULL; j++)
+				sb_printf(out, "%s%s", j ? ", " : "", k->choices[j]);
+			sb_putc(out, ')');
+		}
+		sb_puts(out, " |\n");
+	}
+}

@@ -5,6 +5,7 @@
  *   postern [-f] [-c FILE]    run the daemon (-f: foreground, log to stderr)
  *   postern -t [-c FILE]      check config and policies, exit non-zero on error
  *   postern -n [-c FILE]      print the effective config and policies
+ *   postern -k                print the reference of every key
  *   postern -V                print the version
  *   postern explain ...       run the pipeline offline on one message (explain.c)
  *
@@ -44,6 +45,7 @@ usage(int status)
 	    "usage: postern [-f] [-c FILE]   run the milter\n"
 	    "       postern -t [-c FILE]     check configuration and policies\n"
 	    "       postern -n [-c FILE]     print the effective configuration\n"
+	    "       postern -k               print the reference of every config and policy key\n"
 	    "       postern -V               print the version\n"
 	    "       postern explain [-c FILE] [--client IP] [--helo NAME] [--from ADDR]\n"
 	    "               --rcpt ADDR [--rcpt ADDR ...] [--auth USER] [--size N] MSG.eml\n"
@@ -78,6 +80,20 @@ print_effective(const struct snapshot *s)
 		sb_putc(&out, '\n');
 		policy_print(policy_set_get(s->policies, i), &out);
 	}
+	fputs(out.s, stdout);
+	sb_free(&out);
+}
+
+static void
+print_reference(void)
+{
+	strbuf out;
+
+	sb_init(&out);
+	sb_puts(&out, "### postern.conf\n\n");
+	ct_print_reference(config_keys, config_nkeys, &out);
+	sb_puts(&out, "\n### policies (default.conf, DOMAIN.conf)\n\n");
+	ct_print_reference(policy_keys, policy_nkeys, &out);
 	fputs(out.s, stdout);
 	sb_free(&out);
 }
@@ -258,13 +274,14 @@ main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "explain") == 0)
 		return explain_main(argc - 1, argv + 1, conf_path);
-	while ((ch = getopt(argc, argv, "c:fhntV")) != -1) {
+	while ((ch = getopt(argc, argv, "c:fhkntV")) != -1) {
 		switch (ch) {
 		case 'c': conf_path = optarg; break;
 		case 'f': foreground = true; break;
 		case 'n': print = true; break;
 		case 't': test = true; break;
 		case 'V': printf("postern %s\n", PACKAGE_VERSION); return 0;
+		case 'k': print_reference(); return 0;
 		case 'h': usage(0); break;
 		default: usage(2);
 		}

@@ -24,9 +24,9 @@ static const char *const conflict_choices[] = { "strict", "split", NULL };
 
 const struct ct_key policy_keys[] = {
 	{ "mode", CT_ENUM, OFF(mode), "enforce", 0, 0, mode_choices,
-	  "enforce, or observe: check and log everything, refuse nothing" },
+	  "observe: check and log everything as enforced, refuse nothing" },
 	{ "recipient_conflict", CT_ENUM, OFF(conflict), "strict", 0, 0, conflict_choices,
-	  "recipients under different policies: strict (stricter wins) or split (452 4.5.3, retry separately)" },
+	  "recipients under different policies: strict (the stricter wins) or split (the later one gets 452 4.5.3)" },
 	{ "reply_url", CT_STRING, OFF(reply_url), "", 0, 0, NULL,
 	  "URL appended to the text of refusals" },
 	{ "max_message_size", CT_SIZE, OFF(max_message_size), "50M", 0, 1ULL << 40, NULL,

@@ -53,6 +53,11 @@ like "$out" 'timeout = 5000;' "-n prints defaults inside groups"
 like "$out" '# policy example.com \(from .*example.com.conf\)' "-n prints each policy"
 like "$out" 'max_message_size = 10485760;' "-n prints the effective policy values"
 
+# the README's reference is the output of postern -k (paths as installed)
+ref=$("$P" -k | sed 's|`[^`]*/postern/policies`|`/etc/postern/policies`|')
+doc=$(sed -n '/^<!-- postern -k -->$/,/^<!-- end postern -k -->$/p' "$here/README.md" | sed '1d;$d')
+is "$doc" "$ref" "README's key reference equals postern -k"
+
 "$P" -c /nonexistent.conf -t >/dev/null 2>&1
 [ $? -ne 0 ]; ok $? "a missing config file is an error"
 "$P" -x >/dev/null 2>&1
