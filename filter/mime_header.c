@@ -264,6 +264,7 @@ assemble(struct mime_pval *v, const struct param *ps, size_t n)
 		encoded = true;
 		first = ext;
 	} else if (sections) {
+		bool any = false;
 		for (int sec = 0; sec <= MAX_SECTION; sec++) {
 			const struct param *p = NULL;
 			for (size_t i = 0; i < n && p == NULL; i++)
@@ -271,11 +272,16 @@ assemble(struct mime_pval *v, const struct param *ps, size_t n)
 					p = &ps[i];
 			if (p == NULL)
 				break;
+			any = true;
 			encoded = encoded || p->ext;
 			if (sec == 0 && p->ext)
 				first = p;
 			append_value(v, p, sec == 0);
 		}
+		if (!any && plain != NULL)
+			append_value(v, plain, true);
+		else if (!any)
+			return;
 	} else if (plain != NULL) {
 		append_value(v, plain, true);
 	} else {
