@@ -106,6 +106,32 @@ fixed_len(uint32_t sig)
 	}
 }
 
+/* Does the fixed header look like one a zip writer made?  Rejects the
+ * "PK\3\4" that compressed or stored data happens to contain. */
+static bool
+plausible(const struct zip_lister *z)
+{
+	const unsigned char *h = z->hdr;
+	unsigned method, version;
+
+	switch (z->sig) {
+	case SIG_LOCAL:
+		version = le16(h + 4);
+		method = le16(h + 8);
+		break;
+	case SIG_CENTRAL:
+		version = le16(h + 6);
+		method = le16(h + 10);
+		break;
+	default:
+		return true;
+	}
+	if ((version & 0xff) > 100)
+		return false;
+	return method <= 20 || method == 93 || method == 95 || method == 96 ||
+	    method == 97 || method == 98 || method == 99;
+}
+
 /* The fixed part of a header is complete. */
 static void
 parsed_fixed(struct zip_lister *z)
@@ -134,8 +160,12 @@ parsed_fixed(struct zip_lister *z)
 		z->state = Z_NAME;
 		break;
 	case SIG_EOCD:
+		/* keep looking: an archive stored inside this one ends with its
+		 * own end record, and the outer directory may still follow */
 		z->eocd = true;
-		z->state = Z_DONE;
+		z->skip = le16(h + 20);
+		z->hunt_after = true;
+		z->state = Z_SKIP;
 		break;
 	default:     /* data descriptor: next header follows */
 		z->state = Z_SIG;
@@ -263,8 +293,22 @@ zip_feed(struct zip_lister *z, const unsigned char *b, size_t n)
 			memcpy(z->hdr + z->hlen, b + i, k);
 			z->hlen += k;
 			i += k;
-			if (z->hlen == z->need)
-				parsed_fixed(z);
+			if (z->hlen < z->need)
+				break;
+			if (!plausible(z)) {
+				/* a look-alike: hunt again from the byte after its "P" */
+				unsigned char again[46];
+				size_t an = z->need - 1;
+				memcpy(again, z->hdr + 1, an);
+				z->state = Z_HUNT;
+				z->hunt_m = 0;
+				z->hlen = 0;
+				enum zip_status st = zip_feed(z, again, an);
+				if (st != ZIP_OK)
+					return st;
+				break;
+			}
+			parsed_fixed(z);
 			break;
 		case Z_NAME:
 			while (i < n && z->nread < z->namelen)
