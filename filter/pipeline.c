@@ -16,6 +16,7 @@
 static const struct check *const checks[] = {
 	&check_size,
 	&check_authres,
+	&check_attach,
 };
 
 #define FOR_EACH_CHECK(ck) \

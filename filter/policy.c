@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "postern/log.h"
+#include "postern/mime.h"
 #include "postern/policy.h"
 
 #define OFF(f) offsetof(struct policy, f)
@@ -35,6 +36,33 @@ const struct ct_key policy_keys[] = {
 	  "what a message over max_message_size gets (reject = 552 5.3.4)" },
 	{ "add_authentication_results", CT_BOOL, OFF(add_authres), "true", 0, 0, NULL,
 	  "add an Authentication-Results header to inbound mail" },
+	/* attachment screen and MIME limits (check_attach.c) */
+	{ "max_attachment_size", CT_SIZE, OFF(max_attachment_size), "0", 0, 1ULL << 40, NULL,
+	  "largest decoded MIME part (any leaf part); 0 = unlimited; over it: oversize_action, 552 5.3.4" },
+	{ "max_attachments_total", CT_SIZE, OFF(max_attachments_total), "0", 0, 1ULL << 40, NULL,
+	  "largest sum of decoded MIME parts; 0 = unlimited; over it: oversize_action, 552 5.3.4" },
+	{ "blocked_extensions", CT_STRLIST, OFF(blocked_extensions), NULL, 0, 0, NULL,
+	  "file name extensions refused in attachments and inside zip archives (case-insensitive)" },
+	{ "blocked_types", CT_STRLIST, OFF(blocked_types), NULL, 0, 0, NULL,
+	  "MIME types refused (\"type/subtype\" or \"type/*\")" },
+	{ "blocked_action", CT_ACTION, OFF(blocked_action), "reject", 0, 0, NULL,
+	  "what a blocked attachment gets: reject (554 5.7.1), quarantine, tag" },
+	{ "mime_limit_action", CT_ACTION, OFF(mime_limit_action), "reject", 0, 0, NULL,
+	  "what a message over a MIME limit gets (reject = 554 5.6.0)" },
+	{ "mime_max_depth", CT_UINT, OFF(mime_max_depth), MIME_STR(MIME_DEF_DEPTH), 1, 100, NULL,
+	  "deepest nesting of multipart and message parts" },
+	{ "mime_max_parts", CT_UINT, OFF(mime_max_parts), MIME_STR(MIME_DEF_PARTS), 1, 100000, NULL,
+	  "most MIME parts (entities) in one message" },
+	{ "mime_max_header_line", CT_UINT, OFF(mime_max_header_line), MIME_STR(MIME_DEF_HEADER_LINE), 78, 1000000, NULL,
+	  "longest physical line in a MIME part's header, bytes" },
+	{ "mime_max_header_bytes", CT_UINT, OFF(mime_max_header_bytes), MIME_STR(MIME_DEF_HEADER_BYTES), 256, 10000000, NULL,
+	  "largest header block of one MIME part, bytes" },
+	{ "mime_max_boundary", CT_UINT, OFF(mime_max_boundary), MIME_STR(MIME_DEF_BOUNDARY), 70, MIME_MAX_BOUNDARY, NULL,
+	  "longest multipart boundary (RFC 2046 allows 70)" },
+	{ "mime_max_filename", CT_UINT, OFF(mime_max_filename), MIME_STR(MIME_DEF_FILENAME), 16, 65536, NULL,
+	  "longest decoded attachment file name, bytes" },
+	{ "zip_max_entries", CT_UINT, OFF(zip_max_entries), MIME_STR(MIME_DEF_ZIP_ENTRIES), 1, 1000000, NULL,
+	  "most entries listed in one zip attachment" },
 };
 const size_t policy_nkeys = NELEM(policy_keys);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "postern/attach.h"
 #include "postern/session.h"
 
 struct conn *
@@ -53,6 +54,7 @@ msg_reset(struct msg *m)
 
 	free(m->sender);
 	free(m->auth_user);
+	attach_free(m->attach);
 	sb_reset(&ar);
 	sb_reset(&notes);
 	memset(m, 0, sizeof(*m));
@@ -69,6 +71,7 @@ msg_free(struct msg *m)
 	free(m->sender);
 	free(m->auth_user);
 	free(m->ar_forged);
+	attach_free(m->attach);
 	sb_free(&m->ar_results);
 	sb_free(&m->notes);
 	memset(m, 0, sizeof(*m));

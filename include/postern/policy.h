@@ -27,6 +27,15 @@ struct policy {
 	unsigned long long max_message_size; /* 0 = unlimited */
 	enum action oversize_action;
 	bool add_authres;
+	/* attachment screen (check_attach.c, docs/ATTACHMENTS.md) */
+	unsigned long long max_attachment_size;   /* decoded bytes per part; 0 = unlimited */
+	unsigned long long max_attachments_total; /* decoded bytes of all parts; 0 = unlimited */
+	struct strlist blocked_extensions;
+	struct strlist blocked_types;
+	enum action blocked_action;
+	enum action mime_limit_action;
+	unsigned long long mime_max_depth, mime_max_parts, mime_max_header_line,
+	    mime_max_header_bytes, mime_max_boundary, mime_max_filename, zip_max_entries;
 };
 
 extern const struct ct_key policy_keys[];

@@ -49,6 +49,7 @@ struct msg {
 	size_t nforged;
 	strbuf ar_results;           /* resinfo clauses added by checks */
 	strbuf notes;                /* extra summary fields from checks */
+	struct attach *attach;       /* attachment screen + MIME facts; owned (attach.h) */
 };
 
 struct conn {
