@@ -13,10 +13,12 @@
 #include "postern/log.h"
 #include "postern/pipeline.h"
 
+/* Order matters at end of message: checks that add Authentication-Results
+ * clauses run before check_authres, which writes the header. */
 static const struct check *const checks[] = {
 	&check_size,
-	&check_authres,
 	&check_attach,
+	&check_authres,
 };
 
 #define FOR_EACH_CHECK(ck) \
