@@ -5,6 +5,7 @@
 # addresses, delivered mail read from the maildir.
 here=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$here/tests/lib/tap.sh"
+. "$here/tests/lib/dns.sh"
 . "$here/tests/lib/postern.sh"
 . "$here/tests/lib/postfix.sh"
 
@@ -15,6 +16,7 @@ command -v swaks >/dev/null || bail_out "swaks not installed"
 
 tmpdir_make
 cp -r "$here/tests/e2e/policies" "$TEST_TMPDIR/policies"
+dns_start "$here/tests/data/foundation.zone" || bail_out "DNS fixture did not start"
 postern_start "$TEST_TMPDIR/policies" || bail_out "postern did not start"
 # IPv6 must be enabled for XCLIENT to accept IPv6 client addresses
 PF_EXTRA_MAIN_CF="inet_protocols = all"

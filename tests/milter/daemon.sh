@@ -6,11 +6,13 @@
 here=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${top_builddir:-$here}
 . "$here/tests/lib/tap.sh"
+. "$here/tests/lib/dns.sh"
 [ "$(id -u)" = 0 ] || skip_all "needs root to test the privilege drop"
 MILTERTEST=${MILTERTEST:-$(command -v miltertest)}
 P="$build/postern"
 tmpdir_make
 mkdir -p "$TEST_TMPDIR/run" "$TEST_TMPDIR/pol"
+dns_start "$here/tests/data/foundation.zone" || bail_out "DNS fixture did not start"
 chown nobody "$TEST_TMPDIR/run"
 cat > "$TEST_TMPDIR/d.conf" <<CONF
 socket = "unix:$TEST_TMPDIR/run/p.sock";
@@ -20,6 +22,7 @@ pid_file = "$TEST_TMPDIR/run/p.pid";
 user = "nobody";
 policy_dir = "$TEST_TMPDIR/pol";
 authserv_id = "mx.test.example";
+dns = { nameservers = [ "$DNS_ADDR@$DNS_PORT" ]; timeout = 1500; };
 CONF
 # background start: the parent returns at once, the daemon keeps running
 "$P" -c "$TEST_TMPDIR/d.conf"

@@ -3,6 +3,7 @@
 # (a real milter client); each tests/milter/*.lua script is one TAP test.
 here=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$here/tests/lib/tap.sh"
+. "$here/tests/lib/dns.sh"
 . "$here/tests/lib/postern.sh"
 
 MILTERTEST=${MILTERTEST:-$(command -v miltertest)}
@@ -11,6 +12,7 @@ MILTERTEST=${MILTERTEST:-$(command -v miltertest)}
 tmpdir_make
 cp -r "$here/tests/milter/policies" "$TEST_TMPDIR/policies"
 chmod -R u+w "$TEST_TMPDIR/policies"
+dns_start "$here/tests/data/foundation.zone" || bail_out "DNS fixture did not start"
 postern_start "$TEST_TMPDIR/policies" || bail_out "postern did not start"
 
 run_lua() {   # run_lua NAME [-D k=v ...]: one TAP test

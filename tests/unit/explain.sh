@@ -5,16 +5,18 @@
 here=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${top_builddir:-$here}
 . "$here/tests/lib/tap.sh"
+. "$here/tests/lib/dns.sh"
 P="$build/postern"
 tmpdir_make
 cd "$TEST_TMPDIR" || bail_out "no tmpdir"
 cp -r "$here/tests/milter/policies" pol && chmod -R u+w pol
+dns_start "$here/tests/data/foundation.zone" || bail_out "DNS fixture did not start"
 cat > e.conf <<CONF
 authserv_id = "mx.test.example";
 internal_hosts = [ "10.0.0.0/8" ];
 policy_dir = "$TEST_TMPDIR/pol";
 log_level = "error";
-dns = { nameservers = [ "127.0.0.1@9" ]; timeout = 200; };
+dns = { nameservers = [ "$DNS_ADDR@$DNS_PORT" ]; timeout = 1500; };
 CONF
 printf 'From: a@remote.example\nTo: u@example.net\nAuthentication-Results: MX.test.example; spf=pass\nAuthentication-Results: other.example; spf=fail\nSubject: hi\n  folded\n\nbody\n' > forged.eml
 E() { "$P" explain -c e.conf "$@" 2>&1; }
