@@ -10,11 +10,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include "postern/dkim.h"
 #include "postern/log.h"
 #include "postern/pipeline.h"
 
 static const struct check *const checks[] = {
 	&check_size,
+	&check_dkim,
 	&check_authres,
 };
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "postern/dkim.h"
 #include "postern/session.h"
 
 struct conn *
@@ -53,6 +54,7 @@ msg_reset(struct msg *m)
 
 	free(m->sender);
 	free(m->auth_user);
+	dkim_msg_free(m->dkim);
 	sb_reset(&ar);
 	sb_reset(&notes);
 	memset(m, 0, sizeof(*m));
@@ -69,6 +71,7 @@ msg_free(struct msg *m)
 	free(m->sender);
 	free(m->auth_user);
 	free(m->ar_forged);
+	dkim_msg_free(m->dkim);
 	sb_free(&m->ar_results);
 	sb_free(&m->notes);
 	memset(m, 0, sizeof(*m));

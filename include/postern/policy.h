@@ -27,6 +27,10 @@ struct policy {
 	unsigned long long max_message_size; /* 0 = unlimited */
 	enum action oversize_action;
 	bool add_authres;
+	struct strlist dkim_require;  /* From domains that must carry a valid aligned signature */
+	enum action dkim_require_action;
+	enum action dkim_broken_action;
+	enum action dkim_dns_error_action;
 };
 
 extern const struct ct_key policy_keys[];

@@ -1,0 +1,565 @@
+/*
+ * dkim.c - check "dkim": the libopendkim library handle of a snapshot,
+ * and verification of every inbound signature, streamed (headers as they
+ * arrive, body chunk by chunk; nothing is buffered).  At end of message
+ * each signature becomes one Authentication-Results clause and the
+ * governing policies decide (required signatures, broken signatures, key
+ * DNS failures).  Outbound signing lives in dkim_sign.c.
+ * Called through the check table (pipeline.c) and snapshot_build.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dkim_int.h"
+#include "postern/authres.h"
+#include "postern/config.h"
+#include "postern/log.h"
+
+#define NAME "dkim"
+#define AR_B_CHARS 8    /* header.b= prefix length (RFC 6008) */
+#define AR_VALUE_MAX 100
+
+/* RFC 6376 5.4.1 plus Message-ID and the MIME headers. */
+static const char *const sign_hdrs[] = {
+	"from", "reply-to", "subject", "date", "to", "cc", "message-id",
+	"resent-date", "resent-from", "resent-to", "resent-cc",
+	"in-reply-to", "references", "list-id", "list-help", "list-unsubscribe",
+	"list-subscribe", "list-post", "list-owner", "list-archive",
+	"mime-version", "content-type", "content-transfer-encoding", NULL,
+};
+/* Signed once more than they occur, so that none can be added later. */
+static const char *const oversign_hdrs[] = {
+	"from", "to", "cc", "subject", "date", "reply-to", "message-id",
+	"mime-version", "content-type", "content-transfer-encoding", NULL,
+};
+
+/* ---- library handle ------------------------------------------------------ */
+
+/* libopendkim calls this once per message with every signature found:
+ * signatures beyond dkim.max_signatures are not processed. */
+static DKIM_CBSTAT
+prescreen(DKIM *dkim, DKIM_SIGINFO **sigs, int nsigs)
+{
+	struct dkim_msg *dm = dkim_get_user_context(dkim);
+	unsigned max = dm != NULL ? dm->st->max_signatures : 8;
+
+	for (int i = (int)max; i < nsigs; i++) {
+		dkim_sig_ignore(sigs[i]);
+		if (dm != NULL)
+			dm->nignored++;
+	}
+	return DKIM_CBSTAT_CONTINUE;
+}
+
+void *
+dkim_lib_new(const struct dkim_opts *o, char *err, size_t errlen)
+{
+	DKIM_LIB *lib = dkim_init(NULL, NULL);
+	unsigned flags = DKIM_LIBFLAGS_BADSIGHANDLES;
+	unsigned bits = o->min_key_bits;
+
+	if (lib == NULL) {
+		snprintf(err, errlen, "libopendkim: dkim_init failed");
+		return NULL;
+	}
+	if (!dkim_libfeature(lib, DKIM_FEATURE_ED25519)) {
+		snprintf(err, errlen, "libopendkim was built without Ed25519 support");
+		goto bad;
+	}
+	if (dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS, &flags, sizeof(flags)) != DKIM_STAT_OK ||
+	    dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_MINKEYBITS, &bits, sizeof(bits)) != DKIM_STAT_OK ||
+	    dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_SIGNHDRS, (void *)sign_hdrs, sizeof(char **)) != DKIM_STAT_OK ||
+	    dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_OVERSIGNHDRS, (void *)oversign_hdrs, sizeof(char **)) != DKIM_STAT_OK) {
+		snprintf(err, errlen, "libopendkim refused postern's options");
+		goto bad;
+	}
+	if (dkim_set_prescreen(lib, prescreen) != DKIM_STAT_OK) {
+		snprintf(err, errlen, "libopendkim: cannot set the prescreen callback");
+		goto bad;
+	}
+	dkim_dns_install(lib);
+	return lib;
+bad:
+	dkim_close(lib);
+	return NULL;
+}
+
+void
+dkim_lib_free(void *lib)
+{
+	if (lib != NULL)
+		dkim_close(lib);
+}
+
+static const int canon_hdr[] = { DKIM_CANON_RELAXED, DKIM_CANON_RELAXED, DKIM_CANON_SIMPLE, DKIM_CANON_SIMPLE };
+static const int canon_body[] = { DKIM_CANON_RELAXED, DKIM_CANON_SIMPLE, DKIM_CANON_SIMPLE, DKIM_CANON_RELAXED };
+
+struct dkim_state *
+dkim_state_build(const struct config *cfg, struct ct_errors *errs)
+{
+	struct dkim_state *st = xcalloc(1, sizeof(*st));
+	struct dkim_opts o = { (unsigned)cfg->dkim_min_key_bits, (unsigned)cfg->dkim_max_signatures };
+	char err[256];
+
+	st->max_signatures = o.max_signatures;
+	st->sign_subdomains = cfg->dkim_sign_subdomains;
+	st->canon_hdr = canon_hdr[cfg->dkim_canon];
+	st->canon_body = canon_body[cfg->dkim_canon];
+	if (!dkim_keytab_build(&st->keys, &cfg->dkim_keys, cfg->file, errs))
+		goto bad;
+	if ((st->lib = dkim_lib_new(&o, err, sizeof(err))) == NULL) {
+		ct_error(errs, cfg->file, 0, "dkim", "%s", err);
+		goto bad;
+	}
+	return st;
+bad:
+	dkim_state_free(st);
+	return NULL;
+}
+
+void
+dkim_state_free(struct dkim_state *st)
+{
+	if (st == NULL)
+		return;
+	dkim_keytab_free(&st->keys);
+	dkim_lib_free(st->lib);
+	free(st);
+}
+
+size_t
+dkim_keys_for(const struct dkim_state *st, const char *domain,
+    const struct dkim_key **out, size_t max)
+{
+	size_t n = 0, dl = strlen(domain);
+
+	for (size_t i = 0; i < st->keys.n && n < max; i++) {
+		const struct dkim_key *k = &st->keys.v[i];
+		size_t kl = strlen(k->domain);
+
+		if (strcmp(k->domain, domain) == 0 ||
+		    (st->sign_subdomains && dl > kl && domain[dl - kl - 1] == '.' &&
+		    strcmp(domain + dl - kl, k->domain) == 0))
+			out[n++] = k;
+	}
+	return n;
+}
+
+/* ---- header helpers ------------------------------------------------------ */
+
+void
+dkim_header_line(strbuf *sb, const char *name, const char *value)
+{
+	sb_puts(sb, name);
+	sb_puts(sb, ": ");
+	for (const char *p = value; *p; p++) {
+		if (*p == '\n' && (p == value || p[-1] != '\r'))
+			sb_putc(sb, '\r');
+		sb_putc(sb, *p);
+	}
+	sb_puts(sb, "\r\n");
+}
+
+bool
+dkim_from_domain(const char *value, size_t len, char *out, size_t size)
+{
+	const char *lt = NULL, *at = NULL, *end = value + len;
+	size_t n = 0;
+
+	for (const char *p = value; p < end; p++)
+		if (*p == '<')
+			lt = p;
+	if (lt != NULL) {
+		const char *gt = memchr(lt, '>', (size_t)(end - lt));
+		if (gt == NULL)
+			return false;
+		value = lt + 1;
+		end = gt;
+	}
+	for (const char *p = value; p < end; p++)
+		if (*p == '@')
+			at = p;
+	if (at == NULL)
+		return false;
+	for (const char *p = at + 1; p < end; p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		if (isspace(ch) || ch == ',' || ch == ';' || ch == '(' || ch == ')')
+			break;
+		if (!(isalnum(ch) || ch == '.' || ch == '-' || ch == '_') || n + 1 >= size)
+			return false;
+		out[n++] = (char)tolower(ch);
+	}
+	while (n > 0 && out[n - 1] == '.')
+		n--;
+	out[n] = '\0';
+	return n > 0;
+}
+
+/* ---- per message ---------------------------------------------------------- */
+
+void
+dkim_msg_free(struct dkim_msg *dm)
+{
+	if (dm == NULL)
+		return;
+	if (dm->verify != NULL)
+		dkim_free(dm->verify);
+	for (size_t i = 0; i < dm->nsign; i++)
+		dkim_free(dm->sign[i]);
+	sb_free(&dm->hdrs);
+	sb_free(&dm->passed_domains);
+	free(dm);
+}
+
+static struct dkim_msg *
+get_dm(struct conn *c, struct msg *m)
+{
+	if (m->dkim == NULL) {
+		m->dkim = xcalloc(1, sizeof(*m->dkim));
+		m->dkim->st = c->snap->dkim;
+		sb_init(&m->dkim->hdrs);
+		sb_init(&m->dkim->passed_domains);
+	}
+	return m->dkim;
+}
+
+static const unsigned char *
+msg_id(const struct msg *m)
+{
+	return (const unsigned char *)(m->qid[0] ? m->qid : "NOQUEUE");
+}
+
+static void
+dk_header(struct conn *c, struct msg *m, const char *name, const char *value,
+    struct verdict *v)
+{
+	struct dkim_msg *dm;
+	strbuf line;
+	DKIM_STAT st;
+
+	(void)v;
+	if (c->snap->dkim == NULL)
+		return;
+	dm = get_dm(c, m);
+	if (strcasecmp(name, "From") == 0 &&
+	    dm->nfrom++ == 0 && !dkim_from_domain(value, strlen(value), dm->from_domain, sizeof(dm->from_domain)))
+		dm->from_domain[0] = '\0';
+	sb_init(&line);
+	dkim_header_line(&line, name, value);
+	if (m->dir == DIR_OUTBOUND) {
+		if (dm->st->keys.n > 0 && dm->nhdrs < DKIM_MAX_HEADERS_KEPT) {
+			sb_append(&dm->hdrs, line.s, line.len);
+			dm->nhdrs++;
+		}
+	} else if (!dm->verify_broken) {
+		if (dm->verify == NULL) {
+			dm->verify = dkim_verify(dm->st->lib, msg_id(m), NULL, &st);
+			if (dm->verify == NULL) {
+				dm->verify_broken = true;
+				goto out;
+			}
+			dkim_set_user_context(dm->verify, dm);
+		}
+		st = dkim_header(dm->verify, (u_char *)line.s, line.len - 2);
+		if (st != DKIM_STAT_OK)
+			dm->verify_broken = true;
+	}
+out:
+	sb_free(&line);
+}
+
+static void
+dk_eoh(struct conn *c, struct msg *m, struct verdict *v)
+{
+	struct dkim_msg *dm = m->dkim;
+	DKIM_STAT st;
+
+	(void)v;
+	if (dm == NULL)
+		return;
+	if (m->dir == DIR_OUTBOUND) {
+		dkim_sign_eoh(c, m, dm);
+		return;
+	}
+	if (dm->verify == NULL || dm->verify_broken)
+		return;
+	st = dkim_eoh(dm->verify);
+	if (st == DKIM_STAT_NOSIG) {
+		dm->nosig = true;
+		dkim_free(dm->verify);
+		dm->verify = NULL;
+	}
+}
+
+static void
+dk_body(struct conn *c, struct msg *m, const unsigned char *buf, size_t len,
+    struct verdict *v)
+{
+	struct dkim_msg *dm = m->dkim;
+
+	(void)c;
+	(void)v;
+	if (dm == NULL)
+		return;
+	if (dm->verify != NULL)
+		(void)dkim_body(dm->verify, (u_char *)buf, len);
+	dkim_sign_body(dm, buf, len);
+}
+
+/* Append " key=value" with value a token or a quoted-string (RFC 8601). */
+static void
+ar_pair(strbuf *sb, const char *key, const char *val)
+{
+	size_t n = strlen(val);
+	bool token = n > 0 && n <= AR_VALUE_MAX;
+
+	for (size_t i = 0; token && i < n; i++) {
+		unsigned char ch = (unsigned char)val[i];
+		token = isalnum(ch) || strchr(".-_@+/", ch) != NULL;
+	}
+	sb_printf(sb, " %s=", key);
+	if (token) {
+		sb_puts(sb, val);
+		return;
+	}
+	sb_putc(sb, '"');
+	for (size_t i = 0; i < n && i < AR_VALUE_MAX; i++) {
+		unsigned char ch = (unsigned char)val[i];
+		if (ch < ' ' || ch >= 127)
+			continue;
+		if (ch == '"' || ch == '\\')
+			sb_putc(sb, '\\');
+		sb_putc(sb, (char)ch);
+	}
+	sb_putc(sb, '"');
+}
+
+static const char *
+tagval(DKIM_SIGINFO *sig, const char *tag)
+{
+	const u_char *v = dkim_sig_gettagvalue(sig, false, (u_char *)tag);
+
+	return v != NULL ? (const char *)v : "";
+}
+
+enum sigres { SR_PASS, SR_FAIL, SR_NEUTRAL, SR_POLICY, SR_TEMPERROR, SR_PERMERROR };
+static const char *const sigres_name[] = { "pass", "fail", "neutral", "policy", "temperror", "permerror" };
+
+static enum sigres
+classify(DKIM_SIGINFO *sig, const char **why)
+{
+	unsigned flags = dkim_sig_getflags(sig);
+	int err = dkim_sig_geterror(sig);
+	dkim_alg_t alg = DKIM_SIGN_UNKNOWN;
+
+	*why = err != DKIM_SIGERROR_OK ? dkim_sig_geterrorstr(err) : NULL;
+	if (flags & DKIM_SIGFLAG_IGNORE) {
+		*why = "over the signature limit, not checked";
+		return SR_POLICY;
+	}
+	if ((flags & DKIM_SIGFLAG_PASSED) && dkim_sig_getbh(sig) == DKIM_SIGBH_MATCH) {
+		(void)dkim_sig_getsignalg(sig, &alg);
+		if (alg == DKIM_SIGN_RSASHA1) {
+			*why = "rsa-sha1 is not accepted (RFC 8301)";
+			return SR_POLICY;
+		}
+		return SR_PASS;
+	}
+	if ((flags & DKIM_SIGFLAG_PROCESSED) && dkim_sig_getbh(sig) == DKIM_SIGBH_MISMATCH) {
+		*why = "body hash did not verify";
+		return SR_FAIL;
+	}
+	switch (err) {
+	case DKIM_SIGERROR_OK:
+		if (flags & DKIM_SIGFLAG_PROCESSED) {
+			*why = dkim_sig_getbh(sig) == DKIM_SIGBH_MISMATCH ?
+			    "body hash did not verify" : "signature did not verify";
+			return SR_FAIL;
+		}
+		*why = "not processed";
+		return SR_NEUTRAL;
+	case DKIM_SIGERROR_BADSIG:
+		*why = "signature did not verify";
+		return SR_FAIL;
+	case DKIM_SIGERROR_KEYFAIL:
+		*why = "key lookup failed";
+		return SR_TEMPERROR;
+	case DKIM_SIGERROR_KEYTOOSMALL:
+		return SR_POLICY;
+	case DKIM_SIGERROR_NOKEY: case DKIM_SIGERROR_DNSSYNTAX: case DKIM_SIGERROR_MULTIREPLY:
+	case DKIM_SIGERROR_KEYVERSION: case DKIM_SIGERROR_KEYUNKNOWNHASH:
+	case DKIM_SIGERROR_KEYHASHMISMATCH: case DKIM_SIGERROR_NOTEMAILKEY:
+	case DKIM_SIGERROR_KEYTYPEMISSING: case DKIM_SIGERROR_KEYTYPEUNKNOWN:
+	case DKIM_SIGERROR_KEYREVOKED: case DKIM_SIGERROR_KEYDECODE:
+		return SR_PERMERROR;
+	default:
+		return SR_NEUTRAL;
+	}
+}
+
+static void
+report_sig(struct msg *m, struct dkim_msg *dm, DKIM_SIGINFO *sig)
+{
+	const char *why, *d = tagval(sig, "d"), *i = tagval(sig, "i");
+	enum sigres r = classify(sig, &why);
+	char b[AR_B_CHARS + 1];
+	unsigned bits = 0;
+	strbuf sb;
+	size_t bn = 0;
+
+	sb_init(&sb);
+	sb_printf(&sb, "dkim=%s", sigres_name[r]);
+	if (r == SR_PASS && dkim_sig_getkeysize(sig, &bits) == DKIM_STAT_OK && bits > 0)
+		sb_printf(&sb, " (%u-bit key)", bits);
+	if (why != NULL)
+		ar_pair(&sb, "reason", why);
+	if (*d)
+		ar_pair(&sb, "header.d", d);
+	if (*i) {
+		ar_pair(&sb, "header.i", i);
+	} else if (*d) {
+		char at[DKIM_DOMAIN_MAX + 2];
+		snprintf(at, sizeof(at), "@%s", d);
+		ar_pair(&sb, "header.i", at);
+	}
+	if (*tagval(sig, "s"))
+		ar_pair(&sb, "header.s", tagval(sig, "s"));
+	if (*tagval(sig, "a"))
+		ar_pair(&sb, "header.a", tagval(sig, "a"));
+	for (const char *p = tagval(sig, "b"); *p && bn < AR_B_CHARS; p++)
+		if (isalnum((unsigned char)*p) || *p == '+' || *p == '/')
+			b[bn++] = *p;
+	b[bn] = '\0';
+	if (bn > 0)
+		ar_pair(&sb, "header.b", b);
+	authres_add(m, sb.s);
+	sb_free(&sb);
+	switch (r) {
+	case SR_PASS:
+		dm->npass++;
+		sb_printf(&dm->passed_domains, " %s ", d);
+		for (char *p = dm->passed_domains.s + dm->passed_domains.len - strlen(d) - 1; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		break;
+	case SR_FAIL: dm->nfail++; break;
+	case SR_TEMPERROR: dm->ntemp++; break;
+	default: dm->nperm++; break;
+	}
+}
+
+static bool
+aligned_pass(const struct dkim_msg *dm)
+{
+	const char *from = dm->from_domain;
+
+	for (const char *p = from; p != NULL && *p; p = strchr(p, '.') ? strchr(p, '.') + 1 : NULL) {
+		char want[260];
+
+		snprintf(want, sizeof(want), " %s ", p);
+		if (dm->passed_domains.s != NULL && strstr(dm->passed_domains.s, want) != NULL)
+			return true;
+	}
+	return false;
+}
+
+static bool
+required_for(const struct policy *p, const char *from)
+{
+	size_t fl = strlen(from);
+
+	for (size_t i = 0; i < p->dkim_require.n; i++) {
+		const char *d = p->dkim_require.v[i];
+		size_t dl = strlen(d);
+
+		if (strcasecmp(d, from) == 0 ||
+		    (fl > dl && from[fl - dl - 1] == '.' && strcasecmp(from + fl - dl, d) == 0))
+			return true;
+	}
+	return false;
+}
+
+static void
+decide(const struct msg *m, const struct dkim_msg *dm, const struct policy *p,
+    struct verdict *v)
+{
+	if (dm->from_domain[0] && required_for(p, dm->from_domain) && !aligned_pass(dm))
+		check_verdict(v, NAME, p, p->dkim_require_action, 550, "5.7.20",
+		    "no valid DKIM signature from %s", dm->from_domain);
+	else if (dm->npass == 0 && dm->ntemp > 0)
+		check_verdict(v, NAME, p, p->dkim_dns_error_action, 550, "5.7.5",
+		    "DKIM key lookup failed");
+	else if (dm->npass == 0 && dm->nfail > 0)
+		check_verdict(v, NAME, p, p->dkim_broken_action, 550, "5.7.20",
+		    "DKIM signature did not verify");
+	(void)m;
+}
+
+static void
+dk_eom(struct conn *c, struct msg *m, struct edits *e, struct verdict *v)
+{
+	struct dkim_msg *dm = m->dkim;
+	DKIM_SIGINFO **sigs = NULL;
+	int nsigs = 0;
+
+	if (dm == NULL)
+		return;
+	if (m->dir == DIR_OUTBOUND) {
+		dkim_sign_eom(c, m, dm, e);
+		return;
+	}
+	if (dm->verify != NULL) {
+		(void)dkim_eom(dm->verify, NULL);
+		if (dkim_getsiglist(dm->verify, &sigs, &nsigs) == DKIM_STAT_OK)
+			for (int i = 0; i < nsigs; i++)
+				report_sig(m, dm, sigs[i]);
+	}
+	if (nsigs == 0 && !dm->verify_broken)
+		authres_add(m, "dkim=none");
+	else if (nsigs == 0)
+		authres_add(m, "dkim=permerror reason=\"message could not be parsed\"");
+	for (size_t i = 0; i < m->npol; i++) {
+		struct verdict pv;
+
+		verdict_clear(&pv);
+		decide(m, dm, m->pol[i], &pv);
+		if (m->pol[i]->mode == POLICY_OBSERVE)
+			verdict_observe(&pv);
+		verdict_merge(v, &pv);
+	}
+}
+
+static void
+dk_summary(const struct conn *c, const struct msg *m, strbuf *out)
+{
+	const struct dkim_msg *dm = m->dkim;
+
+	(void)c;
+	if (dm == NULL)
+		return;
+	if (m->dir == DIR_OUTBOUND) {
+		sb_printf(out, " dkim_signed=%u", dm->nsigned);
+		if (dm->nsigned == 0 && dm->sign_skipped != NULL)
+			sb_printf(out, " dkim_sign=\"%s\"", dm->sign_skipped);
+		return;
+	}
+	if (dm->nosig || (dm->verify == NULL && !dm->verify_broken))
+		sb_puts(out, " dkim=none");
+	else
+		sb_printf(out, " dkim=pass:%u,fail:%u,temperror:%u,other:%u",
+		    dm->npass, dm->nfail, dm->ntemp, dm->nperm);
+}
+
+const struct check check_dkim = {
+	.name = NAME,
+	.header = dk_header,
+	.eoh = dk_eoh,
+	.body = dk_body,
+	.eom = dk_eom,
+	.summary = dk_summary,
+};

@@ -1,0 +1,44 @@
+/*
+ * dkim_int.h - per-message DKIM state shared by dkim.c (verify, the check
+ * row) and dkim_sign.c (sign).  Private to those two files.
+ */
+#ifndef POSTERN_DKIM_INT_H
+#define POSTERN_DKIM_INT_H
+
+#include <opendkim/dkim.h>
+
+#include "postern/dkim.h"
+
+#define DKIM_MAX_SIGNERS 8   /* keys that sign one message */
+
+struct dkim_msg {
+	const struct dkim_state *st;
+	/* verify (inbound) */
+	DKIM *verify;
+	bool verify_broken;          /* libopendkim refused the message */
+	bool nosig;                  /* no DKIM-Signature at all */
+	unsigned npass, nfail, ntemp, nperm, nignored;
+	strbuf passed_domains;       /* " d1 d2 " of passing signatures */
+	/* sign (outbound) */
+	strbuf hdrs;                 /* "Name: value\r\n" of every header */
+	size_t nhdrs;
+	char from_domain[256];
+	unsigned nfrom;
+	DKIM *sign[DKIM_MAX_SIGNERS];
+	const struct dkim_key *signkey[DKIM_MAX_SIGNERS];
+	size_t nsign;
+	unsigned nsigned;
+	const char *sign_skipped;    /* why nothing was signed (static text) */
+};
+
+/* Append "Name: value\r\n" to sb, folded lines turned into CRLF. */
+void dkim_header_line(strbuf *sb, const char *name, const char *value);
+/* The domain of the (first) address in a From field value, lower case. */
+bool dkim_from_domain(const char *value, size_t len, char *out, size_t size);
+
+/* dkim_sign.c */
+void dkim_sign_eoh(struct conn *c, struct msg *m, struct dkim_msg *dm);
+void dkim_sign_body(struct dkim_msg *dm, const unsigned char *buf, size_t len);
+void dkim_sign_eom(struct conn *c, struct msg *m, struct dkim_msg *dm, struct edits *e);
+
+#endif
