@@ -266,9 +266,21 @@ dk_header(struct conn *c, struct msg *m, const char *name, const char *value,
 			}
 			dkim_set_user_context(dm->verify, dm);
 		}
+		bool is_sig = strcasecmp(name, "DKIM-Signature") == 0;
+
+		dm->nsigfields += is_sig;
 		st = dkim_header(dm->verify, (u_char *)line.s, line.len - 2);
-		if (st != DKIM_STAT_OK)
+		if (st == DKIM_STAT_SYNTAX && is_sig) {
+			/* the field is kept (another signature may cover it);
+			 * libopendkim may or may not list this signature */
+			if (dm->nmalformed++ == 0) {
+				const char *why = dkim_geterror(dm->verify);
+				snprintf(dm->malformed_why, sizeof(dm->malformed_why), "%s",
+				    why != NULL ? why : "syntax error");
+			}
+		} else if (st != DKIM_STAT_OK) {
 			dm->verify_broken = true;
+		}
 	}
 out:
 	sb_free(&line);
@@ -519,10 +531,21 @@ dk_eom(struct conn *c, struct msg *m, struct edits *e, struct verdict *v)
 			for (int i = 0; i < nsigs; i++)
 				report_sig(m, dm, sigs[i]);
 	}
-	if (nsigs == 0 && !dm->verify_broken)
-		authres_add(m, "dkim=none");
-	else if (nsigs == 0)
+	/* signatures too malformed for libopendkim to list */
+	for (unsigned i = (unsigned)nsigs; i < dm->nsigfields && dm->nmalformed > 0; i++) {
+		strbuf sb;
+
+		sb_init(&sb);
+		sb_puts(&sb, "dkim=neutral");
+		ar_pair(&sb, "reason", dm->malformed_why);
+		authres_add(m, sb.s);
+		sb_free(&sb);
+		dm->nperm++;
+	}
+	if (dm->verify_broken)
 		authres_add(m, "dkim=permerror reason=\"message could not be parsed\"");
+	else if (dm->nsigfields == 0)
+		authres_add(m, "dkim=none");
 	for (size_t i = 0; i < m->npol; i++) {
 		struct verdict pv;
 
@@ -548,7 +571,7 @@ dk_summary(const struct conn *c, const struct msg *m, strbuf *out)
 			sb_printf(out, " dkim_sign=\"%s\"", dm->sign_skipped);
 		return;
 	}
-	if (dm->nosig || (dm->verify == NULL && !dm->verify_broken))
+	if (dm->npass + dm->nfail + dm->ntemp + dm->nperm == 0 && !dm->verify_broken)
 		sb_puts(out, " dkim=none");
 	else
 		sb_printf(out, " dkim=pass:%u,fail:%u,temperror:%u,other:%u",

@@ -18,6 +18,9 @@ struct dkim_msg {
 	bool verify_broken;          /* libopendkim refused the message */
 	bool nosig;                  /* no DKIM-Signature at all */
 	unsigned npass, nfail, ntemp, nperm, nignored;
+	unsigned nsigfields;          /* DKIM-Signature fields seen */
+	unsigned nmalformed;          /* DKIM-Signature fields libopendkim could not parse */
+	char malformed_why[128];
 	strbuf passed_domains;       /* " d1 d2 " of passing signatures */
 	/* sign (outbound) */
 	strbuf hdrs;                 /* "Name: value\r\n" of every header */
