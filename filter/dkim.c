@@ -544,8 +544,8 @@ dk_eom(struct conn *c, struct msg *m, struct edits *e, struct verdict *v)
 	}
 	if (dm->verify_broken)
 		authres_add(m, "dkim=permerror reason=\"message could not be parsed\"");
-	else if (dm->nsigfields == 0)
-		authres_add(m, "dkim=none");
+	/* no signature: nothing in A-R ("none" stays the whole header's
+	 * result when no check has anything to say), dkim=none in the log */
 	for (size_t i = 0; i < m->npol; i++) {
 		struct verdict pv;
 
