@@ -143,6 +143,26 @@ rt "broken signature under the default policy: accepted with dkim=fail (RFC 6376
 	-D signer="$PSTN_SOCK" -D signip=10.1.2.3 -D nsig=2 -D body=$'changed\r\n' \
 	-D verifier="$PSTN_SOCK" -D verifyip=192.0.2.10 -D want1="dkim=fail"
 
+# SIGUSR1 reload: the key table belongs to the snapshot.  A new key list
+# takes effect without a restart; a reload with a bad key is refused and
+# the running keys stay.
+wait_log() { for _ in $(seq 1 50); do grep -qE "$1" "$PSTN_LOG" && return 0; sleep 0.1; done; return 1; }
+sed -i 's|"example.com:rsa1:[^"]*",||' "$PSTN_CONF"
+kill -USR1 "$PSTN_PID"
+wait_log 'configuration reloaded'; ok $? "SIGUSR1 reloads the key table"
+rt "after the reload only the Ed25519 key signs" \
+	-D signer="$PSTN_SOCK" -D signip=10.1.2.3 -D nsig=1 \
+	-D verifier="$PSTN_SOCK" -D verifyip=192.0.2.10 \
+	-D want1="dkim=pass header.d=example.com header.i=@example.com header.s=ed1 header.a=ed25519-sha256"
+chmod 644 "$T/keys/example.com.ed1.pem"
+kill -USR1 "$PSTN_PID"
+wait_log 'reload failed, keeping the running configuration: .*example.com.ed1.pem: private key is accessible by group or others'
+ok $? "a reload with a world-readable key is refused with the reason"
+chmod 600 "$T/keys/example.com.ed1.pem"
+rt "the running keys still sign after the refused reload" \
+	-D signer="$PSTN_SOCK" -D signip=10.1.2.3 -D nsig=1 \
+	-D verifier="$PSTN_SOCK" -D verifyip=192.0.2.10 -D want1="dkim=pass header.d=example.com"
+
 # key checks: postern -t reports a readable key; --check-keys compares DNS
 cat >"$T/keys.conf" <<CONF
 policy_dir = "$T/policies";
