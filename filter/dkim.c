@@ -59,7 +59,7 @@ prescreen(DKIM *dkim, DKIM_SIGINFO **sigs, int nsigs)
 void *
 dkim_lib_new(const struct dkim_opts *o, char *err, size_t errlen)
 {
-	DKIM_LIB *lib = dkim_init(NULL, NULL);
+	DKIM_LIB *lib = dkim_init(dkim_track_malloc, dkim_track_free);
 	unsigned flags = DKIM_LIBFLAGS_BADSIGHANDLES;
 	unsigned bits = o->min_key_bits;
 
@@ -211,7 +211,7 @@ dkim_msg_free(struct dkim_msg *dm)
 	if (dm->verify != NULL)
 		dkim_free(dm->verify);
 	for (size_t i = 0; i < dm->nsign; i++)
-		dkim_free(dm->sign[i]);
+		dkim_signer_free(dm, i);
 	sb_free(&dm->hdrs);
 	sb_free(&dm->passed_domains);
 	free(dm);
