@@ -302,6 +302,11 @@ fill_from_pkey(struct dkim_key *k, EVP_PKEY *pk, char *err, size_t errlen)
 		k->keytext = xstrndup(pem, (size_t)pl);
 		BIO_free(mem);
 	}
+	if (k->alg == DKALG_RSA)
+		dkim_keycache_add(k->der, k->derlen, pk);
+	else
+		dkim_keycache_add(k->keytext, strlen(k->keytext), pk);
+	k->cached = true;
 	return true;
 bad:
 	snprintf(err, errlen, "%s: cannot encode the key", k->path);
@@ -357,6 +362,10 @@ dkim_key_free(struct dkim_key *k)
 {
 	if (k == NULL)
 		return;
+	if (k->cached && k->alg == DKALG_RSA)
+		dkim_keycache_drop(k->der, k->derlen);
+	else if (k->cached)
+		dkim_keycache_drop(k->keytext, strlen(k->keytext));
 	if (k->der != NULL)
 		OPENSSL_cleanse(k->der, k->derlen);
 	free(k->der);

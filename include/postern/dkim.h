@@ -39,6 +39,7 @@ struct dkim_key {
 	                          RSA) or PKCS#8 PEM (Ed25519); libopendkim
 	                          takes keys only as NUL-terminated text */
 	char *pub_b64;         /* the p= value that goes with it */
+	bool cached;           /* registered with dkim_keycache_add */
 };
 
 struct dkim_keytab {
@@ -97,6 +98,14 @@ enum dkim_keycheck { KEYCHECK_MATCH = 0, KEYCHECK_MISMATCH, KEYCHECK_NORECORD, K
 /* Fetch selector._domainkey.domain through the resolver and compare its
  * p= with the private key; msg gets a one-line explanation. */
 enum dkim_keycheck dkim_key_check_dns(const struct dkim_key *k, strbuf *msg);
+
+/* ---- parsed keys handed to libopendkim (dkim_keycache.c) ---------------- */
+
+struct evp_pkey_st;
+/* Register/unregister a parsed key under the exact bytes libopendkim will
+ * parse (RSA: DER; Ed25519: PEM text).  Reference counted. */
+void dkim_keycache_add(const void *bytes, size_t len, struct evp_pkey_st *pk);
+void dkim_keycache_drop(const void *bytes, size_t len);
 
 /* ---- library handle (per snapshot) -------------------------------------- */
 
