@@ -44,6 +44,10 @@ POL
 cat >"$T/policies/strict.example.conf" <<'POL'
 dkim = { require_signature_from = [ "example.com" ]; };
 POL
+cat >"$T/policies/watch.example.conf" <<'POL'
+mode = "observe";
+dkim = { require_signature_from = [ "example.com" ]; };
+POL
 postern_start "$T/policies" "
 dns = { nameservers = [ \"$DNS_ADDR@$DNS_PORT\" ]; timeout = 1000; };
 dkim = { keys = [ \"example.com:rsa1:$T/keys/example.com.rsa1.pem\",
@@ -135,6 +139,11 @@ rt "require_signature_from: unsigned mail from example.com refused 550 5.7.20" \
 	-D reply=550 -D xcode=5.7.20 -D qid=REQ1
 grep -q 'REQ1: eom: .*dkim=none verdict=reject check=dkim reply="550 5.7.20 no valid DKIM signature from example.com' "$PSTN_LOG"
 ok $? "... logged with its reply"
+rt "observe mode: the same unsigned mail is accepted" \
+	-D nsig=0 -D verifier="$PSTN_SOCK" -D verifyip=192.0.2.10 -D rcpt_to="<u@watch.example>" \
+	-D qid=OBS1 -D want1="mx.test.example"
+grep -q 'OBS1: eom: .*verdict=accept observe_would=reject check=dkim' "$PSTN_LOG"
+ok $? "... and logged as observe_would=reject"
 rt "require_signature_from: signed mail from example.com passes" \
 	-D signer="$PSTN_SOCK" -D signip=10.1.2.3 -D nsig=2 \
 	-D verifier="$PSTN_SOCK" -D verifyip=192.0.2.10 -D rcpt_to="<u@strict.example>" \
