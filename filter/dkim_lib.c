@@ -156,23 +156,54 @@ dkim_header_line(strbuf *sb, const char *name, const char *value)
 	sb_puts(sb, "\r\n");
 }
 
+/*
+ * The first mailbox of a From field: the first "<...>" outside quoted
+ * strings and comments, else the text up to the first ',' outside them.
+ * A second mailbox makes the field ambiguous for signing: false.
+ */
 bool
 dkim_from_domain(const char *value, size_t len, char *out, size_t size)
 {
-	const char *lt = NULL, *at = NULL, *end = value + len;
+	const char *start = value, *end = value + len, *at = NULL;
+	bool quoted = false, angle = false, done = false;
+	int comment = 0;
 	size_t n = 0;
 
-	for (const char *p = value; p < end; p++)
-		if (*p == '<')
-			lt = p;
-	if (lt != NULL) {
-		const char *gt = memchr(lt, '>', (size_t)(end - lt));
-		if (gt == NULL)
-			return false;
-		value = lt + 1;
-		end = gt;
+	for (const char *p = value; p < value + len; p++) {
+		char ch = *p;
+
+		if (ch == '\\' && (quoted || comment) && p + 1 < value + len) {
+			p++;
+			continue;
+		}
+		if (quoted) {
+			quoted = ch != '"';
+		} else if (comment > 0) {
+			comment += ch == '(' ? 1 : ch == ')' ? -1 : 0;
+		} else if (ch == '"') {
+			quoted = true;
+		} else if (ch == '(') {
+			comment = 1;
+		} else if (done && ch == ',') {
+			return false;            /* a second mailbox */
+		} else if (ch == '<' && !done) {
+			start = p + 1;
+			angle = true;
+		} else if (ch == '>' && angle && !done) {
+			end = p;
+			done = true;
+		} else if (ch == ',' && !angle) {
+			end = p;
+			done = true;
+			for (const char *q = p + 1; q < value + len; q++)
+				if (!isspace((unsigned char)*q))
+					return false;   /* a second mailbox */
+			break;
+		}
 	}
-	for (const char *p = value; p < end; p++)
+	if (angle && !done)
+		return false;
+	for (const char *p = start; p < end; p++)
 		if (*p == '@')
 			at = p;
 	if (at == NULL)
@@ -180,7 +211,7 @@ dkim_from_domain(const char *value, size_t len, char *out, size_t size)
 	for (const char *p = at + 1; p < end; p++) {
 		unsigned char ch = (unsigned char)*p;
 
-		if (isspace(ch) || ch == ',' || ch == ';' || ch == '(' || ch == ')')
+		if (isspace(ch) || ch == '(')
 			break;
 		if (!(isalnum(ch) || ch == '.' || ch == '-' || ch == '_') || n + 1 >= size)
 			return false;

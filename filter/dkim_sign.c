@@ -19,6 +19,18 @@
 
 #define SIG_FIELD "DKIM-Signature"
 
+/* libopendkim's error text may quote message data: escape it. */
+static void
+log_failure(const struct msg *m, const struct dkim_key *k, const char *what, const char *why)
+{
+	strbuf sb;
+
+	sb_init(&sb);
+	sb_escape(&sb, why != NULL ? why : "?", why != NULL ? strlen(why) : 1, 100);
+	plog(PLOG_ERR, m->qid, "dkim: signing with %s failed%s: %s", k->path, what, sb.s);
+	sb_free(&sb);
+}
+
 /*
  * libopendkim 2.11 leaks, for every Ed25519 signing handle, the key it
  * parsed (EVP_PKEY), its BIO and a 64-byte output buffer: dkim_free()
@@ -154,8 +166,7 @@ dkim_sign_eoh(struct conn *c, struct msg *m, struct dkim_msg *dm)
 		    -1, &s);
 
 		if (d == NULL) {
-			plog(PLOG_ERR, m->qid, "dkim: cannot sign with %s: %s", keys[i]->path,
-			    dkim_getresultstr(s));
+			log_failure(m, keys[i], "", dkim_getresultstr(s));
 			continue;
 		}
 		dm->sign[n] = d;
@@ -171,8 +182,7 @@ dkim_sign_eoh(struct conn *c, struct msg *m, struct dkim_msg *dm)
 				dm->ed_crypto[n] = ed25519_state(&dm->trk[n]);
 		}
 		if (!feed_headers(d, &dm->hdrs)) {
-			plog(PLOG_ERR, m->qid, "dkim: signing with %s failed on the headers: %s",
-			    keys[i]->path, dkim_geterror(d) ? dkim_geterror(d) : "?");
+			log_failure(m, keys[i], " on the headers", dkim_geterror(d));
 			dkim_signer_free(dm, n);
 			dm->nsign--;
 		}
@@ -218,8 +228,7 @@ dkim_sign_eom(struct conn *c, struct msg *m, struct dkim_msg *dm, struct edits *
 			s = dkim_getsighdr_d(dm->sign[i], strlen(SIG_FIELD) + 2, &hdr, &len);
 		if (s != DKIM_STAT_OK || hdr == NULL) {
 			const char *why = dkim_geterror(dm->sign[i]);
-			plog(PLOG_ERR, m->qid, "dkim: signing with %s failed: %s",
-			    dm->signkey[i]->path, why != NULL ? why : dkim_getresultstr(s));
+			log_failure(m, dm->signkey[i], "", why != NULL ? why : dkim_getresultstr(s));
 			continue;
 		}
 		char *val = unfold_crlf(hdr, len);

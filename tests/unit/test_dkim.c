@@ -104,6 +104,12 @@ test_from_domain(void **state)
 		{ "no address", NULL },
 		{ "alice@", NULL },
 		{ "<alice@exa\x01mple.com>", NULL },
+		{ "a@one.example, b@two.example", NULL },
+		{ "A <a@one.example>, B <b@two.example>", NULL },
+		{ "\"x <y@z.example>\" <a@real.example>", "real.example" },
+		{ "(c <d@e.example>) a@real.example", "real.example" },
+		{ "\"Last, First\" <first@real.example>", "real.example" },
+		{ "a@real.example (Alice, Bob)", "real.example" },
 	};
 	char out[256];
 
