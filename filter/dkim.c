@@ -37,7 +37,6 @@ dkim_msg_free(struct dkim_msg *dm)
 	for (size_t i = 0; i < dm->nsign; i++)
 		dkim_signer_free(dm, i);
 	sb_free(&dm->hdrs);
-	sb_free(&dm->passed_domains);
 	free(dm);
 }
 
@@ -48,7 +47,6 @@ get_dm(struct conn *c, struct msg *m)
 		m->dkim = xcalloc(1, sizeof(*m->dkim));
 		m->dkim->st = c->snap->dkim;
 		sb_init(&m->dkim->hdrs);
-		sb_init(&m->dkim->passed_domains);
 	}
 	return m->dkim;
 }
@@ -279,9 +277,13 @@ report_sig(struct msg *m, struct dkim_msg *dm, DKIM_SIGINFO *sig)
 	switch (r) {
 	case SR_PASS:
 		dm->npass++;
-		sb_printf(&dm->passed_domains, " %s ", d);
-		for (char *p = dm->passed_domains.s + dm->passed_domains.len - strlen(d) - 1; *p; p++)
-			*p = (char)tolower((unsigned char)*p);
+		if (dm->npassd < DKIM_MAX_PASS && strlen(d) <= DKIM_DOMAIN_MAX) {
+			char *o = dm->passd[dm->npassd++];
+			size_t k = 0;
+			for (; d[k] != '\0'; k++)
+				o[k] = (char)tolower((unsigned char)d[k]);
+			o[k] = '\0';
+		}
 		break;
 	case SR_FAIL: dm->nfail++; break;
 	case SR_TEMPERROR: dm->ntemp++; break;
@@ -294,14 +296,21 @@ aligned_pass(const struct dkim_msg *dm)
 {
 	const char *from = dm->from_domain;
 
-	for (const char *p = from; p != NULL && *p; p = strchr(p, '.') ? strchr(p, '.') + 1 : NULL) {
-		char want[260];
-
-		snprintf(want, sizeof(want), " %s ", p);
-		if (dm->passed_domains.s != NULL && strstr(dm->passed_domains.s, want) != NULL)
-			return true;
-	}
+	for (const char *p = from; p != NULL && *p; p = strchr(p, '.') ? strchr(p, '.') + 1 : NULL)
+		for (size_t i = 0; i < dm->npassd; i++)
+			if (strcmp(dm->passd[i], p) == 0)
+				return true;
 	return false;
+}
+
+size_t
+dkim_pass_domains(const struct msg *m, const char **out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; m->dkim != NULL && i < m->dkim->npassd && n < max; i++)
+		out[n++] = m->dkim->passd[i];
+	return n;
 }
 
 static bool
@@ -400,6 +409,12 @@ dk_summary(const struct conn *c, const struct msg *m, strbuf *out)
 	else
 		sb_printf(out, " dkim=pass:%u,fail:%u,temperror:%u,other:%u",
 		    dm->npass, dm->nfail, dm->ntemp, dm->nperm);
+	const char *d[DKIM_MAX_PASS];
+	size_t n = dkim_pass_domains(m, d, DKIM_MAX_PASS);
+	for (size_t i = 0; i < n; i++) {
+		sb_puts(out, i == 0 ? " dkim_pass_d=" : ",");
+		sb_escape(out, d[i], strlen(d[i]), 100);
+	}
 }
 
 const struct check check_dkim = {

@@ -30,7 +30,8 @@ struct dkim_msg {
 	unsigned nsigfields;          /* DKIM-Signature fields seen */
 	unsigned nmalformed;          /* DKIM-Signature fields libopendkim could not parse */
 	char malformed_why[128];
-	strbuf passed_domains;       /* " d1 d2 " of passing signatures */
+	char passd[DKIM_MAX_PASS][DKIM_DOMAIN_MAX + 1];   /* d= of passing signatures, lower case */
+	size_t npassd;
 	/* sign (outbound) */
 	strbuf hdrs;                 /* "Name: value\r\n" of every header */
 	size_t nhdrs;

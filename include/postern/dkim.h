@@ -141,6 +141,13 @@ size_t dkim_keys_for(const struct dkim_state *st, const char *domain,
 
 extern const struct check check_dkim;
 
+#define DKIM_MAX_PASS 8   /* passing signatures remembered for DMARC */
+struct msg;
+/* The d= (lower case) of each signature that passed in this inbound
+ * message, after the dkim check's eom (for DMARC: run after it).  The
+ * strings live until msg_reset.  Returns how many were written to out. */
+size_t dkim_pass_domains(const struct msg *m, const char **out, size_t max);
+
 /* Per-message DKIM state (struct msg holds a pointer to it). */
 struct dkim_msg;
 void dkim_msg_free(struct dkim_msg *dm);

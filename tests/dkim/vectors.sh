@@ -121,4 +121,9 @@ out=$("$RUN" -c "$T/postern-1024.conf" perl/goodkey_1.txt 2>&1)
 like "$out" "dkim=policy reason=\"signing key too small" "512-bit key at the default minimum: dkim=policy"
 out=$("$RUN" -c "$T/postern-1024.conf" mimekit/gmail.msg 2>&1)
 like "$out" "dkim=pass \\(2048-bit key\\) header.d=gmail.com header.i=@gmail.com header.s=20120113 header.a=rsa-sha256 header.b=" "A-R carries d, i, s, a, b"
+# what DMARC gets: the d= of each passing signature (summary line)
+sed 's/log_level = "error"/log_level = "info"/' "$T/postern-1024.conf" >"$T/postern-info.conf"
+out=$("$RUN" -c "$T/postern-info.conf" dkimpy/rfc6376.signed.msg 2>&1)
+like "$out" "dkim=pass:2,fail:0,temperror:0,other:0 dkim_pass_d=football.example.com,football.example.com" \
+	"passing d= domains exported (dkim_pass_domains)"
 tap_done
