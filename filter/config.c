@@ -12,12 +12,15 @@
 #include <unistd.h>
 
 #include "postern/config.h"
+#include "postern/dkim.h"
 #include "postern/log.h"
 #include "postern/policy.h"
 
 #define OFF(f) offsetof(struct config, f)
 #define U64MAX (~0ULL)
 
+static const char *const canon_choices[] = { "relaxed/relaxed", "relaxed/simple",
+	"simple/simple", "simple/relaxed", NULL };
 static const char *const level_choices[] = { "error", "warning", "notice",
 	"info", "debug", NULL };
 
@@ -56,6 +59,16 @@ const struct ct_key config_keys[] = {
 	  "most bytes in one message's header block" },
 	{ "limits.recipients", CT_UINT, OFF(max_recipients), "1000", 1, 100000, NULL,
 	  "most recipients in one transaction (later ones get 452 4.5.3)" },
+	{ "dkim.keys", CT_STRLIST, OFF(dkim_keys), NULL, 0, 0, NULL,
+	  "signing keys, \"domain:selector:/path/key.pem\"; mail from a domain is signed with each of its keys" },
+	{ "dkim.sign_subdomains", CT_BOOL, OFF(dkim_sign_subdomains), "false", 0, 0, NULL,
+	  "also sign mail whose From domain is a subdomain of a key's domain" },
+	{ "dkim.canonicalization", CT_ENUM, OFF(dkim_canon), "relaxed/relaxed", 0, 0, canon_choices,
+	  "header/body canonicalization of signatures postern makes" },
+	{ "dkim.max_signatures", CT_UINT, OFF(dkim_max_signatures), "8", 1, 64, NULL,
+	  "signatures verified per message; later ones are reported as dkim=policy" },
+	{ "dkim.min_key_bits", CT_UINT, OFF(dkim_min_key_bits), "1024", 512, 16384, NULL,
+	  "smallest RSA key accepted when verifying (RFC 8301: 1024)" },
 };
 const size_t config_nkeys = NELEM(config_keys);
 
@@ -129,12 +142,20 @@ snapshot_build(const char *path, struct ct_errors *errs)
 		free(s);
 		return NULL;
 	}
+	s->dkim = dkim_state_build(&s->cfg, errs);
+	if (s->dkim == NULL) {
+		policy_set_free(s->policies);
+		config_free(&s->cfg);
+		free(s);
+		return NULL;
+	}
 	return s;
 }
 
 static void
 snapshot_destroy(struct snapshot *s)
 {
+	dkim_state_free(s->dkim);
 	policy_set_free(s->policies);
 	config_free(&s->cfg);
 	free(s);

@@ -4,6 +4,8 @@
  *
  *   postern [-f] [-c FILE]    run the daemon (-f: foreground, log to stderr)
  *   postern -t [-c FILE]      check config and policies, exit non-zero on error
+ *   postern -t --check-keys   also look up each DKIM selector and compare it
+ *                             with the private key
  *   postern -n [-c FILE]      print the effective config and policies
  *   postern -k                print the reference of every key
  *   postern -V                print the version
@@ -16,6 +18,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <grp.h>
 #include <libmilter/mfapi.h>
 #include <pthread.h>
@@ -28,6 +31,7 @@
 #include <unistd.h>
 
 #include "postern/config.h"
+#include "postern/dkim.h"
 #include "postern/dns.h"
 #include "postern/explain.h"
 #include "postern/log.h"
@@ -43,7 +47,8 @@ usage(int status)
 {
 	fprintf(status ? stderr : stdout,
 	    "usage: postern [-f] [-c FILE]   run the milter\n"
-	    "       postern -t [-c FILE]     check configuration and policies\n"
+	    "       postern -t [-c FILE]     check configuration, policies and DKIM keys\n"
+	    "       postern -t --check-keys  ... and compare each key with its DNS record\n"
 	    "       postern -n [-c FILE]     print the effective configuration\n"
 	    "       postern -k               print the reference of every config and policy key\n"
 	    "       postern -V               print the version\n"
@@ -96,6 +101,33 @@ print_reference(void)
 	ct_print_reference(policy_keys, policy_nkeys, &out);
 	fputs(out.s, stdout);
 	sb_free(&out);
+}
+
+/* Look up every signing key's selector; false if any does not match. */
+static bool
+check_keys(const struct snapshot *s)
+{
+	struct dns_options dopt = { &s->cfg.dns_nameservers, (unsigned)s->cfg.dns_timeout,
+		s->cfg.dns_cache_size, NULL };
+	char err[256];
+	bool all = true;
+
+	if (!dns_init(&dopt, err, sizeof(err))) {
+		fprintf(stderr, "postern: resolver: %s\n", err);
+		return false;
+	}
+	for (size_t i = 0; i < s->dkim->keys.n; i++) {
+		strbuf msg;
+		enum dkim_keycheck r;
+
+		sb_init(&msg);
+		r = dkim_key_check_dns(&s->dkim->keys.v[i], &msg);
+		printf("postern: dkim key %s\n", msg.s);
+		all = all && r == KEYCHECK_MATCH;
+		sb_free(&msg);
+	}
+	dns_shutdown();
+	return all;
 }
 
 /* ---- reload ------------------------------------------------------------- */
@@ -271,11 +303,17 @@ main(int argc, char **argv)
 	pthread_t reloader;
 	char err[256];
 	int ch, rc;
+	bool keys = false;
+	static const struct option longopts[] = {
+		{ "check-keys", no_argument, NULL, 'K' },   /* long option only */
+		{ NULL, 0, NULL, 0 },
+	};
 
 	if (argc > 1 && strcmp(argv[1], "explain") == 0)
 		return explain_main(argc - 1, argv + 1, conf_path);
-	while ((ch = getopt(argc, argv, "c:fhkntV")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:fhkntV", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'K': keys = test = true; break;
 		case 'c': conf_path = optarg; break;
 		case 'f': foreground = true; break;
 		case 'n': print = true; break;
@@ -291,10 +329,11 @@ main(int argc, char **argv)
 	if ((snap = load_or_report(conf_path)) == NULL)
 		return 1;
 	if (test) {
-		printf("postern: %s and %zu domain policies are valid\n", conf_path,
-		    policy_set_count(snap->policies));
+		printf("postern: %s and %zu domain policies are valid; %zu DKIM signing keys loaded\n",
+		    conf_path, policy_set_count(snap->policies), snap->dkim->keys.n);
+		rc = keys && !check_keys(snap) ? 1 : 0;
 		snapshot_release(snap);
-		return 0;
+		return rc;
 	}
 	if (print) {
 		print_effective(snap);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "postern/dkim.h"
 #include "postern/log.h"
 #include "postern/pipeline.h"
 
@@ -18,6 +19,7 @@
 static const struct check *const checks[] = {
 	&check_size,
 	&check_attach,
+	&check_dkim,
 	&check_authres,
 };
 

@@ -63,6 +63,14 @@ const struct ct_key policy_keys[] = {
 	  "longest decoded attachment file name, bytes" },
 	{ "zip_max_entries", CT_UINT, OFF(zip_max_entries), MIME_STR(MIME_DEF_ZIP_ENTRIES), 1, 1000000, NULL,
 	  "most entries listed in one zip attachment" },
+	{ "dkim.require_signature_from", CT_STRLIST, OFF(dkim_require), NULL, 0, 0, NULL,
+	  "From domains (and their subdomains) whose mail must carry a valid DKIM signature of that domain or a parent" },
+	{ "dkim.require_action", CT_ACTION, OFF(dkim_require_action), "reject", 0, 0, NULL,
+	  "what mail missing a required signature gets (reject = 550 5.7.20)" },
+	{ "dkim.broken_action", CT_ACTION, OFF(dkim_broken_action), "tag", 0, 0, NULL,
+	  "no signature verifies and at least one fails (RFC 6376 6.3: do not reject for this alone)" },
+	{ "dkim.dns_error_action", CT_ACTION, OFF(dkim_dns_error_action), "tag", 0, 0, NULL,
+	  "no signature verifies and a key lookup failed (tempfail = 451 4.7.5)" },
 };
 const size_t policy_nkeys = NELEM(policy_keys);
 

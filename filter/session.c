@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "postern/attach.h"
+#include "postern/dkim.h"
 #include "postern/session.h"
 
 struct conn *
@@ -55,6 +56,7 @@ msg_reset(struct msg *m)
 	free(m->sender);
 	free(m->auth_user);
 	attach_free(m->attach);
+	dkim_msg_free(m->dkim);
 	sb_reset(&ar);
 	sb_reset(&notes);
 	memset(m, 0, sizeof(*m));
@@ -72,6 +74,7 @@ msg_free(struct msg *m)
 	free(m->auth_user);
 	free(m->ar_forged);
 	attach_free(m->attach);
+	dkim_msg_free(m->dkim);
 	sb_free(&m->ar_results);
 	sb_free(&m->notes);
 	memset(m, 0, sizeof(*m));

@@ -36,6 +36,10 @@ struct policy {
 	enum action mime_limit_action;
 	unsigned long long mime_max_depth, mime_max_parts, mime_max_header_line,
 	    mime_max_header_bytes, mime_max_boundary, mime_max_filename, zip_max_entries;
+	struct strlist dkim_require;  /* From domains that must carry a valid aligned signature */
+	enum action dkim_require_action;
+	enum action dkim_broken_action;
+	enum action dkim_dns_error_action;
 };
 
 extern const struct ct_key policy_keys[];
