@@ -25,6 +25,8 @@
 
 #include "postern/mime.h"
 
+static const char CRLF[] = "\r\n";   /* a held line break: the last 1 or 2 bytes */
+
 enum sstate { ST_HDR, ST_BODY, ST_STOP };
 enum hfield { HF_NONE = 0, HF_NAME, HF_CTYPE, HF_CTE, HF_CDISP };
 
@@ -443,7 +445,7 @@ begin_line(struct mime_scan *s)
 {
 	s->bol = false;
 	if (s->pend_eol && s->st == ST_BODY)
-		consume(s, "\r\n" + 2 - s->pend_eol, s->pend_eol);
+		consume(s, &CRLF[2 - s->pend_eol], s->pend_eol);
 	s->pend_eol = 0;
 }
 
@@ -457,7 +459,7 @@ line_end(struct mime_scan *s)
 	if (s->st == ST_HDR)
 		hdr_eol(s, eol);
 	else if (s->st == ST_BODY && s->nbound == 0)
-		consume(s, "\r\n" + 2 - eol, eol);   /* no boundary can follow */
+		consume(s, &CRLF[2 - eol], eol);   /* no boundary can follow */
 	else
 		s->pend_eol = eol;
 }
@@ -584,7 +586,7 @@ mime_finish(struct mime_scan *s)
 	if (s->st == ST_HDR && s->hline > 0)
 		hdr_eol(s, 0);
 	if (s->pend_eol && s->st == ST_BODY)
-		consume(s, "\r\n" + 2 - s->pend_eol, s->pend_eol);
+		consume(s, &CRLF[2 - s->pend_eol], s->pend_eol);
 	s->pend_eol = 0;
 	while (s->nstk > 0 && s->st != ST_STOP)
 		end_entity(s);
