@@ -189,11 +189,12 @@ headers_done(struct mime_scan *s)
 	struct mime_part *p = &s->f.parts[e->part];
 	char tok[MIME_TYPE_MAX], disp[32];
 	char *bbuf = xmalloc(s->lim.boundary + 1), *nbuf = xmalloc(s->lim.filename + 1);
+	char *fbuf = xmalloc(s->lim.filename + 1);
 	struct mime_pval ct[2] = {
 		{ .name = "boundary", .buf = bbuf, .cap = s->lim.boundary + 1 },
 		{ .name = "name", .buf = nbuf, .cap = s->lim.filename + 1 },
 	};
-	struct mime_pval fn = { .name = "filename", .buf = nbuf, .cap = s->lim.filename + 1 };
+	struct mime_pval fn = { .name = "filename", .buf = fbuf, .cap = s->lim.filename + 1 };
 	bool digest_parent = s->nstk >= 2 && s->stk[s->nstk - 2].digest;
 
 	e->hdr_done = true;
@@ -220,7 +221,7 @@ headers_done(struct mime_scan *s)
 		goto out;
 	}
 	if (fn.found || ct[1].found) {
-		/* filename= shares nbuf with name=: it was parsed last and wins */
+		/* Content-Disposition's filename wins over Content-Type's name */
 		const struct mime_pval *v = fn.found ? &fn : &ct[1];
 		if (v->len > 0)
 			p->filename = xstrndup(v->buf, v->len);
@@ -253,6 +254,7 @@ headers_done(struct mime_scan *s)
 out:
 	free(bbuf);
 	free(nbuf);
+	free(fbuf);
 }
 
 static void
