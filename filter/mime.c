@@ -68,6 +68,7 @@ struct mime_scan {
 	/* leaf */
 	struct mime_dec dec;
 	struct zip_lister *zip;
+	struct mime_scan *sub;  /* an encoded message/rfc822 part, parsed as decoded */
 };
 
 static const char *const limit_names[] = {
@@ -236,6 +237,18 @@ headers_done(struct mime_scan *s)
 	} else if ((strcmp(p->type, "message/rfc822") == 0 || strcmp(p->type, "message/global") == 0) &&
 	    p->enc != ENC_BASE64 && p->enc != ENC_QP) {
 		p->kind = e->kind = MIME_MESSAGE;
+	} else if (strcmp(p->type, "message/rfc822") == 0 || strcmp(p->type, "message/global") == 0) {
+		/* base64 / QP encoded message: a leaf here, whose decoded bytes
+		 * a nested scanner reads as a message within what is left of
+		 * the limits; its parts join this message's at the end */
+		p->kind = e->kind = MIME_LEAF;
+		mime_dec_init(&s->dec, p->enc);
+		if (e->depth + 1 <= s->lim.depth && s->f.nparts < s->lim.parts) {
+			struct mime_limits sl = s->lim;
+			sl.depth = s->lim.depth - (e->depth + 1);
+			sl.parts = s->lim.parts - (unsigned)s->f.nparts;
+			s->sub = mime_scan_new(&sl, false, s->cb, s->ctx);
+		}
 	} else {
 		p->kind = e->kind = MIME_LEAF;
 		mime_dec_init(&s->dec, p->enc);
@@ -255,6 +268,63 @@ out:
 	free(bbuf);
 	free(nbuf);
 	free(fbuf);
+}
+
+static void
+sub_feed_finish(struct mime_scan *s, struct mime_scan *sub)
+{
+	if (mime_finish(sub) == MIME_LIMIT) {
+		s->f.limit = sub->f.limit;
+		memcpy(s->f.reason, sub->f.reason, sizeof(s->f.reason));
+		s->st = ST_STOP;
+		s->status = MIME_LIMIT;
+	} else if (sub->status == MIME_STOPPED) {
+		stop(s);
+	}
+}
+
+/* Decoded bytes of an encoded message part go to its own scanner. */
+static void
+sub_feed(struct mime_scan *s, const unsigned char *p, size_t n)
+{
+	switch (mime_feed(s->sub, p, n)) {
+	case MIME_LIMIT:
+		s->f.limit = s->sub->f.limit;
+		memcpy(s->f.reason, s->sub->f.reason, sizeof(s->f.reason));
+		s->st = ST_STOP;
+		s->status = MIME_LIMIT;
+		break;
+	case MIME_STOPPED:
+		stop(s);
+		break;
+	default:
+		break;
+	}
+}
+
+/* The encoded message ended: its parts join ours, depth + base. */
+static void
+sub_done(struct mime_scan *s, unsigned base)
+{
+	struct mime_scan *sub = s->sub;
+
+	s->sub = NULL;
+	if (s->st != ST_STOP)
+		sub_feed_finish(s, sub);
+	for (size_t i = 0; i < sub->f.nparts; i++) {
+		struct mime_part *q = &sub->f.parts[i];
+		if (s->f.nparts == s->partcap) {
+			s->partcap = s->partcap ? s->partcap * 2 : 8;
+			s->f.parts = xrealloc(s->f.parts, s->partcap * sizeof(*s->f.parts));
+		}
+		s->f.parts[s->f.nparts] = *q;
+		s->f.parts[s->f.nparts++].depth += base;
+		q->filename = NULL;      /* ownership moved */
+	}
+	if (sub->f.nparts > 0 && sub->f.max_depth + base > s->f.max_depth)
+		s->f.max_depth = sub->f.max_depth + base;
+	s->f.unterminated = s->f.unterminated || sub->f.unterminated;
+	mime_scan_free(sub);
 }
 
 static void
@@ -281,6 +351,12 @@ end_entity(struct mime_scan *s)
 			p->zip_broken = zip_broken(s->zip);
 			zip_free(s->zip);
 			s->zip = NULL;
+		}
+		if (s->sub != NULL) {
+			if (n > 0 && s->st != ST_STOP)
+				sub_feed(s, tail, n);
+			sub_done(s, e->depth + 1);
+			p = &s->f.parts[e->part];   /* the parts array may have moved */
 		}
 		if (s->st != ST_STOP && s->cb != NULL && s->cb(s->ctx, MIME_EV_PART_END, p, NULL))
 			stop(s);
@@ -387,7 +463,7 @@ leaf_bytes(struct mime_scan *s, const unsigned char *p, size_t n)
 	size_t got;
 
 	mp->enc_size += n;
-	if (s->zip == NULL) {
+	if (s->zip == NULL && s->sub == NULL) {
 		got = mime_dec_feed(&s->dec, p, n, NULL);
 		mp->dec_size += got;
 		s->f.total_decoded += got;
@@ -399,6 +475,10 @@ leaf_bytes(struct mime_scan *s, const unsigned char *p, size_t n)
 		mp = top_part(s);
 		mp->dec_size += got;
 		s->f.total_decoded += got;
+		if (s->sub != NULL) {
+			sub_feed(s, out, got);
+			continue;
+		}
 		switch (zip_feed(s->zip, out, got)) {
 		case ZIP_TOOMANY:
 			limit(s, MIME_LIM_ZIP_ENTRIES, s->lim.zip_entries, "number of zip entries");
@@ -632,6 +712,7 @@ mime_scan_free(struct mime_scan *s)
 	free(s->stk);
 	free(s->head);
 	zip_free(s->zip);
+	mime_scan_free(s->sub);
 	sb_free(&s->ctype);
 	sb_free(&s->cte);
 	sb_free(&s->cdisp);

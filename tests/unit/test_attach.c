@@ -409,6 +409,28 @@ test_blocked_in_zip(void **state)
 }
 
 static void
+test_blocked_in_encoded_message(void **state)
+{
+	strbuf inner, b;
+	struct verdict v;
+
+	(void)state;
+	sb_init(&inner);
+	sb_init(&b);
+	sb_puts(&inner, "Subject: fwd\r\nContent-Type: multipart/mixed; boundary=in\r\n\r\n"
+	    "--in\r\nContent-Type: application/octet-stream; name=\"tool.scr\"\r\n\r\nMZ\r\n--in--\r\n");
+	sb_puts(&b, "--=b\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n");
+	base64(&b, inner.s, inner.len);
+	sb_puts(&b, "--=b--\r\n");
+	v = run("<u@plain.example>", MIXED, b.s, 10, NULL, NULL);
+	assert_int_equal(v.action, ACT_REJECT);
+	assert_int_equal(v.code, 554);
+	assert_non_null(strstr(v.text, "tool.scr"));
+	sb_free(&inner);
+	sb_free(&b);
+}
+
+static void
 test_blocked_types(void **state)
 {
 	static const struct { const char *type; bool blocked; } rows[] = {
@@ -552,6 +574,7 @@ main(void)
 		cmocka_unit_test(test_zip_nested_stored),
 		cmocka_unit_test(test_blocked_names),
 		cmocka_unit_test(test_blocked_in_zip),
+		cmocka_unit_test(test_blocked_in_encoded_message),
 		cmocka_unit_test(test_blocked_types),
 		cmocka_unit_test(test_sizes_while_streaming),
 		cmocka_unit_test(test_mime_limits),
