@@ -32,6 +32,7 @@ struct attach {
 	size_t npol;
 	struct verdict v;         /* strictest verdict from scanner events */
 	bool tagged;
+	bool eoh;                 /* mime_end_headers done */
 	char blocked[96];         /* first blocked name, escaped */
 };
 
@@ -265,6 +266,7 @@ attach_eoh(struct conn *c, struct msg *m, struct verdict *v)
 {
 	struct attach *a = attach_get(c, m);
 
+	a->eoh = true;
 	report(a, mime_end_headers(a->scan), v);
 }
 
@@ -273,7 +275,13 @@ attach_body(struct conn *c, struct msg *m, const unsigned char *buf, size_t len,
     struct verdict *v)
 {
 	struct attach *a = attach_get(c, m);
-	enum mime_status st = mime_feed(a->scan, buf, len);
+	enum mime_status st;
+
+	if (!a->eoh) {            /* a body without end-of-header: the header is over */
+		a->eoh = true;
+		mime_end_headers(a->scan);
+	}
+	st = mime_feed(a->scan, buf, len);
 
 	if (st == MIME_OK)    /* the part still streaming, and the total */
 		screen_sizes(a, mime_current(a->scan), mime_facts(a->scan)->total_decoded);
