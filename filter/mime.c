@@ -642,6 +642,17 @@ mime_feed(struct mime_scan *s, const unsigned char *ubuf, size_t len)
 			break;
 		}
 		const char *nl = memchr(buf + i, '\n', len - i);
+		if (s->st == ST_BODY) {
+			/* a line that does not start with '-' is no delimiter: its
+			 * break is content, so take lines in one run up to the last
+			 * break before a '-' (or the chunk's last break) */
+			while (nl != NULL && nl + 1 < buf + len && nl[1] != '-') {
+				const char *next = memchr(nl + 1, '\n', (size_t)(buf + len - nl - 1));
+				if (next == NULL)
+					break;
+				nl = next;
+			}
+		}
 		size_t k = nl ? (size_t)(nl - (buf + i)) : len - i;
 		content(s, buf + i, k);
 		i += k;
