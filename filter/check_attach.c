@@ -133,7 +133,7 @@ blocked(struct attach *a, const struct policy *p, const char *what, const char *
 		    sizeof(a->blocked));
 	verdict_clear(&v);
 	check_verdict(&v, NAME, p, p->blocked_action, 554, "5.7.1",
-	    "%s \"%s\" is blocked (%s)", what, sb.s, why);
+	    "%s %s is blocked (%s)", what, sb.s, why);
 	merge(a, &v);
 	sb_free(&sb);
 }

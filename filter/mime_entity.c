@@ -164,6 +164,7 @@ ms_headers_done(struct mime_scan *s)
 		 * the limits; its parts join this message's at the end */
 		p->kind = e->kind = MIME_LEAF;
 		mime_dec_init(&s->dec, p->enc);
+		s->nmagic = 4;
 		if (e->depth + 1 <= s->lim.depth && s->f.nparts < s->lim.parts) {
 			struct mime_limits sl = s->lim;
 			sl.depth = s->lim.depth - (e->depth + 1);
@@ -178,6 +179,7 @@ ms_headers_done(struct mime_scan *s)
 		    strcmp(p->type, "application/x-zip") == 0 || ends_with_zip(p->filename);
 		if (p->is_zip)
 			s->zip = zip_new(s->lim.zip_entries, zip_entry_cb, s);
+		s->nmagic = p->is_zip ? 4 : 0;   /* else look at the first bytes */
 	}
 	if (s->cb != NULL && s->cb(s->ctx, MIME_EV_PART, p, NULL)) {
 		ms_stop(s);
@@ -376,40 +378,71 @@ ms_hdr_eol(struct mime_scan *s, unsigned eol)
 
 /* ---- body bytes ------------------------------------------------------- */
 
+static void
+zip_bytes(struct mime_scan *s, const unsigned char *p, size_t n)
+{
+	switch (zip_feed(s->zip, p, n)) {
+	case ZIP_TOOMANY:
+		ms_limit(s, MIME_LIM_ZIP_ENTRIES, s->lim.zip_entries, "number of zip entries");
+		break;
+	case ZIP_STOP:
+		ms_stop(s);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * The first decoded bytes of a part not typed or named as a zip: an archive
+ * renamed to .pdf or sent as application/octet-stream is listed too.
+ * Returns true while the part still needs its decoded bytes.
+ */
+static bool
+sniff(struct mime_scan *s, struct mime_part *mp, const unsigned char *out, size_t got)
+{
+	size_t take = 4 - s->nmagic < got ? 4 - s->nmagic : got;
+
+	memcpy(s->magic + s->nmagic, out, take);
+	s->nmagic += take;
+	if (s->nmagic < 4)
+		return true;
+	if (memcmp(s->magic, "PK\3\4", 4) != 0)
+		return false;
+	mp->is_zip = true;
+	s->zip = zip_new(s->lim.zip_entries, zip_entry_cb, s);
+	zip_bytes(s, s->magic, 4);
+	if (s->st != ST_STOP && got > take)
+		zip_bytes(s, out + take, got - take);
+	return true;
+}
+
 void
 ms_leaf_bytes(struct mime_scan *s, const unsigned char *p, size_t n)
 {
 	struct mime_part *mp = ms_top_part(s);
 	unsigned char out[4096 + MIME_DEC_SLACK];
-	size_t got;
+	size_t got, i;
 
 	mp->enc_size += n;
-	if (s->zip == NULL && s->sub == NULL) {
-		got = mime_dec_feed(&s->dec, p, n, NULL);
-		mp->dec_size += got;
-		s->f.total_decoded += got;
-		return;
-	}
-	for (size_t i = 0; i < n && s->st != ST_STOP; i += 4096) {
+	for (i = 0; i < n && s->st != ST_STOP; i += 4096) {
 		size_t k = n - i < 4096 ? n - i : 4096;
+		if (s->zip == NULL && s->sub == NULL && s->nmagic == 4)
+			break;       /* nothing needs the bytes: count the rest */
 		got = mime_dec_feed(&s->dec, p + i, k, out);
-		mp = ms_top_part(s);
 		mp->dec_size += got;
 		s->f.total_decoded += got;
-		if (s->sub != NULL) {
+		if (s->sub != NULL)
 			sub_feed(s, out, got);
-			continue;
-		}
-		switch (zip_feed(s->zip, out, got)) {
-		case ZIP_TOOMANY:
-			ms_limit(s, MIME_LIM_ZIP_ENTRIES, s->lim.zip_entries, "number of zip entries");
-			break;
-		case ZIP_STOP:
-			ms_stop(s);
-			break;
-		default:
-			break;
-		}
+		else if (s->zip != NULL)
+			zip_bytes(s, out, got);
+		else if (!sniff(s, mp, out, got))
+			s->nmagic = 4;
+	}
+	if (i < n && s->st != ST_STOP) {
+		got = mime_dec_feed(&s->dec, p + i, n - i, NULL);
+		mp->dec_size += got;
+		s->f.total_decoded += got;
 	}
 }
 

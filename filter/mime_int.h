@@ -51,6 +51,8 @@ struct mime_scan {
 	struct mime_dec dec;
 	struct zip_lister *zip;
 	struct mime_scan *sub;  /* an encoded message/rfc822 part, parsed as decoded */
+	unsigned char magic[4]; /* a leaf's first decoded bytes (zip sniffing) */
+	unsigned nmagic;        /* 4 once decided */
 };
 
 /* mime_entity.c */

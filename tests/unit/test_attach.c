@@ -400,10 +400,16 @@ test_blocked_in_zip(void **state)
 	assert_non_null(strstr(v.text, "payload/Invoice.PDF.exe"));
 	assert_non_null(strstr(v.text, "file in archive"));
 	assert_true((size_t)at * 16 < b.len);      /* refused before the end */
-	/* the same archive named .bin with a generic type is still opened? no:
-	 * only zip types or .zip names are listed; but open.example allows it */
+	/* open.example does not block .exe */
 	v = run("<u@open.example>", MIXED, b.s, 16, NULL, NULL);
 	assert_int_equal(v.action, ACT_ACCEPT);
+	/* renamed and retyped: the first bytes give the archive away */
+	sb_reset(&b);
+	attachment(&b, "application/pdf", "statement.pdf", z.s, z.len);
+	sb_puts(&b, "--=b--\r\n");
+	v = run("<u@plain.example>", MIXED, b.s, 1, NULL, NULL);
+	assert_int_equal(v.action, ACT_REJECT);
+	assert_non_null(strstr(v.text, "payload/Invoice.PDF.exe"));
 	sb_free(&z);
 	sb_free(&b);
 }
