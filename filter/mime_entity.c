@@ -103,6 +103,45 @@ zip_entry_cb(void *ctx, const struct zip_entry *z)
 	return s->cb != NULL && s->cb(s->ctx, MIME_EV_ZIP_ENTRY, ms_top_part(s), z);
 }
 
+/* What the header makes of the part: multipart, message or leaf. */
+static void
+set_kind(struct mime_scan *s, struct ent *e, struct mime_part *p, const struct mime_pval *bnd)
+{
+	bool message = strcmp(p->type, "message/rfc822") == 0 || strcmp(p->type, "message/global") == 0;
+
+	if (strncmp(p->type, "multipart/", 10) == 0 && bnd->found && bnd->len > 0) {
+		p->kind = e->kind = MIME_MULTIPART;
+		e->boundary = xstrndup(bnd->buf, bnd->len);
+		e->blen = bnd->len;
+		e->digest = strcmp(p->type, "multipart/digest") == 0;
+		s->nbound++;
+	} else if (message && p->enc != ENC_BASE64 && p->enc != ENC_QP) {
+		p->kind = e->kind = MIME_MESSAGE;
+	} else if (message) {
+		/* base64 / QP encoded message: a leaf here, whose decoded bytes
+		 * a nested scanner reads as a message within what is left of
+		 * the limits; its parts join this message's at the end */
+		p->kind = e->kind = MIME_LEAF;
+		mime_dec_init(&s->dec, p->enc);
+		s->nmagic = 4;
+		if (e->depth + 1 <= s->lim.depth && s->f.nparts < s->lim.parts) {
+			struct mime_limits sl = s->lim;
+			sl.depth = s->lim.depth - (e->depth + 1);
+			sl.parts = s->lim.parts - (unsigned)s->f.nparts;
+			s->sub = mime_scan_new(&sl, false, s->cb, s->ctx);
+		}
+	} else {
+		p->kind = e->kind = MIME_LEAF;
+		mime_dec_init(&s->dec, p->enc);
+		p->is_zip = strcmp(p->type, "application/zip") == 0 ||
+		    strcmp(p->type, "application/x-zip-compressed") == 0 ||
+		    strcmp(p->type, "application/x-zip") == 0 || ends_with_zip(p->filename);
+		if (p->is_zip)
+			s->zip = zip_new(s->lim.zip_entries, zip_entry_cb, s);
+		s->nmagic = p->is_zip ? 4 : 0;   /* else look at the first bytes */
+	}
+}
+
 /* The current entity's header is complete: type, name, encoding, kind. */
 void
 ms_headers_done(struct mime_scan *s)
@@ -149,38 +188,7 @@ ms_headers_done(struct mime_scan *s)
 			p->filename = xstrndup(v->buf, v->len);
 	}
 	p->enc = s->have_cte ? mime_parse_enc(s->cte.s, s->cte.len) : ENC_7BIT;
-	if (strncmp(p->type, "multipart/", 10) == 0 && ct[0].found && ct[0].len > 0) {
-		p->kind = e->kind = MIME_MULTIPART;
-		e->boundary = xstrndup(ct[0].buf, ct[0].len);
-		e->blen = ct[0].len;
-		e->digest = strcmp(p->type, "multipart/digest") == 0;
-		s->nbound++;
-	} else if ((strcmp(p->type, "message/rfc822") == 0 || strcmp(p->type, "message/global") == 0) &&
-	    p->enc != ENC_BASE64 && p->enc != ENC_QP) {
-		p->kind = e->kind = MIME_MESSAGE;
-	} else if (strcmp(p->type, "message/rfc822") == 0 || strcmp(p->type, "message/global") == 0) {
-		/* base64 / QP encoded message: a leaf here, whose decoded bytes
-		 * a nested scanner reads as a message within what is left of
-		 * the limits; its parts join this message's at the end */
-		p->kind = e->kind = MIME_LEAF;
-		mime_dec_init(&s->dec, p->enc);
-		s->nmagic = 4;
-		if (e->depth + 1 <= s->lim.depth && s->f.nparts < s->lim.parts) {
-			struct mime_limits sl = s->lim;
-			sl.depth = s->lim.depth - (e->depth + 1);
-			sl.parts = s->lim.parts - (unsigned)s->f.nparts;
-			s->sub = mime_scan_new(&sl, false, s->cb, s->ctx);
-		}
-	} else {
-		p->kind = e->kind = MIME_LEAF;
-		mime_dec_init(&s->dec, p->enc);
-		p->is_zip = strcmp(p->type, "application/zip") == 0 ||
-		    strcmp(p->type, "application/x-zip-compressed") == 0 ||
-		    strcmp(p->type, "application/x-zip") == 0 || ends_with_zip(p->filename);
-		if (p->is_zip)
-			s->zip = zip_new(s->lim.zip_entries, zip_entry_cb, s);
-		s->nmagic = p->is_zip ? 4 : 0;   /* else look at the first bytes */
-	}
+	set_kind(s, e, p, &ct[0]);
 	if (s->cb != NULL && s->cb(s->ctx, MIME_EV_PART, p, NULL)) {
 		ms_stop(s);
 		goto out;

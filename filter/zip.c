@@ -296,6 +296,25 @@ hunt(struct zip_lister *z, const unsigned char *b, size_t n)
 	return i;
 }
 
+/* The fixed header is complete: parse it, or hunt on past a look-alike. */
+static enum zip_status
+fixed_done(struct zip_lister *z)
+{
+	unsigned char again[46];
+	size_t an = z->need - 1;
+
+	if (plausible(z)) {
+		parsed_fixed(z);
+		return ZIP_OK;
+	}
+	/* hunt again from the byte after its "P" (recursion shrinks each time) */
+	memcpy(again, z->hdr + 1, an);
+	z->state = Z_HUNT;
+	z->hunt_m = 0;
+	z->hlen = 0;
+	return zip_feed(z, again, an);
+}
+
 enum zip_status
 zip_feed(struct zip_lister *z, const unsigned char *b, size_t n)
 {
@@ -324,28 +343,16 @@ zip_feed(struct zip_lister *z, const unsigned char *b, size_t n)
 			z->any = true;
 			z->state = Z_FIXED;
 			break;
-		case Z_FIXED:
+		case Z_FIXED: {
+			enum zip_status st;
 			k = z->need - z->hlen < n - i ? z->need - z->hlen : n - i;
 			memcpy(z->hdr + z->hlen, b + i, k);
 			z->hlen += k;
 			i += k;
-			if (z->hlen < z->need)
-				break;
-			if (!plausible(z)) {
-				/* a look-alike: hunt again from the byte after its "P" */
-				unsigned char again[46];
-				size_t an = z->need - 1;
-				memcpy(again, z->hdr + 1, an);
-				z->state = Z_HUNT;
-				z->hunt_m = 0;
-				z->hlen = 0;
-				enum zip_status st = zip_feed(z, again, an);
-				if (st != ZIP_OK)
-					return st;
-				break;
-			}
-			parsed_fixed(z);
+			if (z->hlen == z->need && (st = fixed_done(z)) != ZIP_OK)
+				return st;
 			break;
+		}
 		case Z_NAME:
 			while (i < n && z->nread < z->namelen)
 				z->name[z->nread++ % ZIP_NAME_KEEP] = (char)b[i++];
