@@ -325,7 +325,8 @@ attach_summary(const struct conn *c, const struct msg *m, strbuf *out)
 		name_text(out, p->filename ? p->filename : "", p->filename ? strlen(p->filename) : 0);
 		sb_printf(out, "\":%s:%llu", p->type, p->dec_size);
 		if (p->is_zip)
-			sb_printf(out, ":zip(%u%s)", p->zip_entries, p->zip_encrypted ? ",encrypted" : "");
+			sb_printf(out, ":zip(%u%s%s)", p->zip_entries, p->zip_encrypted ? ",encrypted" : "",
+			    p->zip_broken && p->dec_size > 0 ? ",broken" : "");
 	}
 	if (m->attach->blocked[0] != '\0')
 		sb_printf(out, " blocked=\"%s\"", m->attach->blocked);
