@@ -32,6 +32,7 @@ struct attach {
 	size_t npol;
 	struct verdict v;         /* strictest verdict from scanner events */
 	bool tagged;
+	bool eoh;                 /* mime_end_headers done */
 	char blocked[96];         /* first blocked name, escaped */
 };
 
@@ -132,7 +133,7 @@ blocked(struct attach *a, const struct policy *p, const char *what, const char *
 		    sizeof(a->blocked));
 	verdict_clear(&v);
 	check_verdict(&v, NAME, p, p->blocked_action, 554, "5.7.1",
-	    "%s \"%s\" is blocked (%s)", what, sb.s, why);
+	    "%s %s is blocked (%s)", what, sb.s, why);
 	merge(a, &v);
 	sb_free(&sb);
 }
@@ -265,6 +266,7 @@ attach_eoh(struct conn *c, struct msg *m, struct verdict *v)
 {
 	struct attach *a = attach_get(c, m);
 
+	a->eoh = true;
 	report(a, mime_end_headers(a->scan), v);
 }
 
@@ -273,7 +275,13 @@ attach_body(struct conn *c, struct msg *m, const unsigned char *buf, size_t len,
     struct verdict *v)
 {
 	struct attach *a = attach_get(c, m);
-	enum mime_status st = mime_feed(a->scan, buf, len);
+	enum mime_status st;
+
+	if (!a->eoh) {            /* a body without end-of-header: the header is over */
+		a->eoh = true;
+		mime_end_headers(a->scan);
+	}
+	st = mime_feed(a->scan, buf, len);
 
 	if (st == MIME_OK)    /* the part still streaming, and the total */
 		screen_sizes(a, mime_current(a->scan), mime_facts(a->scan)->total_decoded);
@@ -317,7 +325,8 @@ attach_summary(const struct conn *c, const struct msg *m, strbuf *out)
 		name_text(out, p->filename ? p->filename : "", p->filename ? strlen(p->filename) : 0);
 		sb_printf(out, "\":%s:%llu", p->type, p->dec_size);
 		if (p->is_zip)
-			sb_printf(out, ":zip(%u%s)", p->zip_entries, p->zip_encrypted ? ",encrypted" : "");
+			sb_printf(out, ":zip(%u%s%s)", p->zip_entries, p->zip_encrypted ? ",encrypted" : "",
+			    p->zip_broken && p->dec_size > 0 ? ",broken" : "");
 	}
 	if (m->attach->blocked[0] != '\0')
 		sb_printf(out, " blocked=\"%s\"", m->attach->blocked);

@@ -14,6 +14,9 @@
  * Preamble and epilogue are ignored; a missing close delimiter is noted,
  * not fatal; message/rfc822 bodies are parsed as messages.  Limits are
  * decisions: the scan stops and the caller reads facts.limit/reason.
+ * This file is the line machine (delimiters, held breaks, feed/finish) and
+ * the public API; the entities (headers, kinds, decoding) are in
+ * mime_entity.c, the shared state in mime_int.h.
  * Called by check_attach.c and tests/tools/mimescan.c.
  */
 #include "config.h"
@@ -23,50 +26,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "postern/mime.h"
+#include "mime_int.h"
 
-enum sstate { ST_HDR, ST_BODY, ST_STOP };
-enum hfield { HF_NONE = 0, HF_NAME, HF_CTYPE, HF_CTE, HF_CDISP };
-
-struct ent {
-	enum mime_kind kind;
-	char *boundary;      /* owned, multipart only */
-	size_t blen;
-	bool closed;         /* close delimiter seen: now in the epilogue */
-	bool digest;         /* multipart/digest: children default to message/rfc822 */
-	bool hdr_done;
-	size_t part;         /* index into facts.parts */
-	unsigned depth;
-};
-
-struct mime_scan {
-	struct mime_limits lim;
-	mime_cb cb;
-	void *ctx;
-	struct mime_facts f;
-	size_t partcap;
-	struct ent *stk;
-	size_t nstk;
-	unsigned nbound;     /* open multiparts on the stack */
-	enum sstate st;
-	enum mime_status status;
-	/* line machine */
-	bool bol, in_head, held_cr;
-	unsigned pend_eol;
-	char *head;
-	size_t headlen, headcap;
-	/* header machine */
-	size_t hline, hblock;
-	enum hfield hf;
-	char hname[32];
-	size_t hnamelen;
-	strbuf *hval;        /* where the current field's value goes, or NULL */
-	strbuf ctype, cte, cdisp;
-	bool have_ctype, have_cte, have_cdisp;
-	/* leaf */
-	struct mime_dec dec;
-	struct zip_lister *zip;
-};
+static const char CRLF[] = "\r\n";   /* a held line break: the last 1 or 2 bytes */
 
 static const char *const limit_names[] = {
 	"none", "depth", "parts", "header_line", "header_bytes", "boundary",
@@ -92,332 +54,14 @@ mime_limits_default(struct mime_limits *l)
 }
 
 static void
-limit(struct mime_scan *s, enum mime_limit l, unsigned value, const char *what)
-{
-	if (s->st == ST_STOP)
-		return;
-	s->f.limit = l;
-	snprintf(s->f.reason, sizeof(s->f.reason), "%s exceeds the limit of %u", what, value);
-	s->st = ST_STOP;
-	s->status = MIME_LIMIT;
-}
-
-static void
-stop(struct mime_scan *s)
-{
-	if (s->st != ST_STOP) {
-		s->st = ST_STOP;
-		s->status = MIME_STOPPED;
-	}
-}
-
-static struct ent *
-top(struct mime_scan *s)
-{
-	return s->nstk ? &s->stk[s->nstk - 1] : NULL;
-}
-
-static struct mime_part *
-top_part(struct mime_scan *s)
-{
-	return s->nstk ? &s->f.parts[s->stk[s->nstk - 1].part] : NULL;
-}
-
-/* ---- entities --------------------------------------------------------- */
-
-static void
-start_entity(struct mime_scan *s, unsigned depth, bool digest_child)
-{
-	struct ent *e;
-	struct mime_part *p;
-
-	if (s->f.nparts + 1 > s->lim.parts) {
-		limit(s, MIME_LIM_PARTS, s->lim.parts, "number of MIME parts");
-		return;
-	}
-	if (depth > s->lim.depth) {
-		limit(s, MIME_LIM_DEPTH, s->lim.depth, "MIME nesting depth");
-		return;
-	}
-	if (s->f.nparts == s->partcap) {
-		s->partcap = s->partcap ? s->partcap * 2 : 8;
-		s->f.parts = xrealloc(s->f.parts, s->partcap * sizeof(*s->f.parts));
-	}
-	p = &s->f.parts[s->f.nparts];
-	memset(p, 0, sizeof(*p));
-	p->depth = depth;
-	strcpy(p->type, digest_child ? "message/rfc822" : "text/plain");
-	e = &s->stk[s->nstk++];   /* room: depth limit + 2 entries */
-	memset(e, 0, sizeof(*e));
-	e->part = s->f.nparts++;
-	e->depth = depth;
-	if (depth > s->f.max_depth)
-		s->f.max_depth = depth;
-	s->st = ST_HDR;
-	s->hline = s->hblock = 0;
-	s->hf = HF_NONE;
-	s->hval = NULL;
-	s->have_ctype = s->have_cte = s->have_cdisp = false;
-	sb_reset(&s->ctype);
-	sb_reset(&s->cte);
-	sb_reset(&s->cdisp);
-}
-
-static bool
-ends_with_zip(const char *name)
-{
-	size_t n = name ? strlen(name) : 0;
-
-	return n >= 4 && strcasecmp(name + n - 4, ".zip") == 0;
-}
-
-static bool
-zip_entry_cb(void *ctx, const struct zip_entry *z)
-{
-	struct mime_scan *s = ctx;
-
-	return s->cb != NULL && s->cb(s->ctx, MIME_EV_ZIP_ENTRY, top_part(s), z);
-}
-
-/* The current entity's header is complete: type, name, encoding, kind. */
-static void
-headers_done(struct mime_scan *s)
-{
-	struct ent *e = top(s);
-	struct mime_part *p = &s->f.parts[e->part];
-	char tok[MIME_TYPE_MAX], disp[32];
-	char *bbuf = xmalloc(s->lim.boundary + 1), *nbuf = xmalloc(s->lim.filename + 1);
-	struct mime_pval ct[2] = {
-		{ .name = "boundary", .buf = bbuf, .cap = s->lim.boundary + 1 },
-		{ .name = "name", .buf = nbuf, .cap = s->lim.filename + 1 },
-	};
-	struct mime_pval fn = { .name = "filename", .buf = nbuf, .cap = s->lim.filename + 1 };
-	bool digest_parent = s->nstk >= 2 && s->stk[s->nstk - 2].digest;
-
-	e->hdr_done = true;
-	s->st = ST_BODY;
-	s->pend_eol = 0;
-	if (s->have_ctype) {
-		mime_parse_field(s->ctype.s, s->ctype.len, tok, sizeof(tok), ct, 2);
-		if (ct[0].toolong) {
-			limit(s, MIME_LIM_BOUNDARY, s->lim.boundary, "MIME boundary length");
-			goto out;
-		}
-		const char *slash = strchr(tok, '/');
-		if (slash != NULL && slash != tok && slash[1] != '\0')
-			snprintf(p->type, sizeof(p->type), "%s", tok);
-		else
-			strcpy(p->type, digest_parent ? "message/rfc822" : "text/plain");
-	}
-	if (s->have_cdisp) {
-		mime_parse_field(s->cdisp.s, s->cdisp.len, disp, sizeof(disp), &fn, 1);
-		p->attachment = strcmp(disp, "attachment") == 0;
-	}
-	if (fn.toolong || (!fn.found && ct[1].toolong)) {
-		limit(s, MIME_LIM_FILENAME, s->lim.filename, "attachment file name length");
-		goto out;
-	}
-	if (fn.found || ct[1].found) {
-		/* filename= shares nbuf with name=: it was parsed last and wins */
-		const struct mime_pval *v = fn.found ? &fn : &ct[1];
-		if (v->len > 0)
-			p->filename = xstrndup(v->buf, v->len);
-	}
-	p->enc = s->have_cte ? mime_parse_enc(s->cte.s, s->cte.len) : ENC_7BIT;
-	if (strncmp(p->type, "multipart/", 10) == 0 && ct[0].found && ct[0].len > 0) {
-		p->kind = e->kind = MIME_MULTIPART;
-		e->boundary = xstrndup(ct[0].buf, ct[0].len);
-		e->blen = ct[0].len;
-		e->digest = strcmp(p->type, "multipart/digest") == 0;
-		s->nbound++;
-	} else if ((strcmp(p->type, "message/rfc822") == 0 || strcmp(p->type, "message/global") == 0) &&
-	    p->enc != ENC_BASE64 && p->enc != ENC_QP) {
-		p->kind = e->kind = MIME_MESSAGE;
-	} else {
-		p->kind = e->kind = MIME_LEAF;
-		mime_dec_init(&s->dec, p->enc);
-		p->is_zip = strcmp(p->type, "application/zip") == 0 ||
-		    strcmp(p->type, "application/x-zip-compressed") == 0 ||
-		    strcmp(p->type, "application/x-zip") == 0 || ends_with_zip(p->filename);
-		if (p->is_zip)
-			s->zip = zip_new(s->lim.zip_entries, zip_entry_cb, s);
-	}
-	if (s->cb != NULL && s->cb(s->ctx, MIME_EV_PART, p, NULL)) {
-		stop(s);
-		goto out;
-	}
-	if (e->kind == MIME_MESSAGE)
-		start_entity(s, e->depth + 1, false);
-out:
-	free(bbuf);
-	free(nbuf);
-}
-
-static void
-end_entity(struct mime_scan *s)
-{
-	struct ent *e = top(s);
-	struct mime_part *p = &s->f.parts[e->part];
-
-	if (!e->hdr_done && s->st != ST_STOP)
-		headers_done(s);
-	e = top(s);          /* headers_done may have pushed a message body */
-	if (e->part != (size_t)(p - s->f.parts))
-		return;          /* the caller's loop closes that child first */
-	if (e->kind == MIME_LEAF && e->hdr_done) {
-		unsigned char tail[MIME_DEC_SLACK];
-		size_t n = mime_dec_finish(&s->dec, tail);
-		p->dec_size += n;
-		s->f.total_decoded += n;
-		if (s->zip != NULL) {
-			if (n > 0 && s->st != ST_STOP)
-				zip_feed(s->zip, tail, n);
-			p->zip_entries = zip_count(s->zip);
-			p->zip_encrypted = zip_encrypted(s->zip);
-			p->zip_broken = zip_broken(s->zip);
-			zip_free(s->zip);
-			s->zip = NULL;
-		}
-		if (s->st != ST_STOP && s->cb != NULL && s->cb(s->ctx, MIME_EV_PART_END, p, NULL))
-			stop(s);
-	}
-	if (e->kind == MIME_MULTIPART) {
-		if (!e->closed) {
-			s->f.unterminated = true;
-			s->nbound--;
-		}
-		free(e->boundary);
-	}
-	s->nstk--;
-}
-
-/* Close entities until only keep remain. */
-static void
-close_to(struct mime_scan *s, size_t keep)
-{
-	while (s->nstk > keep)
-		end_entity(s);
-}
-
-/* ---- header lines ----------------------------------------------------- */
-
-static void
-field_name_done(struct mime_scan *s)
-{
-	size_t n = s->hnamelen;
-
-	while (n > 0 && (s->hname[n - 1] == ' ' || s->hname[n - 1] == '\t'))
-		n--;
-	s->hval = NULL;
-	s->hf = HF_NONE;
-	if (mem_caseeq(s->hname, n, "content-type") && !s->have_ctype) {
-		s->hf = HF_CTYPE;
-		s->have_ctype = true;
-		s->hval = &s->ctype;
-	} else if (mem_caseeq(s->hname, n, "content-transfer-encoding") && !s->have_cte) {
-		s->hf = HF_CTE;
-		s->have_cte = true;
-		s->hval = &s->cte;
-	} else if (mem_caseeq(s->hname, n, "content-disposition") && !s->have_cdisp) {
-		s->hf = HF_CDISP;
-		s->have_cdisp = true;
-		s->hval = &s->cdisp;
-	}
-}
-
-static void
-hdr_bytes(struct mime_scan *s, const char *p, size_t n)
-{
-	if (n == 0)
-		return;
-	if (s->hline == 0 && p[0] != ' ' && p[0] != '\t') {
-		s->hf = HF_NAME;             /* a new field */
-		s->hnamelen = 0;
-		s->hval = NULL;
-	}
-	s->hline += n;
-	s->hblock += n;
-	if (s->hline > s->lim.header_line) {
-		limit(s, MIME_LIM_HEADER_LINE, s->lim.header_line, "MIME header line length");
-		return;
-	}
-	if (s->hblock > s->lim.header_bytes) {
-		limit(s, MIME_LIM_HEADER_BYTES, s->lim.header_bytes, "MIME header block size");
-		return;
-	}
-	if (s->hf == HF_NAME) {
-		const char *colon = memchr(p, ':', n);
-		size_t k = colon ? (size_t)(colon - p) : n;
-		for (size_t i = 0; i < k && s->hnamelen < sizeof(s->hname); i++)
-			s->hname[s->hnamelen++] = p[i];
-		if (colon == NULL)
-			return;
-		field_name_done(s);
-		p += k + 1;
-		n -= k + 1;
-	}
-	if (s->hval != NULL)
-		sb_append(s->hval, p, n);
-}
-
-static void
-hdr_eol(struct mime_scan *s, unsigned eol)
-{
-	if (s->hline == 0) {
-		headers_done(s);
-		return;
-	}
-	if (s->hf == HF_NAME)     /* a line without a colon: not a field */
-		s->hf = HF_NONE;
-	s->hblock += eol;    /* unfolding removes the line break only */
-	s->hline = 0;
-}
-
-/* ---- body bytes ------------------------------------------------------- */
-
-static void
-leaf_bytes(struct mime_scan *s, const unsigned char *p, size_t n)
-{
-	struct mime_part *mp = top_part(s);
-	unsigned char out[4096 + MIME_DEC_SLACK];
-	size_t got;
-
-	mp->enc_size += n;
-	if (s->zip == NULL) {
-		got = mime_dec_feed(&s->dec, p, n, NULL);
-		mp->dec_size += got;
-		s->f.total_decoded += got;
-		return;
-	}
-	for (size_t i = 0; i < n && s->st != ST_STOP; i += 4096) {
-		size_t k = n - i < 4096 ? n - i : 4096;
-		got = mime_dec_feed(&s->dec, p + i, k, out);
-		mp = top_part(s);
-		mp->dec_size += got;
-		s->f.total_decoded += got;
-		switch (zip_feed(s->zip, out, got)) {
-		case ZIP_TOOMANY:
-			limit(s, MIME_LIM_ZIP_ENTRIES, s->lim.zip_entries, "number of zip entries");
-			break;
-		case ZIP_STOP:
-			stop(s);
-			break;
-		default:
-			break;
-		}
-	}
-}
-
-/* Line content that is not a boundary goes to the header or body. */
-static void
 consume(struct mime_scan *s, const char *p, size_t n)
 {
 	if (s->st == ST_HDR) {
-		hdr_bytes(s, p, n);
+		ms_hdr_bytes(s, p, n);
 	} else if (s->st == ST_BODY && n > 0) {
-		struct ent *e = top(s);
+		struct ent *e = ms_top(s);
 		if (e != NULL && e->kind == MIME_LEAF)
-			leaf_bytes(s, (const unsigned char *)p, n);
+			ms_leaf_bytes(s, (const unsigned char *)p, n);
 	}
 }
 
@@ -443,7 +87,7 @@ begin_line(struct mime_scan *s)
 {
 	s->bol = false;
 	if (s->pend_eol && s->st == ST_BODY)
-		consume(s, "\r\n" + 2 - s->pend_eol, s->pend_eol);
+		consume(s, &CRLF[2 - s->pend_eol], s->pend_eol);
 	s->pend_eol = 0;
 }
 
@@ -455,9 +99,9 @@ line_end(struct mime_scan *s)
 	s->held_cr = false;
 	s->bol = true;
 	if (s->st == ST_HDR)
-		hdr_eol(s, eol);
+		ms_hdr_eol(s, eol);
 	else if (s->st == ST_BODY && s->nbound == 0)
-		consume(s, "\r\n" + 2 - eol, eol);   /* no boundary can follow */
+		consume(s, &CRLF[2 - eol], eol);   /* no boundary can follow */
 	else
 		s->pend_eol = eol;
 }
@@ -488,7 +132,7 @@ static void
 boundary(struct mime_scan *s, size_t k, bool close)
 {
 	s->pend_eol = 0;
-	close_to(s, k + 1);
+	ms_close_to(s, k + 1);
 	if (s->st == ST_STOP)
 		return;
 	if (close) {
@@ -497,7 +141,7 @@ boundary(struct mime_scan *s, size_t k, bool close)
 		s->st = ST_BODY;
 		return;
 	}
-	start_entity(s, s->stk[k].depth + 1, s->stk[k].digest);
+	ms_start_entity(s, s->stk[k].depth + 1, s->stk[k].digest);
 }
 
 /* The line head is complete (or full): boundary or content? */
@@ -558,6 +202,17 @@ mime_feed(struct mime_scan *s, const unsigned char *ubuf, size_t len)
 			break;
 		}
 		const char *nl = memchr(buf + i, '\n', len - i);
+		if (s->st == ST_BODY) {
+			/* a line that does not start with '-' is no delimiter: its
+			 * break is content, so take lines in one run up to the last
+			 * break before a '-' (or the chunk's last break) */
+			while (nl != NULL && nl + 1 < buf + len && nl[1] != '-') {
+				const char *next = memchr(nl + 1, '\n', (size_t)(buf + len - nl - 1));
+				if (next == NULL)
+					break;
+				nl = next;
+			}
+		}
 		size_t k = nl ? (size_t)(nl - (buf + i)) : len - i;
 		content(s, buf + i, k);
 		i += k;
@@ -582,12 +237,12 @@ mime_finish(struct mime_scan *s)
 		consume(s, "\r", 1);
 	}
 	if (s->st == ST_HDR && s->hline > 0)
-		hdr_eol(s, 0);
+		ms_hdr_eol(s, 0);
 	if (s->pend_eol && s->st == ST_BODY)
-		consume(s, "\r\n" + 2 - s->pend_eol, s->pend_eol);
+		consume(s, &CRLF[2 - s->pend_eol], s->pend_eol);
 	s->pend_eol = 0;
 	while (s->nstk > 0 && s->st != ST_STOP)
-		end_entity(s);
+		ms_end_entity(s);
 	return s->status;
 }
 
@@ -610,7 +265,7 @@ mime_scan_new(const struct mime_limits *l, bool headers_fed, mime_cb cb, void *c
 	sb_init(&s->cte);
 	sb_init(&s->cdisp);
 	s->bol = true;
-	start_entity(s, 0, false);
+	ms_start_entity(s, 0, false);
 	(void)headers_fed;    /* both ways start in the header state */
 	return s;
 }
@@ -628,6 +283,7 @@ mime_scan_free(struct mime_scan *s)
 	free(s->stk);
 	free(s->head);
 	zip_free(s->zip);
+	mime_scan_free(s->sub);
 	sb_free(&s->ctype);
 	sb_free(&s->cte);
 	sb_free(&s->cdisp);
@@ -643,7 +299,7 @@ mime_header(struct mime_scan *s, const char *name, size_t nlen, const char *valu
 		return s->status;
 	memcpy(s->hname, name, nlen);
 	s->hnamelen = nlen;
-	field_name_done(s);
+	ms_field_name_done(s);
 	for (size_t i = 0; s->hval != NULL && i < vlen && s->hval->len < s->lim.header_bytes; i++)
 		if (value[i] != '\r' && value[i] != '\n')   /* unfold */
 			sb_putc(s->hval, value[i]);
@@ -656,7 +312,7 @@ enum mime_status
 mime_end_headers(struct mime_scan *s)
 {
 	if (s->st == ST_HDR && s->nstk == 1)
-		headers_done(s);
+		ms_headers_done(s);
 	s->bol = true;
 	return s->status;
 }

@@ -286,7 +286,7 @@ policy_set_load(const char *dir, struct ct_errors *errs)
 	sb_free(&path);
 
 	raws = read_domain_files(dir, &nraw, errs);
-	if (nraw > 1)
+	if (nraw > 1)   /* qsort(NULL, 0, ...) is undefined */
 		qsort(raws, nraw, sizeof(*raws), cmp_raw_depth);
 	for (size_t i = 0; i < nraw; i++) {
 		struct policy *p = xcalloc(1, sizeof(*p));

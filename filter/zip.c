@@ -11,8 +11,10 @@
  * directory at the end names every entry again, so an entry hidden behind
  * a data descriptor is still listed.  Memory: one fixed struct (the name
  * buffer keeps the last ZIP_NAME_KEEP bytes of a longer name: the
- * extension is what the screen needs).  Nested archives are listed by
- * name only.  Called by mime.c for zip parts.
+ * extension is what the screen needs).  A stored (uncompressed) *.zip entry
+ * is listed by a child lister fed its data, ZIP_MAX_DEPTH levels deep;
+ * deflated inner archives are listed by name only (nothing is inflated).
+ * The entry limit counts the entries of every level.  Called by mime.c.
  */
 #include "config.h"
 
@@ -22,12 +24,13 @@
 #include "postern/mime.h"
 
 #define ZIP_NAME_KEEP 1024
+#define ZIP_MAX_DEPTH 3      /* archive, stored archive in it, and one more */
 #define SIG_LOCAL   0x04034b50u
 #define SIG_CENTRAL 0x02014b50u
 #define SIG_EOCD    0x06054b50u
 #define SIG_DD      0x08074b50u
 
-enum zstate { Z_SIG, Z_FIXED, Z_NAME, Z_SKIP, Z_HUNT, Z_DONE };
+enum zstate { Z_SIG, Z_FIXED, Z_NAME, Z_SKIP, Z_DATA, Z_HUNT, Z_DONE };
 
 struct zip_lister {
 	zip_cb cb;
@@ -38,11 +41,13 @@ struct zip_lister {
 	size_t hlen, need;
 	uint32_t sig;
 	uint16_t flags;
-	uint64_t csize, usize, skip;
+	uint64_t csize, usize, skip, data;  /* skip: extra fields; data: entry data */
 	size_t namelen, nread, tail;   /* tail: bytes to skip after the name */
 	bool hunt_after;               /* hunt instead of Z_SIG after skipping */
 	char name[ZIP_NAME_KEEP];
-	unsigned nlocal, ncentral;
+	unsigned nlocal, ncentral, nested;
+	unsigned depth;                /* 0 for the attachment itself */
+	struct zip_lister *child;      /* a stored .zip entry being listed */
 	bool encrypted, eocd, any;
 	unsigned hunt_m;               /* bytes of "PK??" matched */
 };
@@ -73,13 +78,36 @@ zip_new(unsigned max_entries, zip_cb cb, void *ctx)
 void
 zip_free(struct zip_lister *z)
 {
+	if (z == NULL)
+		return;
+	zip_free(z->child);
 	free(z);
 }
 
 unsigned
 zip_count(const struct zip_lister *z)
 {
-	return z->nlocal > z->ncentral ? z->nlocal : z->ncentral;
+	return (z->nlocal > z->ncentral ? z->nlocal : z->ncentral) + z->nested +
+	    (z->child != NULL ? zip_count(z->child) : 0);
+}
+
+static bool
+zip_name(const char *name, size_t n)
+{
+	return n >= 4 && name[n - 4] == '.' && (name[n - 3] | 0x20) == 'z' &&
+	    (name[n - 2] | 0x20) == 'i' && (name[n - 1] | 0x20) == 'p';
+}
+
+/* Leave a stored inner archive: its entries count for the outer one. */
+static void
+end_child(struct zip_lister *z)
+{
+	if (z->child == NULL)
+		return;
+	z->nested += zip_count(z->child);
+	z->encrypted = z->encrypted || z->child->encrypted;
+	zip_free(z->child);
+	z->child = NULL;
 }
 
 bool
@@ -196,13 +224,21 @@ name_done(struct zip_lister *z)
 	e.central = z->sig == SIG_CENTRAL;
 	z->encrypted = z->encrypted || e.encrypted;
 	z->skip = z->tail;
+	z->data = 0;
 	if (z->sig == SIG_LOCAL) {
+		unsigned method = le16(z->hdr + 8);
 		if ((z->flags & 8) && z->csize == 0)
 			z->hunt_after = true;     /* size in a data descriptor */
 		else if (z->csize == 0xffffffffu)
 			z->hunt_after = true;     /* zip64: size in the extra field */
 		else
-			z->skip += z->csize;
+			z->data = z->csize;
+		/* a stored archive inside: list it too, ZIP_MAX_DEPTH deep */
+		if (z->data > 0 && method == 0 && !e.encrypted && z->depth + 1 < ZIP_MAX_DEPTH &&
+		    zip_name(flat, keep) && zip_count(z) < z->max) {
+			z->child = zip_new(z->max - zip_count(z), z->cb, z->ctx);
+			z->child->depth = z->depth + 1;
+		}
 	}
 	z->state = Z_SKIP;
 	if (zip_count(z) > z->max)
@@ -260,6 +296,25 @@ hunt(struct zip_lister *z, const unsigned char *b, size_t n)
 	return i;
 }
 
+/* The fixed header is complete: parse it, or hunt on past a look-alike. */
+static enum zip_status
+fixed_done(struct zip_lister *z)
+{
+	unsigned char again[46];
+	size_t an = z->need - 1;
+
+	if (plausible(z)) {
+		parsed_fixed(z);
+		return ZIP_OK;
+	}
+	/* hunt again from the byte after its "P" (recursion shrinks each time) */
+	memcpy(again, z->hdr + 1, an);
+	z->state = Z_HUNT;
+	z->hunt_m = 0;
+	z->hlen = 0;
+	return zip_feed(z, again, an);
+}
+
 enum zip_status
 zip_feed(struct zip_lister *z, const unsigned char *b, size_t n)
 {
@@ -288,28 +343,16 @@ zip_feed(struct zip_lister *z, const unsigned char *b, size_t n)
 			z->any = true;
 			z->state = Z_FIXED;
 			break;
-		case Z_FIXED:
+		case Z_FIXED: {
+			enum zip_status st;
 			k = z->need - z->hlen < n - i ? z->need - z->hlen : n - i;
 			memcpy(z->hdr + z->hlen, b + i, k);
 			z->hlen += k;
 			i += k;
-			if (z->hlen < z->need)
-				break;
-			if (!plausible(z)) {
-				/* a look-alike: hunt again from the byte after its "P" */
-				unsigned char again[46];
-				size_t an = z->need - 1;
-				memcpy(again, z->hdr + 1, an);
-				z->state = Z_HUNT;
-				z->hunt_m = 0;
-				z->hlen = 0;
-				enum zip_status st = zip_feed(z, again, an);
-				if (st != ZIP_OK)
-					return st;
-				break;
-			}
-			parsed_fixed(z);
+			if (z->hlen == z->need && (st = fixed_done(z)) != ZIP_OK)
+				return st;
 			break;
+		}
 		case Z_NAME:
 			while (i < n && z->nread < z->namelen)
 				z->name[z->nread++ % ZIP_NAME_KEEP] = (char)b[i++];
@@ -324,6 +367,21 @@ zip_feed(struct zip_lister *z, const unsigned char *b, size_t n)
 			z->skip -= k;
 			i += k;
 			if (z->skip == 0) {
+				z->state = z->data > 0 ? Z_DATA : z->hunt_after ? Z_HUNT : Z_SIG;
+				z->hlen = 0;
+			}
+			break;
+		case Z_DATA:
+			k = z->data < n - i ? (size_t)z->data : n - i;
+			if (z->child != NULL) {
+				enum zip_status st = zip_feed(z->child, b + i, k);
+				if (st != ZIP_OK)
+					return st;
+			}
+			z->data -= k;
+			i += k;
+			if (z->data == 0) {
+				end_child(z);
 				z->state = z->hunt_after ? Z_HUNT : Z_SIG;
 				z->hlen = 0;
 			}
@@ -334,7 +392,7 @@ zip_feed(struct zip_lister *z, const unsigned char *b, size_t n)
 	if (z->state == Z_NAME && z->nread == z->namelen)
 		return name_done(z);
 	if (z->state == Z_SKIP && z->skip == 0) {
-		z->state = z->hunt_after ? Z_HUNT : Z_SIG;
+		z->state = z->data > 0 ? Z_DATA : z->hunt_after ? Z_HUNT : Z_SIG;
 		z->hlen = 0;
 	}
 	return ZIP_OK;

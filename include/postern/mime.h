@@ -75,7 +75,8 @@ struct mime_part {
 struct mime_facts {
 	struct mime_part *parts;    /* every entity in document order */
 	size_t nparts;
-	unsigned long long total_decoded;  /* sum over leaf parts */
+	unsigned long long total_decoded;  /* sum over leaf parts (an encoded
+	                                    * message counts once, not its parts) */
 	unsigned max_depth;
 	bool unterminated;          /* a multipart lacked its close delimiter */
 	enum mime_limit limit;      /* the limit crossed, if any */

@@ -45,6 +45,9 @@ static const struct row good[] = {
 	  "0:multipart/mixed::7bit:0:0;1:application/pdf:a b.pdf:7bit:1:1", "ok" },
 	{ "Content-Type name", "Content-Type: application/octet-stream; name=x.bin\r\n\r\nx",
 	  "0:application/octet-stream:x.bin:7bit:1:1", "ok" },
+	{ "Content-Type name kept when the disposition has no filename",
+	  "Content-Disposition: attachment; size=3\r\nContent-Type: a/b; name=\"y.exe\"\r\n\r\n",
+	  "0:a/b:y.exe:7bit:0:0", "ok" },
 	{ "RFC 2231 continuations", "Content-Disposition: attachment; filename*1=\"part.exe\"; filename*0=\"long-\"\r\n\r\n",
 	  "0:text/plain:long-part.exe:7bit:0:0", "ok" },
 	{ "RFC 2231 charset", "Content-Disposition: attachment; filename*=UTF-8''%E2%82%AC.pdf\r\n\r\n",
@@ -77,19 +80,19 @@ static const struct row bad[] = {
 	{ "empty boundary is a leaf", "Content-Type: multipart/mixed; boundary=\"\"\r\n\r\n--\r\n",
 	  "0:multipart/mixed::7bit:4:4", "ok" },
 	{ "boundary over the limit", "Content-Type: multipart/mixed; boundary=\"0123456789012345678901234567890123456789012345678901234567890123456789012\"\r\n\r\n",
-	  "0:text/plain::7bit:0:0", "boundary", 0, 0, 0, 0, 70 },
+	  "0:text/plain::7bit:-:-", "boundary", 0, 0, 0, 0, 70 },
 	{ "depth over the limit", "Content-Type: multipart/mixed; boundary=a\r\n\r\n--a\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: multipart/mixed; boundary=c\r\n\r\n--c\r\n\r\nx\r\n",
-	  "0:multipart/mixed::7bit:0:0;1:multipart/mixed::7bit:0:0;2:multipart/mixed::7bit:0:0", "depth", 2 },
+	  "0:multipart/mixed::7bit:-:-;1:multipart/mixed::7bit:-:-;2:multipart/mixed::7bit:-:-", "depth", 2 },
 	{ "parts over the limit", CT_MIXED "--b\r\n\r\n1\r\n--b\r\n\r\n2\r\n--b\r\n\r\n3\r\n--b--\r\n",
-	  "0:multipart/mixed::7bit:0:0;1:text/plain::7bit:1:1;1:text/plain::7bit:1:1", "parts", 0, 3 },
+	  "0:multipart/mixed::7bit:-:-;1:text/plain::7bit:-:-;1:text/plain::7bit:-:-", "parts", 0, 3 },
 	{ "header line over the limit", CT_MIXED "--b\r\nX-Long: 0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789\r\n\r\nx\r\n--b--\r\n",
-	  "0:multipart/mixed::7bit:0:0;1:text/plain::7bit:0:0", "header_line", 0, 0, 80 },
+	  "0:multipart/mixed::7bit:-:-;1:text/plain::7bit:-:-", "header_line", 0, 0, 80 },
 	{ "header block over the limit", CT_MIXED "--b\r\nA: 1234567890\r\nB: 1234567890\r\nC: 1234567890\r\nD: 1234567890\r\n\r\n--b--\r\n",
-	  "0:multipart/mixed::7bit:0:0;1:text/plain::7bit:0:0", "header_bytes", 0, 0, 0, 50 },
+	  "0:multipart/mixed::7bit:-:-;1:text/plain::7bit:-:-", "header_bytes", 0, 0, 0, 50 },
 	{ "file name over the limit", "Content-Disposition: attachment; filename=\"0123456789abcdefg.exe\"\r\n\r\n",
-	  "0:text/plain::7bit:0:0", "filename", 0, 0, 0, 0, 0, 16 },
+	  "0:text/plain::7bit:-:-", "filename", 0, 0, 0, 0, 0, 16 },
 	{ "decoded RFC 2047 name over the limit", "Content-Type: a/b; name=\"=?utf-8?B?MDEyMzQ1Njc4OWFiY2RlZmcuZXhl?=\"\r\n\r\n",
-	  "0:a/b::7bit:0:0", "filename", 0, 0, 0, 0, 0, 16 },
+	  "0:a/b::7bit:-:-", "filename", 0, 0, 0, 0, 0, 16 },
 	{ "unterminated quoted string", "Content-Type: application/x; name=\"abc.exe\r\n\r\n",
 	  "0:application/x:abc.exe:7bit:0:0", "ok" },
 	{ "junk in base64 skipped", "Content-Transfer-Encoding: base64\r\n\r\naG!!Vs*bG8\r\n",
@@ -125,8 +128,10 @@ static const struct row bad[] = {
 	  "0:multipart/mixed::7bit:0:0;1:multipart/mixed::7bit:0:0;2:text/plain::7bit:1:1;2:text/plain::7bit:1:1", "ok" },
 	{ "delimiter inside a part's header ends it", CT_MIXED "--b\r\nContent-Type: image/png\r\n--b--\r\n",
 	  "0:multipart/mixed::7bit:0:0;1:image/png::7bit:0:0", "ok" },
-	{ "base64 message/rfc822 is a leaf", CT_MIXED "--b\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\nU3ViamVjdDogeA0KDQp5\r\n--b--\r\n",
-	  "0:multipart/mixed::7bit:0:0;1:message/rfc822::base64:20:15", "ok" },
+	{ "base64 message/rfc822 is decoded and parsed", CT_MIXED "--b\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\nU3ViamVjdDogeA0KDQp5\r\n--b--\r\n",
+	  "0:multipart/mixed::7bit:0:0;1:message/rfc822::base64:20:15;2:text/plain::7bit:1:1", "ok" },
+	{ "an encoded message counts against the depth limit", CT_MIXED "--b\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\nQ29udGVudC1UeXBlOiBtdWx0aXBhcnQvbWl4ZWQ7IGJvdW5kYXJ5PWMNCg0KLS1jDQoNCnkNCi0tYy0tDQo=\r\n--b--\r\n",
+	  "0:multipart/mixed::7bit:-:-;1:message/rfc822::base64:-:-", "depth", 2 },
 	{ "unknown transfer encoding counted as is", "Content-Transfer-Encoding: x-uuencode\r\n\r\nabc",
 	  "0:text/plain::other:3:3", "ok" },
 	{ "bare '=' then CRLF in quoted-printable", "Content-Transfer-Encoding: quoted-printable\r\n\r\na= \r\nb=\nc",
@@ -136,10 +141,16 @@ static const struct row bad[] = {
 static void
 render(const struct mime_facts *f, enum mime_status st, strbuf *out)
 {
+	/* a limit stops the scan where it is crossed: how much of the open
+	 * part was read by then depends on the chunking, so "-" */
 	for (size_t i = 0; i < f->nparts; i++) {
 		const struct mime_part *p = &f->parts[i];
-		sb_printf(out, "%s%u:%s:%s:%s:%llu:%llu", i ? ";" : "", p->depth, p->type,
-		    p->filename ? p->filename : "", mime_enc_name(p->enc), p->enc_size, p->dec_size);
+		sb_printf(out, "%s%u:%s:%s:%s:", i ? ";" : "", p->depth, p->type,
+		    p->filename ? p->filename : "", mime_enc_name(p->enc));
+		if (st == MIME_LIMIT)
+			sb_puts(out, "-:-");
+		else
+			sb_printf(out, "%llu:%llu", p->enc_size, p->dec_size);
 	}
 	sb_printf(out, "|%s", st == MIME_LIMIT ? mime_limit_name(f->limit) :
 	    f->unterminated ? "unterminated" : "ok");
