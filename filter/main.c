@@ -27,6 +27,7 @@
 
 #include "postern/config.h"
 #include "postern/dns.h"
+#include "postern/spf.h"
 #include "postern/log.h"
 #include "postern/milter.h"
 #include "postern/policy.h"
@@ -315,6 +316,10 @@ main(int argc, char **argv)
 	dopt.resolv_conf = NULL;
 	if (!dns_init(&dopt, err, sizeof(err))) {
 		plog(PLOG_ERR, NULL, "resolver: %s", err);
+		return 1;
+	}
+	if (!spf_engine_init(err, sizeof(err))) {
+		plog(PLOG_ERR, NULL, "%s", err);
 		return 1;
 	}
 	snapshot_install(snap);

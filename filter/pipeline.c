@@ -12,9 +12,11 @@
 
 #include "postern/log.h"
 #include "postern/pipeline.h"
+#include "postern/spf.h"
 
 static const struct check *const checks[] = {
 	&check_size,
+	&check_spf,
 	&check_authres,
 };
 

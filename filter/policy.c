@@ -35,6 +35,18 @@ const struct ct_key policy_keys[] = {
 	  "what a message over max_message_size gets (reject = 552 5.3.4)" },
 	{ "add_authentication_results", CT_BOOL, OFF(add_authres), "true", 0, 0, NULL,
 	  "add an Authentication-Results header to inbound mail" },
+	{ "spf_fail_action", CT_ACTION, OFF(spf_fail_action), "reject", 0, 0, NULL,
+	  "SPF fail (reject = 550 5.7.23)" },
+	{ "spf_softfail_action", CT_ACTION, OFF(spf_softfail_action), "tag", 0, 0, NULL,
+	  "SPF softfail (reject = 550 5.7.23)" },
+	{ "spf_neutral_action", CT_ACTION, OFF(spf_neutral_action), "accept", 0, 0, NULL,
+	  "SPF neutral" },
+	{ "spf_none_action", CT_ACTION, OFF(spf_none_action), "accept", 0, 0, NULL,
+	  "no SPF record" },
+	{ "spf_temperror_action", CT_ACTION, OFF(spf_temperror_action), "tempfail", 0, 0, NULL,
+	  "SPF temperror, DNS trouble (tempfail = 451 4.7.24)" },
+	{ "spf_permerror_action", CT_ACTION, OFF(spf_permerror_action), "tag", 0, 0, NULL,
+	  "SPF permerror, broken record (reject = 550 5.7.24)" },
 };
 const size_t policy_nkeys = NELEM(policy_keys);
 

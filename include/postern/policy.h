@@ -27,6 +27,13 @@ struct policy {
 	unsigned long long max_message_size; /* 0 = unlimited */
 	enum action oversize_action;
 	bool add_authres;
+	/* SPF (spf.c): action per RFC 7208 result */
+	enum action spf_fail_action;
+	enum action spf_softfail_action;
+	enum action spf_neutral_action;
+	enum action spf_none_action;
+	enum action spf_temperror_action;
+	enum action spf_permerror_action;
 };
 
 extern const struct ct_key policy_keys[];

@@ -14,6 +14,7 @@
 
 #include "postern/config.h"
 #include "postern/policy.h"
+#include "postern/spf.h"
 #include "postern/util.h"
 #include "postern/verdict.h"
 
@@ -49,6 +50,7 @@ struct msg {
 	size_t nforged;
 	strbuf ar_results;           /* resinfo clauses added by checks */
 	strbuf notes;                /* extra summary fields from checks */
+	struct spf_fact spf;         /* SPF of this transaction (spf.c) */
 };
 
 struct conn {
@@ -60,6 +62,7 @@ struct conn {
 	char *helo;                  /* owned */
 	char *daemon_name;           /* owned */
 	bool internal;
+	struct spf_fact spf_helo;    /* SPF of the HELO identity (spf.c) */
 	unsigned nmsgs;
 	struct msg msg;
 };
