@@ -36,6 +36,8 @@
 #define PENDING_MAX (SPF_MAX_MX_PTR + 1)
 
 struct eval_state {
+	int family;             /* the client's, for SPF_CIDR0_MARK names */
+	uint8_t ip[16];
 	unsigned terms;
 	unsigned voids;
 	unsigned fetches;
@@ -144,9 +146,9 @@ rr_add(SPF_dns_rr_t *rr, const void *data, size_t len)
 }
 
 static void
-fill_records(SPF_dns_rr_t *rr, const struct dns_answer *a, ns_type type)
+fill_records(SPF_dns_rr_t *rr, const struct dns_answer *a, ns_type type, bool marked)
 {
-	char name[256];
+	char name[256 + sizeof(SPF_CIDR0_MARK)];
 	strbuf sb;
 
 	sb_init(&sb);
@@ -157,15 +159,19 @@ fill_records(SPF_dns_rr_t *rr, const struct dns_answer *a, ns_type type)
 		switch (type) {
 		case ns_t_a:
 			if (dl == 4)
-				rr_add(rr, d, 4);
+				rr_add(rr, marked && cur->family == AF_INET ? cur->ip : d, 4);
 			break;
 		case ns_t_aaaa:
 			if (dl == 16)
-				rr_add(rr, d, 16);
+				rr_add(rr, marked && cur->family == AF_INET6 ? cur->ip : d, 16);
 			break;
 		case ns_t_mx:
-			if (dl > 2 && wire_name(d, dl, 2, name, sizeof(name)) && rr_add(rr, name, strlen(name)))
-				add_pending(name);
+			if (dl > 2 && wire_name(d, dl, 2, name, 256)) {
+				if (marked)
+					strcat(name, SPF_CIDR0_MARK);
+				if (rr_add(rr, name, strlen(name)))
+					add_pending(name);
+			}
 			break;
 		case ns_t_ptr:
 			if (wire_name(d, dl, 0, name, sizeof(name)) && rr_add(rr, name, strlen(name)))
@@ -203,10 +209,20 @@ layer_lookup(SPF_dns_server_t *srv, const char *domain, ns_type type, int should
 {
 	struct dns_answer a;
 	SPF_dns_rr_t *rr;
-	bool term = false;
+	bool term = false, marked = false;
 	enum dns_status st;
+	char real[256];
+	size_t dl = strlen(domain), ml = strlen(SPF_CIDR0_MARK);
 
 	(void)should_cache;
+	if (cur != NULL && dl > ml && dl - ml < sizeof(real) &&
+	    strcasecmp(domain + dl - ml, SPF_CIDR0_MARK) == 0) {
+		memcpy(real, domain, dl - ml);
+		real[dl - ml] = '\0';
+		marked = true;
+	} else if (!strlcpy_ok(real, domain, sizeof(real))) {
+		return SPF_dns_rr_new_init(srv, domain, type, 0, HOST_NOT_FOUND);
+	}
 	switch (type) {
 	case ns_t_a:
 	case ns_t_aaaa:
@@ -223,18 +239,18 @@ layer_lookup(SPF_dns_server_t *srv, const char *domain, ns_type type, int should
 	}
 	if (term && !count_term())
 		return SPF_dns_rr_new_init(srv, domain, type, 0, TRY_AGAIN);
-	if (term && type != ns_t_ptr && !spf_domain_ok(domain, strlen(domain), true)) {
-		mark(true, "invalid domain name in a term");
-		return SPF_dns_rr_new_init(srv, domain, type, 0, TRY_AGAIN);
-	}
-	st = dns_query(domain, (int)type, &a);
+	/* a macro may expand to something that is not a domain name: no
+	 * match (RFC 7208 4.8), and nothing to ask the DNS */
+	if (term && type != ns_t_ptr && !spf_domain_ok(real, strlen(real), true))
+		return SPF_dns_rr_new_init(srv, domain, type, 0, HOST_NOT_FOUND);
+	st = dns_query(real, (int)type, &a);
 	rr = SPF_dns_rr_new_init(srv, domain, type, 0, herrno_of(st));
 	if (rr == NULL) {
 		dns_answer_free(&a);
 		return NULL;
 	}
 	if (st == DNS_OK)
-		fill_records(rr, &a, type);
+		fill_records(rr, &a, type, marked);
 	if (st == DNS_OK && rr->num_rr == 0)
 		rr->herrno = NO_DATA;
 	if (term && (rr->herrno == NO_DATA || rr->herrno == HOST_NOT_FOUND))
@@ -315,8 +331,11 @@ layer_get_spf(SPF_server_t *server, SPF_request_t *req, SPF_response_t *resp,
 		return done_with(resp, SPF_RESULT_PERMERROR, SPF_E_SYNTAX,
 		    why != NULL ? why : "record syntax error");
 	}
-	err = SPF_record_compile(server, resp, recp, found.s);
+	sb_init(&txt);
+	spf_record_rewrite(found.s, found.len, cur != NULL && cur->family == AF_INET6, &txt);
 	sb_free(&found);
+	err = SPF_record_compile(server, resp, recp, txt.s);
+	sb_free(&txt);
 	if (err != SPF_E_SUCCESS) {
 		if (*recp != NULL)
 			SPF_record_free(*recp);
@@ -345,9 +364,11 @@ spf_dns_layer_new(void)
 }
 
 void
-spf_dns_begin(void)
+spf_dns_begin(int family, const uint8_t *ip)
 {
 	cur = xcalloc(1, sizeof(*cur));
+	cur->family = family;
+	memcpy(cur->ip, ip, family == AF_INET ? 4 : 16);
 }
 
 void

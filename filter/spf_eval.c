@@ -144,6 +144,8 @@ spf_check_host(const struct spf_query *q, struct spf_outcome *out)
 	struct spf_eval_facts facts = { false, false };
 	char why[SPF_WHY_MAX];
 	char init_err[128];
+	uint8_t ip[16];
+	int family;
 
 	memset(out, 0, sizeof(*out));
 	/* RFC 7208 4.3: a malformed domain gives none */
@@ -160,13 +162,21 @@ spf_check_host(const struct spf_query *q, struct spf_outcome *out)
 		set_out(out, SPFR_TEMPERROR, "out of memory");
 		return;
 	}
-	if (q->family == AF_INET) {
+	if (q->family == AF_INET6 && IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)q->ip)) {
+		/* an IPv4-mapped address is the IPv4 client it maps */
+		family = AF_INET;
+		memcpy(ip, q->ip + 12, 4);
+	} else {
+		family = q->family;
+		memcpy(ip, q->ip, 16);
+	}
+	if (family == AF_INET) {
 		struct in_addr a4;
-		memcpy(&a4, q->ip, 4);
+		memcpy(&a4, ip, 4);
 		SPF_request_set_ipv4(req, a4);
 	} else {
 		struct in6_addr a6;
-		memcpy(&a6, q->ip, 16);
+		memcpy(&a6, ip, 16);
 		SPF_request_set_ipv6(req, a6);
 	}
 	if (q->helo != NULL && *q->helo != '\0')
@@ -185,7 +195,7 @@ spf_check_host(const struct spf_query *q, struct spf_outcome *out)
 		return;
 	}
 	/* as SPF_request_query_mailfrom, minus the loopback free pass */
-	spf_dns_begin();
+	spf_dns_begin(family, ip);
 	err = SPF_server_get_record(server, req, resp, &rec);
 	if (err != SPF_E_SUCCESS) {
 		if (rec != NULL)

@@ -214,10 +214,9 @@ split_cidr(const char *p, size_t *n, bool *has)
 static bool
 ip4_ok(const char *p, size_t n)
 {
-	char buf[16];
 	size_t i = 0, parts = 0;
 
-	if (n == 0 || n >= sizeof(buf))
+	if (n == 0 || n > 15)
 		return false;
 	while (i <= n) {
 		size_t s = i;
@@ -395,4 +394,171 @@ spf_record_check(const char *buf, size_t len, const char **why)
 	if (why != NULL)
 		*why = rc.why;
 	return st;
+}
+
+/* ---- rewriting a checked record into what libspf2 evaluates right ------ */
+
+static int
+num_at(const char *p, size_t n)
+{
+	int v = 0;
+
+	for (size_t i = 0; i < n; i++)
+		v = v * 10 + (p[i] - '0');
+	return v;
+}
+
+/* Trailing dual-cidr of a checked a/mx argument: values (-1 if absent)
+ * and the length of what precedes it. */
+static size_t
+cidr_values(const char *p, size_t n, int *c4, int *c6)
+{
+	size_t i = n;
+
+	*c4 = *c6 = -1;
+	while (i > 0 && isdigit((unsigned char)p[i - 1]))
+		i--;
+	if (i == n || i == 0 || p[i - 1] != '/')
+		return n;
+	if (i >= 2 && p[i - 2] == '/') {
+		*c6 = num_at(p + i, n - i);
+		n = i - 2;
+		i = n;
+		while (i > 0 && isdigit((unsigned char)p[i - 1]))
+			i--;
+		if (i < n && i > 0 && p[i - 1] == '/') {
+			*c4 = num_at(p + i, n - i);
+			n = i - 1;
+		}
+	} else {
+		*c4 = num_at(p + i, n - i);
+		n = i - 1;
+	}
+	return n;
+}
+
+/* ptr's domain-spec in lower case outside macros (libspf2 compares the
+ * validated name case-sensitively). */
+static void
+put_lower_literal(strbuf *out, const char *p, size_t n)
+{
+	bool in_macro = false;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = p[i];
+		if (c == '{' && i > 0 && p[i - 1] == '%')
+			in_macro = true;
+		else if (c == '}')
+			in_macro = false;
+		sb_putc(out, in_macro ? c : (char)tolower((unsigned char)c));
+	}
+}
+
+static void
+rewrite_amx(strbuf *out, const char *q, size_t qn, const char *mech, size_t mn,
+    const char *arg, size_t an, bool v6)
+{
+	int c4, c6;
+	size_t dn = cidr_values(arg, an, &c4, &c6);
+	int mine = v6 ? c6 : c4;
+
+	sb_append(out, q, qn);
+	sb_append(out, mech, mn);
+	if (mine == 0) {
+		/* /0 matches any address of the family the name has: our DNS
+		 * layer answers the marked name with the client's address */
+		if (dn > 1) {
+			size_t l = dn - 1;
+			if (arg[dn - 1] == '.')
+				l--;
+			sb_putc(out, ':');
+			sb_append(out, arg + 1, l);
+		} else {
+			sb_puts(out, ":%{d}");
+		}
+		sb_puts(out, SPF_CIDR0_MARK);
+		sb_puts(out, v6 ? "//128" : "/32");
+		return;
+	}
+	sb_append(out, arg, dn);
+	if (c4 > 0)
+		sb_printf(out, "/%d", c4);
+	if (c6 > 0)
+		sb_printf(out, "//%d", c6);
+}
+
+void
+spf_record_rewrite(const char *buf, size_t len, bool v6, strbuf *out)
+{
+	const char *redirect = NULL;
+	size_t redirect_len = 0, i = V_LEN;
+	bool has_all = false;
+
+	sb_reset(out);
+	sb_puts(out, V_SPF1);
+	while (i < len) {
+		size_t s, n, k, name_len, qn = 0;
+		const char *p;
+
+		while (i < len && buf[i] == ' ')
+			i++;
+		s = i;
+		while (i < len && buf[i] != ' ')
+			i++;
+		if (i == s)
+			break;
+		p = buf + s;
+		n = i - s;
+		for (k = 0; k < n && (is_alnum((unsigned char)p[k]) || strchr("-_.", p[k]) != NULL); k++)
+			;
+		if (k > 0 && k < n && p[k] == '=' && isalpha((unsigned char)p[0])) {
+			if (k == 8 && strncasecmp(p, "redirect", 8) == 0) {
+				redirect = p;
+				redirect_len = n;
+			} else if (k == 3 && strncasecmp(p, "exp", 3) == 0) {
+				sb_putc(out, ' ');
+				sb_append(out, p, n);
+			}
+			continue;   /* unknown modifiers are ignored (RFC 7208 6) */
+		}
+		if (strchr("+-~?", p[0]) != NULL)
+			qn = 1;
+		for (name_len = qn; name_len < n && p[name_len] != ':' && p[name_len] != '/'; name_len++)
+			;
+		sb_putc(out, ' ');
+		switch (mech_of(p + qn, name_len - qn)) {
+		case M_ALL:
+			has_all = true;
+			sb_append(out, p, n);
+			break;
+		case M_PTR:
+			sb_append(out, p, name_len);
+			put_lower_literal(out, p + name_len, n - name_len);
+			break;
+		case M_A:
+		case M_MX:
+			rewrite_amx(out, p, qn, p + qn, name_len - qn, p + name_len, n - name_len, v6);
+			break;
+		case M_IP4:
+		case M_IP6:
+			if (n > 2 && p[n - 2] == '/' && p[n - 1] == '0') {
+				bool six = tolower((unsigned char)p[name_len - 1]) == '6';
+				sb_append(out, p, qn);
+				sb_puts(out, six ? "ip6:::/1 " : "ip4:0.0.0.0/1 ");
+				sb_append(out, p, qn);
+				sb_puts(out, six ? "ip6:8000::/1" : "ip4:128.0.0.0/1");
+				break;
+			}
+			/* fall through */
+		default:
+			sb_append(out, p, n);
+			break;
+		}
+	}
+	/* redirect= applies only when no mechanism matched: never after "all",
+	 * and libspf2 must see it last */
+	if (redirect != NULL && !has_all) {
+		sb_putc(out, ' ');
+		sb_append(out, redirect, redirect_len);
+	}
 }

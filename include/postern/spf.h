@@ -53,6 +53,17 @@ enum spf_rec_status {
 enum spf_rec_status spf_record_check(const char *buf, size_t len, const char **why);
 /* Is buf an SPF record ("v=spf1" followed by a space or the end)? */
 bool spf_record_is_spf(const char *buf, size_t len);
+/*
+ * Rewrite a record that passed spf_record_check into an equivalent one
+ * that libspf2 1.2.10 evaluates as RFC 7208 says: unknown modifiers
+ * dropped, redirect= last (dropped after "all"), ip4/ip6 "/0" split into
+ * two "/1", a/mx with a "/0" for the client's family turned into a marked
+ * name (SPF_CIDR0_MARK) that the DNS layer answers with the client's own
+ * address, ptr domains lower-cased outside macros.
+ */
+void spf_record_rewrite(const char *buf, size_t len, bool v6, strbuf *out);
+#define SPF_CIDR0_MARK ".cidr0-postern-internal"
+
 /* A name we may query: labels 1..63 bytes, at most 253 bytes, and (when
  * need_toplabel) a last label that is a valid toplabel (not all digits). */
 bool spf_domain_ok(const char *name, size_t len, bool need_toplabel);

@@ -11,7 +11,6 @@ import sys
 
 import yaml
 
-SELECTING = "Selecting records"   # the one section without SPF->TXT copies
 
 
 def wire_bytes(s):
@@ -37,11 +36,11 @@ def zone_string(b):
 
 def txt_rdata(v):
     parts = v if isinstance(v, list) else [v]
-    strings = []
+    strings = [] if parts else ['""']
     for p in parts:
         b = wire_bytes(str(p))
         if not b:
-            strings.append('""')
+            strings.append('""')   # zero strings cannot be served: one empty one
         for i in range(0, len(b), 255):
             strings.append(zone_string(b[i:i + 255]))
     return " ".join(strings)
@@ -54,22 +53,33 @@ def fqdn(name):
 
 
 def zone_lines(doc):
+    """pyspf's semantics: SPF records are copied to TXT where a name has no
+    TXT; "TXT: NONE" only stops that copy; TIMEOUT makes every type without
+    data time out (unbound: local-zone deny answers only its local data).
+    A deny zone also covers the names below it, so each of those with data
+    gets a static zone of its own."""
     lines = []
-    copy_spf = doc["description"] != SELECTING
-    for name, recs in doc["zonedata"].items():
+    zones = doc["zonedata"]
+    timeouts = [n.lower() for n, recs in zones.items() if "TIMEOUT" in recs]
+    for name, recs in zones.items():
         n = fqdn(name)
         types = set()
         for r in recs:
             if isinstance(r, dict):
                 types.update(r.keys())
+        if name.lower() not in timeouts and any(
+                name.lower().endswith("." + t) for t in timeouts):
+            lines.append("ZONE %s" % n)
         for r in recs:
             if r == "TIMEOUT":
                 lines.append("TIMEOUT %s" % n)
                 continue
             for t, v in r.items():
                 if t in ("SPF", "TXT"):
+                    if t == "TXT" and v == "NONE":
+                        continue
                     lines.append("%s 300 %s %s" % (n, t, txt_rdata(v)))
-                    if t == "SPF" and copy_spf and "TXT" not in types:
+                    if t == "SPF" and "TXT" not in types:
                         lines.append("%s 300 TXT %s" % (n, txt_rdata(v)))
                 elif t == "MX":
                     lines.append("%s 300 MX %d %s" % (n, v[0], fqdn(v[1])))
