@@ -21,6 +21,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
+#include <ctype.h>
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@
 #include <spf2/spf_dns.h>
 
 #include "postern/dns.h"
+#include "postern/log.h"
 #include "postern/spf.h"
 #include "postern/spf_dns.h"
 
@@ -174,8 +176,13 @@ fill_records(SPF_dns_rr_t *rr, const struct dns_answer *a, ns_type type, bool ma
 			}
 			break;
 		case ns_t_ptr:
-			if (wire_name(d, dl, 0, name, sizeof(name)) && rr_add(rr, name, strlen(name)))
-				add_pending(name);
+			/* names compare case-insensitively; libspf2 does not */
+			if (wire_name(d, dl, 0, name, 256)) {
+				for (char *p = name; *p != '\0'; p++)
+					*p = (char)tolower((unsigned char)*p);
+				if (rr_add(rr, name, strlen(name)))
+					add_pending(name);
+			}
 			break;
 		case ns_t_txt:
 			if (dns_txt_join(a, i, &sb))
@@ -255,6 +262,15 @@ layer_lookup(SPF_dns_server_t *srv, const char *domain, ns_type type, int should
 		rr->herrno = NO_DATA;
 	if (term && (rr->herrno == NO_DATA || rr->herrno == HOST_NOT_FOUND))
 		count_void();
+	if (log_enabled(PLOG_DEBUG)) {
+		strbuf sb;
+		sb_init(&sb);
+		sb_escape(&sb, domain, strlen(domain), 120);
+		plog(PLOG_DEBUG, NULL, "spf dns: %s type %d: %s, %d records%s (terms %u, voids %u)",
+		    sb.s, (int)type, dns_status_name(st), rr->num_rr, term ? ", a term" : "",
+		    cur ? cur->terms : 0, cur ? cur->voids : 0);
+		sb_free(&sb);
+	}
 	if (type == ns_t_mx && rr->num_rr > SPF_MAX_MX_PTR) {
 		mark(true, "more than 10 MX names");
 		rr->herrno = TRY_AGAIN;
