@@ -48,6 +48,7 @@ struct eval_state {
 	/* names from the last MX / PTR answer: their address look-ups are
 	 * part of that term, not terms of their own */
 	char pending[PENDING_MAX][256];
+	bool pending_ptr;       /* they came from a PTR answer */
 	unsigned npending;
 };
 
@@ -66,19 +67,20 @@ mark(bool perm, const char *why)
 		cur->facts.temp = true;
 }
 
-static bool
+/* 0: not pending, 1: an MX target, 2: a PTR name */
+static int
 take_pending(const char *name)
 {
 	if (cur == NULL)
-		return false;
+		return 0;
 	for (unsigned i = 0; i < cur->npending; i++) {
 		if (strcasecmp(cur->pending[i], name) == 0) {
 			cur->pending[i][0] = '\0';
-			return true;
+			return cur->pending_ptr ? 2 : 1;
 		}
 	}
 	cur->npending = 0;
-	return false;
+	return 0;
 }
 
 static void
@@ -217,6 +219,7 @@ layer_lookup(SPF_dns_server_t *srv, const char *domain, ns_type type, int should
 	struct dns_answer a;
 	SPF_dns_rr_t *rr;
 	bool term = false, marked = false;
+	int pending = 0;
 	enum dns_status st;
 	char real[256];
 	size_t dl = strlen(domain), ml = strlen(SPF_CIDR0_MARK);
@@ -233,12 +236,15 @@ layer_lookup(SPF_dns_server_t *srv, const char *domain, ns_type type, int should
 	switch (type) {
 	case ns_t_a:
 	case ns_t_aaaa:
-		term = !take_pending(domain);
+		pending = take_pending(domain);
+		term = pending == 0;
 		break;
 	case ns_t_mx:
 	case ns_t_ptr:
-		if (cur != NULL)
+		if (cur != NULL) {
 			cur->npending = 0;
+			cur->pending_ptr = type == ns_t_ptr;
+		}
 		term = true;
 		break;
 	default:
@@ -260,6 +266,9 @@ layer_lookup(SPF_dns_server_t *srv, const char *domain, ns_type type, int should
 		fill_records(rr, &a, type, marked);
 	if (st == DNS_OK && rr->num_rr == 0)
 		rr->herrno = NO_DATA;
+	/* RFC 7208 5.5: a DNS error on a PTR name's address skips that name */
+	if (pending == 2 && rr->herrno == TRY_AGAIN)
+		rr->herrno = HOST_NOT_FOUND;
 	if (term && (rr->herrno == NO_DATA || rr->herrno == HOST_NOT_FOUND))
 		count_void();
 	if (log_enabled(PLOG_DEBUG)) {

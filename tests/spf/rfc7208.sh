@@ -1,9 +1,12 @@
 #!/bin/bash
 # rfc7208.sh - the openspf RFC 7208 conformance suite through the running
 # daemon.  For each scenario: its zone data is served by the loopback DNS
-# fixture (tests/lib/dns.sh), a fresh postern (empty resolver cache) points
-# at it, and one miltertest script drives every case (client IP, HELO, MAIL
-# FROM) and reads the result from the Received-SPF field added at eom.
+# fixture (tests/lib/dns.sh), the one running postern points
+# at it (records have TTL 0, so nothing is cached between scenarios), and one
+# miltertest script drives every case (client IP, HELO, MAIL FROM) and reads
+# the result from the Received-SPF field added at eom.  The daemon's resolver
+# timeout is 700 ms so that the TIMEOUT names cost little; later scenarios
+# show that it still answers after them.
 # Prints "SPF RFC 7208: N/203" and fails below the threshold in docs/SPF.md
 # ("Conformance threshold: N/203").
 here=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -40,8 +43,11 @@ for ((i = 0; i < nscen; i++)); do
 	else
 		dns_reload "$gen/$s.dns" || bail_out "DNS fixture did not reload for $s"
 	fi
-	postern_stop
-	postern_start "$TEST_TMPDIR/policies" "dns = { nameservers = [ \"127.0.0.1@$DNS_PORT\" ]; timeout = 700; };" || bail_out "postern did not start"
+	if [ "$i" -eq 0 ]; then
+		# zone data has TTL 0: nothing is cached from one scenario to the next
+		postern_start "$TEST_TMPDIR/policies" "dns = { nameservers = [ \"127.0.0.1@$DNS_PORT\" ]; timeout = 700; };" ||
+			bail_out "postern did not start"
+	fi
 
 	"$MILTERTEST" -w -D sock="$PSTN_SOCK" -s "$gen/$s.lua" >"$TEST_TMPDIR/$s.out" 2>&1
 	st=$?
@@ -56,7 +62,6 @@ for ((i = 0; i < nscen; i++)); do
 		*) echo "$s $name: got $got, want $want" >>"$TEST_TMPDIR/failures" ;;
 		esac
 	done <"$TEST_TMPDIR/$s.out"
-	cp "$PSTN_LOG" "$TEST_TMPDIR/$s.postern.log"
 done
 postern_stop
 

@@ -78,15 +78,15 @@ def zone_lines(doc):
                 if t in ("SPF", "TXT"):
                     if t == "TXT" and v == "NONE":
                         continue
-                    lines.append("%s 300 %s %s" % (n, t, txt_rdata(v)))
+                    lines.append("%s 0 %s %s" % (n, t, txt_rdata(v)))
                     if t == "SPF" and "TXT" not in types:
-                        lines.append("%s 300 TXT %s" % (n, txt_rdata(v)))
+                        lines.append("%s 0 TXT %s" % (n, txt_rdata(v)))
                 elif t == "MX":
-                    lines.append("%s 300 MX %d %s" % (n, v[0], fqdn(v[1])))
+                    lines.append("%s 0 MX %d %s" % (n, v[0], fqdn(v[1])))
                 elif t in ("PTR", "CNAME"):
-                    lines.append("%s 300 %s %s" % (n, t, fqdn(v)))
+                    lines.append("%s 0 %s %s" % (n, t, fqdn(v)))
                 elif t in ("A", "AAAA"):
-                    lines.append("%s 300 %s %s" % (n, t, v))
+                    lines.append("%s 0 %s %s" % (n, t, v))
                 else:
                     raise SystemExit("unsupported record type %s" % t)
     return lines
