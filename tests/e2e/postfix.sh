@@ -7,6 +7,7 @@ here=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$here/tests/lib/tap.sh"
 . "$here/tests/lib/postern.sh"
 . "$here/tests/lib/postfix.sh"
+. "$here/tests/lib/dns.sh"
 
 [ "$(id -u)" = 0 ] || skip_all "Postfix's master must start as root"
 command -v postfix >/dev/null || PATH=$PATH:/usr/sbin
@@ -15,7 +16,11 @@ command -v swaks >/dev/null || bail_out "swaks not installed"
 
 tmpdir_make
 cp -r "$here/tests/e2e/policies" "$TEST_TMPDIR/policies"
-postern_start "$TEST_TMPDIR/policies" || bail_out "postern did not start"
+# an empty zone: every name is NXDOMAIN at once (SPF none), nothing asks the Internet
+: >"$TEST_TMPDIR/empty.dns"
+dns_start "$TEST_TMPDIR/empty.dns" || bail_out "DNS fixture did not start"
+postern_start "$TEST_TMPDIR/policies" "dns = { nameservers = [ \"127.0.0.1@$DNS_PORT\" ]; };" ||
+	bail_out "postern did not start"
 # IPv6 must be enabled for XCLIENT to accept IPv6 client addresses
 PF_EXTRA_MAIN_CF="inet_protocols = all"
 postfix_start "inet:127.0.0.1:$PSTN_PORT" || bail_out "postfix did not start"
@@ -39,7 +44,8 @@ headers() { sed '/^$/q' "$1"; }
 smtp_send --xclient-addr 192.0.2.10 --to user@example.net --header "Subject: e2e-inbound"
 ok $? "inbound mail accepted"
 f=$(delivered e2e-inbound); ok $? "inbound mail delivered"
-headers "$f" | grep -q '^Authentication-Results: mx.test.example; none$'
+headers "$f" | grep -A1 '^Authentication-Results: mx.test.example;$' |
+	grep -q 'spf=none smtp.mailfrom=sender@example.org$'
 ok $? "delivered inbound mail carries our Authentication-Results"
 first=$(headers "$f" | grep -v -E '^(Return-Path|Delivered-To|X-Original-To):' | head -n 1)
 like "$first" '^(Authentication-Results|Received):' "our header is at the top of the message (after Postfix's Received)"
