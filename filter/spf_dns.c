@@ -205,11 +205,12 @@ herrno_of(enum dns_status st)
 		return NETDB_SUCCESS;
 	case DNS_NODATA:
 		return NO_DATA;
-	case DNS_SERVFAIL:
-	case DNS_TIMEOUT:
-		return TRY_AGAIN;
-	default:
+	case DNS_NXDOMAIN:
 		return HOST_NOT_FOUND;
+	default:
+		/* SERVFAIL, timeout, or local trouble (resolver not running):
+		 * never a definite answer */
+		return TRY_AGAIN;
 	}
 }
 
@@ -324,7 +325,7 @@ layer_get_spf(SPF_server_t *server, SPF_request_t *req, SPF_response_t *resp,
 			    "invalid include/redirect domain");
 	}
 	st = dns_query(domain, ns_t_txt, &a);
-	if (st == DNS_TIMEOUT || st == DNS_SERVFAIL) {
+	if (st == DNS_TIMEOUT || st == DNS_SERVFAIL || st == DNS_ERROR) {
 		dns_answer_free(&a);
 		return done_with(resp, SPF_RESULT_TEMPERROR, SPF_E_DNS_ERROR, "DNS failure fetching the record");
 	}

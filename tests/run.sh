@@ -11,6 +11,7 @@ status=$?
 grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP):' tests/run.log | grep -v '^PASS' || true
 summary=test-suite.log
 [ -f "$summary" ] || { echo "no test summary (build or harness failure):"; tail -n 40 tests/run.log; echo "0 passed, 1 failed"; exit 1; }
+grep -h '^SPF RFC 7208: ' tests/spf/rfc7208.log 2>/dev/null || true
 grep -E '^# (TOTAL|PASS|SKIP|FAIL|ERROR|XPASS|XFAIL):' tests/run.log | tail -n 7
 pass=$(sed -n 's/^# PASS: *//p' tests/run.log | tail -n 1)
 skip=$(sed -n 's/^# SKIP: *//p' tests/run.log | tail -n 1)
