@@ -332,6 +332,7 @@ main(int argc, char **argv)
 	snapshot_release(snap);   /* the acquire above */
 	rc = smfi_main();
 	plog(PLOG_NOTICE, NULL, "postern stopping");
+	spf_engine_free();
 	dns_shutdown();
 	{
 		struct snapshot *cur = snapshot_acquire();

@@ -19,12 +19,14 @@
 #include <string.h>
 
 #include <spf2/spf.h>
+#include <spf2/spf_dns.h>
 
 #include "postern/log.h"
 #include "postern/spf.h"
 #include "postern/spf_dns.h"
 
 static SPF_server_t *server;
+static SPF_dns_server_t *layer;   /* SPF_server_free does not free it */
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void
@@ -62,7 +64,8 @@ spf_engine_init(char *err, size_t errlen)
 		SPF_warning_handler = spf_warn;
 		SPF_info_handler = quiet;
 		SPF_debug_handler = quiet;
-		server = SPF_server_new_dns(spf_dns_layer_new(), 0);
+		layer = spf_dns_layer_new();
+		server = SPF_server_new_dns(layer, 0);
 		if (server == NULL) {
 			snprintf(err, errlen, "libspf2: cannot create the SPF server");
 			ok = false;
@@ -83,7 +86,10 @@ spf_engine_free(void)
 	pthread_mutex_lock(&init_lock);
 	if (server != NULL)
 		SPF_server_free(server);
+	if (layer != NULL)
+		SPF_dns_free(layer);
 	server = NULL;
+	layer = NULL;
 	pthread_mutex_unlock(&init_lock);
 }
 

@@ -66,5 +66,6 @@ main(int argc, char **argv)
 		printf("explanation=%s\n", o.explanation);
 	spf_engine_free();
 	dns_shutdown();
+	strlist_free(&ns);
 	return 0;
 }
