@@ -37,12 +37,20 @@ quiet(const char *file, int line, const char *msg)
 	(void)msg;
 }
 
+/* libspf2's warnings quote record text: network text, escaped */
 static void
 spf_warn(const char *file, int line, const char *msg)
 {
+	strbuf sb;
+
 	(void)file;
 	(void)line;
-	plog(PLOG_DEBUG, NULL, "libspf2: %s", msg);
+	if (!log_enabled(PLOG_DEBUG) || msg == NULL)
+		return;
+	sb_init(&sb);
+	sb_escape(&sb, msg, strlen(msg), 200);
+	plog(PLOG_DEBUG, NULL, "libspf2: %s", sb.s);
+	sb_free(&sb);
 }
 
 const char *
