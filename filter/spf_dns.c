@@ -225,7 +225,6 @@ layer_lookup(SPF_dns_server_t *srv, const char *domain, ns_type type, int should
 	char real[256];
 	size_t dl = strlen(domain), ml = strlen(SPF_CIDR0_MARK);
 
-	(void)should_cache;
 	if (cur != NULL && dl > ml && dl - ml < sizeof(real) &&
 	    strcasecmp(domain + dl - ml, SPF_CIDR0_MARK) == 0) {
 		memcpy(real, domain, dl - ml);
@@ -246,7 +245,10 @@ layer_lookup(SPF_dns_server_t *srv, const char *domain, ns_type type, int should
 			cur->npending = 0;
 			cur->pending_ptr = type == ns_t_ptr;
 		}
-		term = true;
+		/* libspf2 asks for PTR with should_cache only for the ptr
+		 * mechanism; the %{p} macro's look-up (once per evaluation)
+		 * is not a term */
+		term = type == ns_t_mx || should_cache;
 		break;
 	default:
 		break;

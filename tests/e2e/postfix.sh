@@ -5,9 +5,9 @@
 # addresses, delivered mail read from the maildir.
 here=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$here/tests/lib/tap.sh"
+. "$here/tests/lib/dns.sh"
 . "$here/tests/lib/postern.sh"
 . "$here/tests/lib/postfix.sh"
-. "$here/tests/lib/dns.sh"
 
 [ "$(id -u)" = 0 ] || skip_all "Postfix's master must start as root"
 command -v postfix >/dev/null || PATH=$PATH:/usr/sbin
@@ -16,11 +16,8 @@ command -v swaks >/dev/null || bail_out "swaks not installed"
 
 tmpdir_make
 cp -r "$here/tests/e2e/policies" "$TEST_TMPDIR/policies"
-# an empty zone: every name is NXDOMAIN at once (SPF none), nothing asks the Internet
-: >"$TEST_TMPDIR/empty.dns"
-dns_start "$TEST_TMPDIR/empty.dns" || bail_out "DNS fixture did not start"
-postern_start "$TEST_TMPDIR/policies" "dns = { nameservers = [ \"127.0.0.1@$DNS_PORT\" ]; };" ||
-	bail_out "postern did not start"
+dns_start "$here/tests/data/foundation.zone" || bail_out "DNS fixture did not start"
+postern_start "$TEST_TMPDIR/policies" || bail_out "postern did not start"
 # IPv6 must be enabled for XCLIENT to accept IPv6 client addresses
 PF_EXTRA_MAIN_CF="inet_protocols = all"
 postfix_start "inet:127.0.0.1:$PSTN_PORT" || bail_out "postfix did not start"

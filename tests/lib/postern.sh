@@ -4,7 +4,10 @@
 #     postern_start POLICY_DIR [EXTRA_CONFIG_TEXT]
 #         writes $TEST_TMPDIR/postern.conf (inet socket on a free port,
 #         authserv_id mx.test.example, internal_hosts 10.0.0.0/8, the given
-#         policy dir, foreground, debug log) plus any extra lines, starts
+#         policy dir, foreground, debug log; when the DNS fixture runs
+#         ($DNS_PORT, tests/lib/dns.sh) the resolver forwards to it with a
+#         1.5 s timeout, unless the extra text has its own "dns =") plus
+#         any extra lines, starts
 #         postern -f under the subreaper and waits until the socket accepts.
 #         Exports PSTN_PORT, PSTN_SOCK (inet:PORT@127.0.0.1), PSTN_LOG,
 #         PSTN_CONF, PSTN_PID (the daemon's own pid).
@@ -47,6 +50,9 @@ postern_start() {
 	PSTN_CONF="$TEST_TMPDIR/postern.conf"
 	PSTN_LOG="$TEST_TMPDIR/postern.log"
 	export PSTN_PORT PSTN_SOCK PSTN_CONF PSTN_LOG
+	local dns=
+	[ -n "${DNS_PORT:-}" ] && [[ $extra != *"dns ="* ]] &&
+		dns="dns = { nameservers = [ \"${DNS_ADDR:-127.0.0.1}@$DNS_PORT\" ]; timeout = 1500; };"
 	cat >"$PSTN_CONF" <<CONF
 socket = "$PSTN_SOCK";
 authserv_id = "mx.test.example";
@@ -54,6 +60,7 @@ internal_hosts = [ "10.0.0.0/8" ];
 originating_daemons = [ "ORIGINATING" ];
 policy_dir = "$policies";
 log_level = "debug";
+$dns
 $extra
 CONF
 	on_exit postern_stop

@@ -55,7 +55,7 @@ function message(conn, headers, body)
 end
 
 -- Our Authentication-Results was inserted (first added instance): it names
--- our authserv-id and, with the empty DNS fixture, SPF none for the sender.
+-- our authserv-id and, with the foundation zone (no records), SPF none.
 function ours(conn)
 	if not mt.eom_check(conn, MT_HDRINSERT, "Authentication-Results") then return false end
 	local v = mt.getheader(conn, "Authentication-Results", 0) or ""

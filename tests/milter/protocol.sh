@@ -3,8 +3,8 @@
 # (a real milter client); each tests/milter/*.lua script is one TAP test.
 here=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$here/tests/lib/tap.sh"
-. "$here/tests/lib/postern.sh"
 . "$here/tests/lib/dns.sh"
+. "$here/tests/lib/postern.sh"
 
 MILTERTEST=${MILTERTEST:-$(command -v miltertest)}
 [ -x "$MILTERTEST" ] || bail_out "miltertest not installed (apt-get install miltertest)"
@@ -12,11 +12,8 @@ MILTERTEST=${MILTERTEST:-$(command -v miltertest)}
 tmpdir_make
 cp -r "$here/tests/milter/policies" "$TEST_TMPDIR/policies"
 chmod -R u+w "$TEST_TMPDIR/policies"
-# an empty zone: every name is NXDOMAIN at once (SPF none), nothing asks the Internet
-: >"$TEST_TMPDIR/empty.dns"
-dns_start "$TEST_TMPDIR/empty.dns" || bail_out "DNS fixture did not start"
-postern_start "$TEST_TMPDIR/policies" "dns = { nameservers = [ \"127.0.0.1@$DNS_PORT\" ]; };" ||
-	bail_out "postern did not start"
+dns_start "$here/tests/data/foundation.zone" || bail_out "DNS fixture did not start"
+postern_start "$TEST_TMPDIR/policies" || bail_out "postern did not start"
 
 run_lua() {   # run_lua NAME [-D k=v ...]: one TAP test
 	local script=$1 out="$TEST_TMPDIR/$1.out" st
