@@ -54,6 +54,7 @@ struct check {
 
 extern const struct check check_size;
 extern const struct check check_authres;
+extern const struct check check_attach;
 
 /*
  * Fill v for a check result that maps to action under policy p: reject

@@ -33,6 +33,11 @@ struct config {
 	unsigned long long max_header_count;
 	unsigned long long max_header_bytes;
 	unsigned long long max_recipients;
+	struct strlist dkim_keys;            /* "domain:selector:/path" rows */
+	bool dkim_sign_subdomains;
+	int dkim_canon;                      /* index into the canonicalization choices */
+	unsigned long long dkim_max_signatures;
+	unsigned long long dkim_min_key_bits;
 };
 
 extern const struct ct_key config_keys[];
@@ -44,11 +49,13 @@ void config_free(struct config *cfg);
 void config_print(const struct config *cfg, strbuf *out);
 
 struct policy_set;
+struct dkim_state;
 
 struct snapshot {
 	int refs;
 	struct config cfg;
 	struct policy_set *policies;
+	struct dkim_state *dkim;     /* keys + libopendkim handle (dkim.c) */
 };
 
 /*

@@ -68,6 +68,9 @@ void ct_free(const struct ct_key *tab, size_t n, void *obj);
 /* Print "key = value;" lines in libconfig syntax. */
 void ct_print(const struct ct_key *tab, size_t n, const void *obj, strbuf *out);
 
+/* Print a Markdown table of every key: name, default, meaning. */
+void ct_print_reference(const struct ct_key *tab, size_t n, strbuf *out);
+
 void strlist_add(struct strlist *l, const char *s);
 void strlist_free(struct strlist *l);
 bool strlist_contains(const struct strlist *l, const char *s);

@@ -27,7 +27,20 @@ struct policy {
 	unsigned long long max_message_size; /* 0 = unlimited */
 	enum action oversize_action;
 	bool add_authres;
-	/* SPF (spf.c): action per RFC 7208 result */
+	/* attachment screen (check_attach.c, docs/ATTACHMENTS.md) */
+	unsigned long long max_attachment_size;   /* decoded bytes per part; 0 = unlimited */
+	unsigned long long max_attachments_total; /* decoded bytes of all parts; 0 = unlimited */
+	struct strlist blocked_extensions;
+	struct strlist blocked_types;
+	enum action blocked_action;
+	enum action mime_limit_action;
+	unsigned long long mime_max_depth, mime_max_parts, mime_max_header_line,
+	    mime_max_header_bytes, mime_max_boundary, mime_max_filename, zip_max_entries;
+	struct strlist dkim_require;  /* From domains that must carry a valid aligned signature */
+	enum action dkim_require_action;
+	enum action dkim_broken_action;
+	enum action dkim_dns_error_action;
+	/* SPF (spf.c, docs/SPF.md): action per RFC 7208 result */
 	enum action spf_fail_action;
 	enum action spf_softfail_action;
 	enum action spf_neutral_action;

@@ -18,6 +18,8 @@
 #include "postern/util.h"
 #include "postern/verdict.h"
 
+struct dkim_msg;
+
 enum direction { DIR_INBOUND = 0, DIR_OUTBOUND };
 
 #define MSG_MAX_POLICIES 8   /* distinct governing policies per transaction */
@@ -50,6 +52,8 @@ struct msg {
 	size_t nforged;
 	strbuf ar_results;           /* resinfo clauses added by checks */
 	strbuf notes;                /* extra summary fields from checks */
+	struct attach *attach;       /* attachment screen + MIME facts; owned (attach.h) */
+	struct dkim_msg *dkim;       /* DKIM verify/sign state (dkim.c); owned */
 	struct spf_fact spf;         /* SPF of this transaction (spf.c) */
 };
 
