@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <spf2/spf.h>
 #include <spf2/spf_dns.h>
@@ -38,6 +39,7 @@
 #define PENDING_MAX (SPF_MAX_MX_PTR + 1)
 
 struct eval_state {
+	struct timespec start;
 	int family;             /* the client's, for SPF_CIDR0_MARK names */
 	uint8_t ip[16];
 	unsigned terms;
@@ -89,6 +91,25 @@ add_pending(const char *name)
 	if (cur != NULL && cur->npending < PENDING_MAX &&
 	    strlcpy_ok(cur->pending[cur->npending], name, sizeof(cur->pending[0])))
 		cur->npending++;
+}
+
+/* Past the overall deadline?  Then every further look-up fails (temperror),
+ * so that a slow DNS cannot hold a message past the MTA's milter timeout. */
+static bool
+past_deadline(void)
+{
+	struct timespec now;
+	long long ms;
+
+	if (cur == NULL)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(now.tv_sec - cur->start.tv_sec) * 1000 +
+	    (now.tv_nsec - cur->start.tv_nsec) / 1000000;
+	if (ms < SPF_EVAL_DEADLINE_MS)
+		return false;
+	mark(false, "SPF evaluation ran past its deadline");
+	return true;
 }
 
 /* One more DNS-querying term; false (and permerror) over the limit. */
@@ -253,7 +274,7 @@ layer_lookup(SPF_dns_server_t *srv, const char *domain, ns_type type, int should
 	default:
 		break;
 	}
-	if (term && !count_term())
+	if ((term && !count_term()) || past_deadline())
 		return SPF_dns_rr_new_init(srv, domain, type, 0, TRY_AGAIN);
 	/* a macro may expand to something that is not a domain name: no
 	 * match (RFC 7208 4.8), and nothing to ask the DNS */
@@ -326,6 +347,8 @@ layer_get_spf(SPF_server_t *server, SPF_request_t *req, SPF_response_t *resp,
 			return done_with(resp, SPF_RESULT_PERMERROR, SPF_E_INVALID_CHAR,
 			    "invalid include/redirect domain");
 	}
+	if (past_deadline())
+		return done_with(resp, SPF_RESULT_TEMPERROR, SPF_E_DNS_ERROR, "SPF evaluation ran past its deadline");
 	st = dns_query(domain, ns_t_txt, &a);
 	if (st == DNS_TIMEOUT || st == DNS_SERVFAIL || st == DNS_ERROR) {
 		dns_answer_free(&a);
@@ -395,6 +418,7 @@ void
 spf_dns_begin(int family, const uint8_t *ip)
 {
 	cur = xcalloc(1, sizeof(*cur));
+	clock_gettime(CLOCK_MONOTONIC, &cur->start);
 	cur->family = family;
 	memcpy(cur->ip, ip, family == AF_INET ? 4 : 16);
 }

@@ -106,6 +106,8 @@ spf_map_result(int spf2_result, int spf2_err, const struct spf_eval_facts *f)
 {
 	if (f != NULL && f->perm)
 		return SPFR_PERMERROR;
+	if (f != NULL && f->temp)
+		return SPFR_TEMPERROR;
 	switch (spf2_result) {
 	case SPF_RESULT_PASS:
 		return SPFR_PASS;
@@ -123,7 +125,7 @@ spf_map_result(int spf2_result, int spf2_err, const struct spf_eval_facts *f)
 		return SPFR_PERMERROR;
 	default:
 		/* SPF_RESULT_INVALID and anything else never leak */
-		if (spf2_err == SPF_E_DNS_ERROR || (f != NULL && f->temp))
+		if (spf2_err == SPF_E_DNS_ERROR)
 			return SPFR_TEMPERROR;
 		return SPFR_PERMERROR;
 	}

@@ -31,6 +31,7 @@ enum spf_res {
 #define SPF_MAX_DNS_TERMS 10   /* RFC 7208 4.6.4 */
 #define SPF_MAX_VOID 2         /* RFC 7208 4.6.4 */
 #define SPF_MAX_MX_PTR 10      /* names looked at per mx / ptr term */
+#define SPF_EVAL_DEADLINE_MS 20000 /* one check_host(), all look-ups (RFC 7208 4.6.4) */
 #define SPF_RECORD_MAX 4096    /* longest record we evaluate */
 #define SPF_WHY_MAX 128
 
@@ -105,7 +106,7 @@ void spf_check_host(const struct spf_query *q, struct spf_outcome *out);
  */
 struct spf_eval_facts {
 	bool perm;          /* a limit or a record check failed */
-	bool temp;          /* a lookup that decides timed out / SERVFAIL */
+	bool temp;          /* the evaluation ran past SPF_EVAL_DEADLINE_MS */
 };
 enum spf_res spf_map_result(int spf2_result, int spf2_err, const struct spf_eval_facts *f);
 

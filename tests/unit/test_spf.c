@@ -229,6 +229,9 @@ test_result_mapping(void **state)
 	/* a limit our layer saw wins over what libspf2 said */
 	assert_int_equal(spf_map_result(SPF_RESULT_PASS, SPF_E_SUCCESS, &perm), SPFR_PERMERROR);
 	assert_int_equal(spf_map_result(SPF_RESULT_TEMPERROR, SPF_E_DNS_ERROR, &perm), SPFR_PERMERROR);
+	/* past the overall deadline nothing DNS said is trusted */
+	assert_int_equal(spf_map_result(SPF_RESULT_PASS, SPF_E_SUCCESS, &temp), SPFR_TEMPERROR);
+	assert_int_equal(spf_map_result(SPF_RESULT_NONE, SPF_E_NOT_SPF, &temp), SPFR_TEMPERROR);
 	assert_string_equal(spf_res_name(SPFR_PERMERROR), "permerror");
 	assert_string_equal(spf_res_name((enum spf_res)99), "permerror");
 }
