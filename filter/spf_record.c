@@ -89,18 +89,31 @@ spf_domain_ok(const char *name, size_t len, bool need_toplabel)
 	return true;
 }
 
+/* What a macro-string scan found besides its validity. */
+struct mscan {
+	bool ends_expand;   /* the last token is a %{...} macro-expand */
+	bool empty_label;   /* a literal "." starts it or follows a literal "." */
+};
+
 /* macro-string (RFC 7208 7.1); allow_ctr: the letters c, r, t. */
 static bool
-macro_ok(const char *p, size_t n, bool allow_ctr)
+macro_scan(const char *p, size_t n, bool allow_ctr, struct mscan *ms)
 {
 	size_t i = 0;
+	bool prev_dot = true;   /* start of string: a dot here is an empty label */
 
+	ms->ends_expand = false;
+	ms->empty_label = false;
 	while (i < n) {
 		unsigned char c = (unsigned char)p[i];
 
 		if (c < 0x21 || c > 0x7e)
 			return false;
 		if (c != '%') {
+			if (c == '.' && prev_dot)
+				ms->empty_label = true;
+			prev_dot = c == '.';
+			ms->ends_expand = false;
 			i++;
 			continue;
 		}
@@ -108,6 +121,8 @@ macro_ok(const char *p, size_t n, bool allow_ctr)
 			return false;
 		c = (unsigned char)p[i + 1];
 		if (c == '%' || c == '_' || c == '-') {
+			prev_dot = false;
+			ms->ends_expand = false;
 			i += 2;
 			continue;
 		}
@@ -123,40 +138,44 @@ macro_ok(const char *p, size_t n, bool allow_ctr)
 			i++;
 		if (i < n && (p[i] == 'r' || p[i] == 'R'))
 			i++;
-		while (i < n && strchr(".-+,/_=", p[i]) != NULL && p[i] != '\0')
+		while (i < n && p[i] != '\0' && strchr(".-+,/_=", p[i]) != NULL)
 			i++;
 		if (i >= n || p[i] != '}')
 			return false;
 		i++;
+		prev_dot = false;
+		ms->ends_expand = true;
 	}
 	return true;
 }
 
-/* domain-spec = macro-string domain-end (RFC 7208 7.1 with erratum). */
+static bool
+macro_ok(const char *p, size_t n, bool allow_ctr)
+{
+	struct mscan ms;
+
+	return macro_scan(p, n, allow_ctr, &ms);
+}
+
+/* domain-spec = macro-string domain-end (RFC 7208 7.1 with erratum); no
+ * empty literal label (a leading "." or ".." outside macros). */
 static bool
 domain_spec_ok(const char *p, size_t n)
 {
 	size_t end = n, dot;
+	struct mscan ms;
 
-	if (n == 0 || !macro_ok(p, n, false))
+	if (n == 0 || !macro_scan(p, n, false, &ms) || ms.empty_label)
 		return false;
-	if (p[n - 1] == '}')
-		return true;    /* ends in a macro-expand */
-	if (n >= 2 && p[n - 2] == '%' && (p[n - 1] == '%' || p[n - 1] == '_' || p[n - 1] == '-'))
-		return false;
+	if (ms.ends_expand)
+		return true;
 	if (p[end - 1] == '.')
 		end--;
 	for (dot = end; dot > 0 && p[dot - 1] != '.'; dot--)
 		;
 	if (dot == 0)
 		return false;   /* "." toplabel is required */
-	if (!toplabel_ok(p + dot, end - dot))
-		return false;
-	/* literal labels must not be empty (a macro may stand in one) */
-	for (size_t i = 1; i < dot; i++)
-		if (p[i] == '.' && p[i - 1] == '.')
-			return false;
-	return p[0] != '.';
+	return toplabel_ok(p + dot, end - dot);
 }
 
 static bool

@@ -47,6 +47,7 @@ static const struct {
 	{ "v=spf1 exists:%{p}.should.example.com", SPF_REC_OK },
 	{ "v=spf1 unknown=", SPF_REC_OK },
 	{ "v=spf1 ip4:0.0.0.0/32", SPF_REC_OK },
+	{ "v=spf1 a:%{l..}.example.com", SPF_REC_OK },
 	/* not SPF */
 	{ "v=spf10", SPF_REC_NOT_SPF },
 	{ "spf1 -all", SPF_REC_NOT_SPF },
@@ -104,6 +105,10 @@ static const struct {
 	{ "v=spf1 a:foo%.example.com", SPF_REC_SYNTAX },
 	{ "v=spf1 a:example.com%", SPF_REC_SYNTAX },
 	{ "v=spf1 a:%-", SPF_REC_SYNTAX },
+	{ "v=spf1 a:.{}/5//0", SPF_REC_SYNTAX },        /* found by the fuzzer */
+	{ "v=spf1 a:.%{d}", SPF_REC_SYNTAX },
+	{ "v=spf1 a:%{d}..example.com", SPF_REC_SYNTAX },
+	{ "v=spf1 a:example.{}", SPF_REC_SYNTAX },
 	{ "v=spf1 include=example.com", SPF_REC_OK },   /* an unknown modifier */
 	{ "v=spf1 redirect:example.com", SPF_REC_SYNTAX },
 	{ "v=spf1 frobnicate", SPF_REC_SYNTAX },
