@@ -6,7 +6,7 @@ set -eu
 PKGS="build-essential autoconf automake libtool pkg-config
 libmilter-dev libopendkim-dev libspf2-dev libssl-dev libconfig-dev
 libunbound-dev libevent-dev libcmocka-dev libpsl-dev publicsuffix
-postfix swaks miltertest unbound python3 procps
+postfix swaks miltertest unbound python3 python3-yaml procps
 opendkim"
 
 missing=""

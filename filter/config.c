@@ -43,6 +43,8 @@ const struct ct_key config_keys[] = {
 	  "authserv-id of Authentication-Results; empty means the host name" },
 	{ "internal_hosts", CT_CIDRLIST, OFF(internal_hosts), "127.0.0.0/8 ::1/128", 0, 0, NULL,
 	  "clients whose mail is outbound (signed, not SPF-checked)" },
+	{ "trusted_hosts", CT_CIDRLIST, OFF(trusted_hosts), NULL, 0, 0, NULL,
+	  "inbound clients that skip SPF (e.g. backup MX, forwarders you trust)" },
 	{ "originating_daemons", CT_STRLIST, OFF(originating_daemons), NULL, 0, 0, NULL,
 	  "MTA {daemon_name} values that mark mail as outbound (e.g. submission)" },
 	{ "policy_dir", CT_STRING, OFF(policy_dir), SYSCONFDIR "/postern/policies", 0, 0, NULL,

@@ -67,6 +67,13 @@ dispatch(void *arg)
 	return NULL;
 }
 
+static const char *const doc_reverse_zones[] = {
+	"2.0.192.in-addr.arpa.",
+	"100.51.198.in-addr.arpa.",
+	"113.0.203.in-addr.arpa.",
+	"8.b.d.0.1.0.0.2.ip6.arpa.",
+};
+
 static bool
 set_opt(const char *opt, const char *val, char *err, size_t errlen)
 {
@@ -100,7 +107,8 @@ dns_init(const struct dns_options *opt, char *err, size_t errlen)
 	    !set_opt("msg-cache-size:", num, err, errlen) ||
 	    !set_opt("rrset-cache-size:", num, err, errlen) ||
 	    !set_opt("module-config:", "iterator", err, errlen) ||
-	    !set_opt("infra-keep-probing:", "yes", err, errlen))
+	    !set_opt("infra-keep-probing:", "yes", err, errlen) ||
+	    !set_opt("unblock-lan-zones:", "yes", err, errlen))
 		goto fail;
 	if (opt->nameservers != NULL && opt->nameservers->n > 0) {
 		for (size_t i = 0; i < opt->nameservers->n; i++) {
@@ -114,6 +122,16 @@ dns_init(const struct dns_options *opt, char *err, size_t errlen)
 		snprintf(err, errlen, "reading %s: %s",
 		    opt->resolv_conf ? opt->resolv_conf : "/etc/resolv.conf", ub_strerror(r));
 		goto fail;
+	}
+	/* libunbound answers the reverse zones of private and documentation
+	 * prefixes itself (NXDOMAIN); ask the configured servers instead, as
+	 * for any other name (a site resolver may serve them).  Zone adds
+	 * finalize the context: they come after every setting. */
+	for (size_t i = 0; i < NELEM(doc_reverse_zones); i++) {
+		if ((r = ub_ctx_zone_add(ctx, doc_reverse_zones[i], "transparent")) != 0) {
+			snprintf(err, errlen, "local zone %s: %s", doc_reverse_zones[i], ub_strerror(r));
+			goto fail;
+		}
 	}
 	if (pipe(stop_pipe) != 0) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));

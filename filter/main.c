@@ -34,6 +34,7 @@
 #include "postern/dkim.h"
 #include "postern/dns.h"
 #include "postern/explain.h"
+#include "postern/spf.h"
 #include "postern/log.h"
 #include "postern/milter.h"
 #include "postern/policy.h"
@@ -380,6 +381,10 @@ main(int argc, char **argv)
 		plog(PLOG_ERR, NULL, "resolver: %s", err);
 		return 1;
 	}
+	if (!spf_engine_init(err, sizeof(err))) {
+		plog(PLOG_ERR, NULL, "%s", err);
+		return 1;
+	}
 	snapshot_install(snap);
 	if (pthread_create(&reloader, NULL, reload_thread, &usr1) != 0)
 		die("cannot start the reload thread");
@@ -390,6 +395,7 @@ main(int argc, char **argv)
 	snapshot_release(snap);   /* the acquire above */
 	rc = smfi_main();
 	plog(PLOG_NOTICE, NULL, "postern stopping");
+	spf_engine_free();
 	dns_shutdown();
 	{
 		struct snapshot *cur = snapshot_acquire();

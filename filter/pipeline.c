@@ -13,12 +13,14 @@
 #include "postern/dkim.h"
 #include "postern/log.h"
 #include "postern/pipeline.h"
+#include "postern/spf.h"
 
 /* Order matters at end of message: checks that add Authentication-Results
  * clauses run before check_authres, which writes the header. */
 static const struct check *const checks[] = {
 	&check_size,
 	&check_attach,
+	&check_spf,
 	&check_dkim,
 	&check_authres,
 };

@@ -71,6 +71,18 @@ const struct ct_key policy_keys[] = {
 	  "no signature verifies and at least one fails (RFC 6376 6.3: do not reject for this alone)" },
 	{ "dkim.dns_error_action", CT_ACTION, OFF(dkim_dns_error_action), "tag", 0, 0, NULL,
 	  "no signature verifies and a key lookup failed (tempfail = 451 4.7.5)" },
+	{ "spf_fail_action", CT_ACTION, OFF(spf_fail_action), "reject", 0, 0, NULL,
+	  "SPF fail (reject = 550 5.7.23)" },
+	{ "spf_softfail_action", CT_ACTION, OFF(spf_softfail_action), "tag", 0, 0, NULL,
+	  "SPF softfail (reject = 550 5.7.23)" },
+	{ "spf_neutral_action", CT_ACTION, OFF(spf_neutral_action), "accept", 0, 0, NULL,
+	  "SPF neutral" },
+	{ "spf_none_action", CT_ACTION, OFF(spf_none_action), "accept", 0, 0, NULL,
+	  "no SPF record" },
+	{ "spf_temperror_action", CT_ACTION, OFF(spf_temperror_action), "tempfail", 0, 0, NULL,
+	  "SPF temperror, DNS trouble (tempfail = 451 4.7.24)" },
+	{ "spf_permerror_action", CT_ACTION, OFF(spf_permerror_action), "tag", 0, 0, NULL,
+	  "SPF permerror, broken record (reject = 550 5.7.24)" },
 };
 const size_t policy_nkeys = NELEM(policy_keys);
 

@@ -16,6 +16,8 @@ count() {   # count KEY FILE: the number on automake's "# KEY: N" line
 make -j"$(nproc)" check >tests/run.log 2>&1
 status=$?
 echo "== make check"
+grep -h '^SPF RFC 7208: ' tests/spf/rfc7208.log 2>/dev/null || true
+grep -h '^DKIM vectors: ' tests/dkim/vectors.log 2>/dev/null || true
 grep -E '^(FAIL|ERROR|XPASS):' tests/run.log
 grep -E '^# (TOTAL|PASS|SKIP|FAIL|ERROR):' tests/run.log
 [ -f test-suite.log ] && grep -E '^(not ok|Bail out)' test-suite.log | head -n 40

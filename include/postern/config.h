@@ -24,6 +24,7 @@ struct config {
 	int log_level;
 	char *authserv_id;
 	struct cidr_list internal_hosts;
+	struct cidr_list trusted_hosts;
 	struct strlist originating_daemons;
 	char *policy_dir;
 	struct strlist dns_nameservers;

@@ -40,6 +40,13 @@ struct policy {
 	enum action dkim_require_action;
 	enum action dkim_broken_action;
 	enum action dkim_dns_error_action;
+	/* SPF (spf.c, docs/SPF.md): action per RFC 7208 result */
+	enum action spf_fail_action;
+	enum action spf_softfail_action;
+	enum action spf_neutral_action;
+	enum action spf_none_action;
+	enum action spf_temperror_action;
+	enum action spf_permerror_action;
 };
 
 extern const struct ct_key policy_keys[];

@@ -14,6 +14,7 @@
 
 #include "postern/config.h"
 #include "postern/policy.h"
+#include "postern/spf.h"
 #include "postern/util.h"
 #include "postern/verdict.h"
 
@@ -53,6 +54,7 @@ struct msg {
 	strbuf notes;                /* extra summary fields from checks */
 	struct attach *attach;       /* attachment screen + MIME facts; owned (attach.h) */
 	struct dkim_msg *dkim;       /* DKIM verify/sign state (dkim.c); owned */
+	struct spf_fact spf;         /* SPF of this transaction (spf.c) */
 };
 
 struct conn {
@@ -64,6 +66,7 @@ struct conn {
 	char *helo;                  /* owned */
 	char *daemon_name;           /* owned */
 	bool internal;
+	struct spf_fact spf_helo;    /* SPF of the HELO identity (spf.c) */
 	unsigned nmsgs;
 	struct msg msg;
 };

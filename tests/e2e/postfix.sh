@@ -41,7 +41,8 @@ headers() { sed '/^$/q' "$1"; }
 smtp_send --xclient-addr 192.0.2.10 --to user@example.net --header "Subject: e2e-inbound"
 ok $? "inbound mail accepted"
 f=$(delivered e2e-inbound); ok $? "inbound mail delivered"
-headers "$f" | grep -q '^Authentication-Results: mx.test.example; none$'
+headers "$f" | grep -A1 '^Authentication-Results: mx.test.example;$' |
+	grep -q 'spf=none smtp.mailfrom=sender@example.org$'
 ok $? "delivered inbound mail carries our Authentication-Results"
 first=$(headers "$f" | grep -v -E '^(Return-Path|Delivered-To|X-Original-To):' | head -n 1)
 like "$first" '^(Authentication-Results|Received):' "our header is at the top of the message (after Postfix's Received)"

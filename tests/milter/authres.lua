@@ -8,11 +8,11 @@ rcpt(conn, "<u@example.net>")
 message(conn, {
 	{ "Authentication-Results", "other.example; spf=pass smtp.mailfrom=remote.example" },
 	{ "Subject", "clean" } }, "hello\r\n")
-check(mt.eom_check(conn, MT_HDRINSERT, "Authentication-Results", "mx.test.example; none"),
+check(ours(conn),
     "A-R inserted")
 check(not mt.eom_check(conn, MT_HDRCHANGE, "Authentication-Results"),
     "foreign A-R kept")
-check(mt.getheader(conn, "Authentication-Results", 0) == "mx.test.example; none",
+check(ours(conn),
     "A-R value")
 
 mail(conn, "<a@remote.example>", "AR2")
@@ -22,6 +22,6 @@ message(conn, {
 	{ "Subject", "forged" } }, "hello\r\n")
 check(mt.eom_check(conn, MT_HDRCHANGE, "Authentication-Results"),
     "forged A-R removed")
-check(mt.eom_check(conn, MT_HDRINSERT, "Authentication-Results", "mx.test.example; none"),
+check(ours(conn),
     "our A-R still inserted")
 mt.disconnect(conn)

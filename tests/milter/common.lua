@@ -53,3 +53,12 @@ function message(conn, headers, body)
 	end
 	check(mt.eom(conn) == nil, "eom")
 end
+
+-- Our Authentication-Results was inserted (first added instance): it names
+-- our authserv-id and, with the foundation zone (no records), SPF none.
+function ours(conn)
+	if not mt.eom_check(conn, MT_HDRINSERT, "Authentication-Results") then return false end
+	local v = mt.getheader(conn, "Authentication-Results", 0) or ""
+	return string.find(v, "^mx%.test%.example;") ~= nil and
+	    (string.find(v, "spf=none", 1, true) ~= nil or string.find(v, "; none$") ~= nil)
+end

@@ -47,8 +47,9 @@ if mt.mailfrom(conn, "<a@remote.example>") ~= nil then error("mailfrom") end
 if mt.rcptto(conn, "<u@example.net>") ~= nil then error("rcpt") end
 if mt.header(conn, "Subject", "x") ~= nil then error("header") end
 if mt.eom(conn) ~= nil then error("eom") end
-if not mt.eom_check(conn, MT_HDRINSERT, "Authentication-Results", "mx.test.example; none") then
-	error("no A-R")
+local ar = mt.getheader(conn, "Authentication-Results", 0) or ""
+if string.find(ar, "^mx%.test%.example;") == nil then
+	error("no A-R of ours: " .. ar)
 end
 mt.disconnect(conn)
 LUA

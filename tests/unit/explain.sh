@@ -27,7 +27,7 @@ like "$out" 'direction=inbound' "external client is inbound"
 like "$out" 'policies +default' "the default policy governs example.net"
 like "$out" '- delete Authentication-Results #1' "the forged A-R (first) is deleted"
 [[ $out != *"delete Authentication-Results #2"* ]]; ok $? "the other server's A-R is kept"
-like "$out" '\+ insert at 0: Authentication-Results: mx.test.example; none' "our A-R is inserted"
+like "$out" '\+ insert at 0: Authentication-Results: mx.test.example;.*spf=none smtp.mailfrom=a@remote.example' "our A-R is inserted, with SPF none from the DNS fixture"
 like "$out" 'reply: 250 \(accepted\)' "the reply is 250"
 
 out=$(E --client 10.9.8.7 --from a@internal.example --rcpt u@example.net forged.eml)

@@ -273,7 +273,9 @@ setup(void **state)
 	free(tu_write(text.s, "open.example.conf",
 	    "blocked_extensions = [ \"bat\" ]; max_attachment_size = 0; max_attachments_total = 0;\n"));
 	sb_reset(&text);
-	sb_printf(&text, "authserv_id = \"mx.test.example\";\npolicy_dir = \"%s/policies\";\n", dir);
+	/* no resolver runs here: the test clients are trusted (no SPF) */
+	sb_printf(&text, "authserv_id = \"mx.test.example\";\npolicy_dir = \"%s/policies\";\n"
+	    "trusted_hosts = [ \"192.0.2.0/24\", \"2001:db8::/32\" ];\n", dir);
 	conf = tu_write(dir, "postern.conf", text.s);
 	ct_errors_init(&e);
 	s = snapshot_build(conf, &e);

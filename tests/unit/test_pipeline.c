@@ -33,6 +33,8 @@ setup(void **state)
 	sb_reset(&text);
 	sb_printf(&text, "authserv_id = \"mx.test.example\";\n"
 	    "internal_hosts = [ \"10.0.0.0/8\" ];\n"
+	    /* no resolver runs here: SPF (tests/spf, tests/unit/test_spf) is skipped */
+	    "trusted_hosts = [ \"192.0.2.0/24\", \"2001:db8::/32\" ];\n"
 	    "originating_daemons = [ \"ORIGINATING\" ];\n"
 	    "limits = { header_count = 20; recipients = 3; };\n"
 	    "policy_dir = \"%s/policies\";\n", dir);
