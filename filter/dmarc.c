@@ -9,6 +9,7 @@
 
 #include <ctype.h>
 #include <libpsl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -19,11 +20,19 @@
 
 static const psl_ctx_t *psl;
 static bool psl_owned;
+static pthread_mutex_t psl_lock = PTHREAD_MUTEX_INITIALIZER;
 
 bool
 dmarc_psl_init(char *err, size_t errlen)
 {
-	psl_ctx_t *p = psl_latest(NULL);
+	psl_ctx_t *p;
+
+	pthread_mutex_lock(&psl_lock);
+	if (psl != NULL) {
+		pthread_mutex_unlock(&psl_lock);
+		return true;
+	}
+	p = psl_latest(NULL);
 
 	if (p == NULL) {
 		psl = psl_builtin();
@@ -32,11 +41,23 @@ dmarc_psl_init(char *err, size_t errlen)
 		psl = p;
 		psl_owned = true;
 	}
+	pthread_mutex_unlock(&psl_lock);
 	if (psl == NULL) {
 		snprintf(err, errlen, "no public suffix list (install publicsuffix)");
 		return false;
 	}
 	return true;
+}
+
+/* Tools and tests that did not call dmarc_psl_init get the list on first use. */
+static const psl_ctx_t *
+get_psl(void)
+{
+	char err[96];
+
+	if (psl == NULL)
+		dmarc_psl_init(err, sizeof(err));
+	return psl;
 }
 
 void
@@ -71,7 +92,7 @@ dmarc_org_domain(const char *domain, char *out, size_t size)
 
 	if (!lower_copy(domain, lower, sizeof(lower)))
 		return false;
-	reg = psl != NULL ? psl_registrable_domain(psl, lower) : NULL;
+	reg = get_psl() != NULL ? psl_registrable_domain(psl, lower) : NULL;
 	return strlcpy_ok(out, reg != NULL ? reg : lower, size);
 }
 

@@ -22,6 +22,7 @@ static const struct check *const checks[] = {
 	&check_attach,
 	&check_spf,
 	&check_dkim,
+	&check_dmarc,        /* after spf and dkim: it reads their results */
 	&check_authres,
 };
 

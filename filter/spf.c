@@ -239,3 +239,12 @@ const struct check check_spf = {
 	.eom = spf_eom,
 	.summary = spf_summary,
 };
+
+bool
+spf_dmarc_identity(const struct conn *c, const struct msg *m, const char **domain)
+{
+	if (!m->spf.checked || m->spf.o.result != SPFR_PASS)
+		return false;
+	*domain = m->spf.helo_identity ? c->helo : m->sender_domain;
+	return *domain != NULL && **domain != '\0';
+}

@@ -290,10 +290,13 @@ layer_lookup(SPF_dns_server_t *srv, const char *domain, ns_type type, int should
 		fill_records(rr, &a, type, marked);
 	if (st == DNS_OK && rr->num_rr == 0)
 		rr->herrno = NO_DATA;
-	/* RFC 7208 5.5: a DNS error on a PTR name's address skips that name */
-	if (pending == 2 && rr->herrno == TRY_AGAIN)
+	/* RFC 7208 5.5: a DNS error on a PTR name's address skips that name;
+	 * that is no answer at all, so it is not a void look-up either (a slow
+	 * server would otherwise turn skipped names into a permerror) */
+	bool skipped = pending == 2 && rr->herrno == TRY_AGAIN;
+	if (skipped)
 		rr->herrno = HOST_NOT_FOUND;
-	if (term && (rr->herrno == NO_DATA || rr->herrno == HOST_NOT_FOUND))
+	if (term && !skipped && (rr->herrno == NO_DATA || rr->herrno == HOST_NOT_FOUND))
 		count_void();
 	if (log_enabled(PLOG_DEBUG)) {
 		strbuf sb;

@@ -55,6 +55,7 @@ struct check {
 extern const struct check check_size;
 extern const struct check check_authres;
 extern const struct check check_attach;
+extern const struct check check_dmarc;
 
 /*
  * Fill v for a check result that maps to action under policy p: reject

@@ -40,6 +40,11 @@ struct policy {
 	enum action dkim_require_action;
 	enum action dkim_broken_action;
 	enum action dkim_dns_error_action;
+	/* DMARC (check_dmarc.c): action per published policy of a failing message */
+	enum action dmarc_reject_action;
+	enum action dmarc_quarantine_action;
+	enum action dmarc_temperror_action;
+	enum action dmarc_multiple_from_action;
 	/* SPF (spf.c, docs/SPF.md): action per RFC 7208 result */
 	enum action spf_fail_action;
 	enum action spf_softfail_action;

@@ -14,6 +14,7 @@
 
 #include "postern/config.h"
 #include "postern/policy.h"
+#include "postern/dmarc.h"
 #include "postern/spf.h"
 #include "postern/util.h"
 #include "postern/verdict.h"
@@ -55,6 +56,13 @@ struct msg {
 	struct attach *attach;       /* attachment screen + MIME facts; owned (attach.h) */
 	struct dkim_msg *dkim;       /* DKIM verify/sign state (dkim.c); owned */
 	struct spf_fact spf;         /* SPF of this transaction (spf.c) */
+	struct {                     /* DMARC (check_dmarc.c) */
+		unsigned nfrom;              /* From fields seen */
+		int from_status;             /* enum from_status of the first */
+		char from_domain[256];
+		bool evaluated;
+		struct dmarc_output out;
+	} dmarc;
 };
 
 struct conn {

@@ -133,4 +133,11 @@ void spf_quote_value(strbuf *out, const char *value, size_t max);
 struct check;
 extern const struct check check_spf;
 
+/* For DMARC: true when SPF passed for this transaction; *domain is the
+ * identity that passed (the MAIL FROM domain, or the HELO name when the
+ * HELO identity decided).  The pointer lives as long as the message. */
+struct conn;
+struct msg;
+bool spf_dmarc_identity(const struct conn *c, const struct msg *m, const char **domain);
+
 #endif
