@@ -1,7 +1,8 @@
 /*
  * spf.c - check "spf": SPF for the HELO and MAIL FROM identities.
  *
- * HELO: the HELO identity is checked (as postmaster@helo) and kept in the
+ * HELO: the HELO identity (as postmaster@helo) is checked at the first
+ * null-sender MAIL FROM, whose result it decides, and kept in the
  * connection.  MAIL FROM: the sender is checked; the null sender takes the
  * HELO result.  Outbound mail and clients in trusted_hosts are not
  * checked.  The result is enforced at each RCPT under that recipient's
@@ -40,13 +41,18 @@ run(const struct conn *c, const char *sender, const char *domain, struct spf_out
 	spf_check_host(&q, o);
 }
 
+/*
+ * The HELO identity is checked lazily, at the first null-sender MAIL FROM
+ * of the connection (the only case where its result decides), and kept in
+ * the connection: a connection that never sends a bounce costs no HELO
+ * look-ups and no HELO latency.
+ */
 static void
-spf_helo(struct conn *c)
+helo_check(struct conn *c)
 {
 	strbuf sender;
 
-	memset(&c->spf_helo, 0, sizeof(c->spf_helo));
-	if (skip_client(c) || c->helo == NULL || *c->helo == '\0')
+	if (c->spf_helo.checked || c->helo == NULL || *c->helo == '\0')
 		return;
 	sb_init(&sender);
 	sb_printf(&sender, "postmaster@%s", c->helo);
@@ -54,6 +60,13 @@ spf_helo(struct conn *c)
 	sb_free(&sender);
 	c->spf_helo.checked = true;
 	c->spf_helo.helo_identity = true;
+}
+
+/* A new HELO/EHLO (or one after STARTTLS) forgets the previous result. */
+static void
+spf_helo(struct conn *c)
+{
+	memset(&c->spf_helo, 0, sizeof(c->spf_helo));
 }
 
 /* A-R pvalue: plain if it is made of safe characters, else quoted. */
@@ -87,6 +100,7 @@ spf_envfrom(struct conn *c, struct msg *m, const char *const *args, struct verdi
 	at = strrchr(m->sender, '@');
 	if (m->sender[0] == '\0' || at == NULL) {
 		/* null sender (or no domain): the HELO identity decides */
+		helo_check(c);
 		m->spf = c->spf_helo;
 		if (!m->spf.checked) {
 			m->spf.checked = true;

@@ -25,7 +25,8 @@
 #     10.2.0.192.in-addr.arpa. PTR mx.example.com.  names; no single quotes
 #     ZONE example.com.       declare a zone (local-zone static): names under
 #                             it without data get NXDOMAIN, other types of
-#                             existing names NODATA; a SOA is added for it
+#                             existing names NODATA; a SOA (TTL 0, negative
+#                             TTL 0: no negative caching) is added for it
 #                             unless the data has one
 #     TIMEOUT slow.example.   queries for this name (and below) are silently
 #                             dropped (local-zone deny): the client times out
@@ -85,7 +86,7 @@ CONF
             ZONE)
                 echo "    local-zone: \"$name\" static"
                 if ! grep -Eqi "^[[:space:]]*${name//./\\.}[[:space:]]+([0-9]+[[:space:]]+)?(IN[[:space:]]+)?SOA[[:space:]]" "$data"; then
-                    echo "    local-data: '$name 300 SOA ns.$name hostmaster.$name 1 3600 600 86400 60'"
+                    echo "    local-data: '$name 0 SOA ns.$name hostmaster.$name 1 3600 600 86400 0'"
                 fi ;;
             TIMEOUT)
                 echo "    local-zone: \"$name\" deny" ;;

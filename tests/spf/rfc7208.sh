@@ -59,7 +59,9 @@ for ((i = 0; i < nscen; i++)); do
 		total=$((total + 1))
 		case ",$want," in
 		*",$got,"*) pass=$((pass + 1)) ;;
-		*) echo "$s $name: got $got, want $want" >>"$TEST_TMPDIR/failures" ;;
+		*) echo "$s $name: got $got, want $want" >>"$TEST_TMPDIR/failures"
+		   # what the daemon saw, for whoever reads a failed CI log
+		   grep -E 'spf dns|RFC7208' "$PSTN_LOG" | tail -n 25 | sed "s/^/# $s: /" ;;
 		esac
 	done <"$TEST_TMPDIR/$s.out"
 done
