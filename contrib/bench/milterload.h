@@ -35,6 +35,8 @@ struct ml_msg {
 	size_t nhdrs;
 	char *body;    /* CRLF line ends */
 	size_t bodylen;
+	char *raw;     /* the file as read (for -w) */
+	size_t rawlen;
 };
 
 struct ml_macro {
@@ -58,6 +60,7 @@ struct ml_opts {
 	const char *texts[ML_MAX_TEXTS];
 	size_t ntexts;
 	int quiet;
+	const char *outdir;   /* -w: write messages with added headers */
 };
 
 struct ml_counter {

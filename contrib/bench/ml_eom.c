@@ -6,6 +6,8 @@
  * worker's envelope (with the hostile --long padding).
  * Called by ml_proto.c.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +109,7 @@ wk_free(struct worker *w)
 	free(w->helo);
 	free(w->from);
 	free(w->longhdr);
+	free(w->added);
 	free(w->c.obuf);
 	free(w->c.ibuf);
 }
@@ -156,7 +159,7 @@ wk_replycode(struct worker *w, const char *data, size_t len, char *v)
 	if (w->st->sample_reply[0] == '\0')
 		printable(w->st->sample_reply, sizeof(w->st->sample_reply), data, len - 1);
 	*v = data[0] == '5' ? SMFIR_REJECT : SMFIR_TEMPFAIL;
-	return R_OK;
+	return RS_OK;
 }
 
 /* Split data into at least n NUL-terminated strings. */
@@ -175,11 +178,53 @@ strings(const char *data, size_t len, size_t n, const char **out)
 	return 0;
 }
 
+/* -w: keep "name:value" of an added field, value as the milter sent it. */
+static void
+keep_header(struct worker *w, const char *name, const char *value)
+{
+	size_t nl = strlen(name), vl = strlen(value);
+	int sp = !(w->proto & SMFIP_HDR_LEADSPC);
+
+	w->added = ml_xrealloc(w->added, w->addedlen + nl + vl + 3);
+	memcpy(w->added + w->addedlen, name, nl);
+	w->addedlen += nl;
+	w->added[w->addedlen++] = ':';
+	if (sp)
+		w->added[w->addedlen++] = ' ';
+	memcpy(w->added + w->addedlen, value, vl);
+	w->addedlen += vl;
+	w->added[w->addedlen++] = '\n';
+}
+
+int
+wk_write(struct worker *w, const struct ml_msg *m)
+{
+	const char *base = strrchr(m->path, '/');
+	char path[4096];
+	FILE *f;
+	int fd;
+
+	base = base != NULL ? base + 1 : m->path;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", w->o->outdir, base) >= sizeof(path))
+		return wk_fail(w, "-w path too long");
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	if (fd < 0)
+		return errno == EEXIST ? RS_OK : wk_fail(w, "%s: %s", path, strerror(errno));
+	f = fdopen(fd, "w");
+	if (f == NULL || fwrite(w->added, 1, w->addedlen, f) != w->addedlen ||
+	    fwrite(m->raw, 1, m->rawlen, f) != m->rawlen || fclose(f) != 0)
+		return wk_fail(w, "%s: write failed", path);
+	return RS_OK;
+}
+
 static void
 count_header(struct worker *w, const char *what, const char *name, const char *value)
 {
 	char key[ML_KEY_LEN], nm[48];
 	size_t i;
+
+	if (w->o->outdir != NULL && strcmp(what, "delete") != 0 && strcmp(what, "change") != 0)
+		keep_header(w, name, value);
 
 	printable(nm, sizeof(nm), name, strlen(name));
 	snprintf(key, sizeof(key), "%s %s", what, nm);
@@ -189,7 +234,7 @@ count_header(struct worker *w, const char *what, const char *name, const char *v
 			w->st->text_hits[i]++;
 }
 
-/* One modification action; R_OK or a protocol error. */
+/* One modification action; RS_OK or a protocol error. */
 static int
 modification(struct worker *w, char cmd, const char *d, size_t len)
 {
@@ -214,7 +259,7 @@ modification(struct worker *w, char cmd, const char *d, size_t len)
 		return wk_fail(w, "modification '%c' without the negotiated action", cmd);
 	if (cmd == SMFIR_REPLBODY) {
 		ml_count(w->st->changes, "replbody", 1);
-		return R_OK;
+		return RS_OK;
 	}
 	if (idx && len < 4)
 		return wk_fail(w, "modification '%c' too short", cmd);
@@ -232,7 +277,7 @@ modification(struct worker *w, char cmd, const char *d, size_t len)
 	case SMFIR_CHGFROM: ml_count(w->st->changes, "chgfrom", 1); break;
 	default: ml_count(w->st->changes, "quarantine", 1); break;
 	}
-	return R_OK;
+	return RS_OK;
 }
 
 int
@@ -244,6 +289,7 @@ wk_eom(struct worker *w)
 	char cmd;
 	int rc;
 
+	w->addedlen = 0;
 	if ((st = mc_flush(&w->c)) != MC_OK)
 		goto io;
 	for (;;) {
@@ -254,24 +300,24 @@ wk_eom(struct worker *w)
 		case SMFIR_CONTINUE: case SMFIR_ACCEPT: case SMFIR_REJECT:
 		case SMFIR_TEMPFAIL: case SMFIR_DISCARD:
 			wk_verdict(w, cmd);
-			return R_OK;
+			return RS_OK;
 		case SMFIR_CONN_FAIL: case SMFIR_SHUTDOWN:
 			wk_verdict(w, cmd);
-			return R_CONNEND;
+			return RS_CONNEND;
 		case SMFIR_REPLYCODE:
-			if ((rc = wk_replycode(w, d, len, &cmd)) != R_OK)
+			if ((rc = wk_replycode(w, d, len, &cmd)) != RS_OK)
 				return rc;
 			wk_verdict(w, cmd);
-			return R_OK;
+			return RS_OK;
 		default:
-			if ((rc = modification(w, cmd, d, len)) != R_OK)
+			if ((rc = modification(w, cmd, d, len)) != RS_OK)
 				return rc;
 		}
 	}
 io:
 	if (st == MC_CLOSED && w->o->expect_close) {
 		ml_count(w->st->verdicts, "closed@eom", 1);
-		return R_CLOSED;
+		return RS_CLOSED;
 	}
 	return wk_fail(w, "%s", mc_strstatus(st));
 }

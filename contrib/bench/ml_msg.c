@@ -152,7 +152,8 @@ load_one(const char *path, struct ml_msg **out, size_t *n)
 		free(buf);
 		return -1;
 	}
-	free(buf);
+	m->raw = buf;
+	m->rawlen = len;
 	(*n)++;
 	return 0;
 }

@@ -63,7 +63,7 @@ wk_fail(struct worker *w, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(w->st->err + n, sizeof(w->st->err) - n, fmt, ap);
 	va_end(ap);
-	return R_ERR;
+	return RS_ERR;
 }
 
 /* A socket-level problem: fatal, or the counted outcome with -e. */
@@ -75,7 +75,7 @@ io_status(struct worker *w, enum mc_status st)
 	if (st == MC_CLOSED && w->o->expect_close) {
 		snprintf(key, sizeof(key), "closed@%s", w->step);
 		ml_count(w->st->verdicts, key, 1);
-		return R_CLOSED;
+		return RS_CLOSED;
 	}
 	return wk_fail(w, "%s", mc_strstatus(st));
 }
@@ -140,7 +140,7 @@ await(struct worker *w, unsigned long nr_flag, int body, char *v)
 
 	*v = SMFIR_CONTINUE;
 	if (w->proto & nr_flag)
-		return R_OK;
+		return RS_OK;
 	if ((st = mc_flush(&w->c)) != MC_OK || (st = mc_read(&w->c, v, &data, &len)) != MC_OK)
 		return io_status(w, st);
 	w->st->replies++;
@@ -148,12 +148,12 @@ await(struct worker *w, unsigned long nr_flag, int body, char *v)
 	case SMFIR_CONTINUE: case SMFIR_ACCEPT: case SMFIR_REJECT:
 	case SMFIR_TEMPFAIL: case SMFIR_DISCARD: case SMFIR_CONN_FAIL:
 	case SMFIR_SHUTDOWN:
-		return R_OK;
+		return RS_OK;
 	case SMFIR_REPLYCODE:
 		return wk_replycode(w, data, len, v);
 	case SMFIR_SKIP:
 		if (body && (w->proto & SMFIP_SKIP))
-			return R_OK;
+			return RS_OK;
 		return wk_fail(w, "SMFIR_SKIP where it is not allowed");
 	default:
 		return wk_fail(w, "unexpected reply '%c' (0x%02x)", *v, (unsigned char)*v);
@@ -167,10 +167,10 @@ end_early(struct worker *w, char v, double t0)
 	wk_verdict(w, v);
 	w->st->lat[w->st->nlat++] = now_ms() - t0;
 	if (v == SMFIR_CONN_FAIL || v == SMFIR_SHUTDOWN)
-		return R_CONNEND;
+		return RS_CONNEND;
 	mc_begin(&w->c, SMFIC_ABORT);
 	mc_end(&w->c);
-	return R_OK;
+	return RS_OK;
 }
 
 static int
@@ -222,10 +222,10 @@ negotiate(struct worker *w)
 		w->symlist[stg] = ml_xstrndup(d + 4, (size_t)(nul - d - 4));
 		d = nul + 1;
 	}
-	return R_OK;
+	return RS_OK;
 }
 
-/* Open, negotiate, connect, HELO.  R_CONNEND: the milter refused the
+/* Open, negotiate, connect, HELO.  RS_CONNEND: the milter refused the
  * connection (counted as each message's verdict by the caller). */
 static int
 open_session(struct worker *w, char *v)
@@ -237,9 +237,9 @@ open_session(struct worker *w, char *v)
 	*v = SMFIR_CONTINUE;
 	w->step = "connect";
 	if (mc_open(&w->c, o->sock, o->timeout_ms, w->st->err, sizeof(w->st->err)) != 0)
-		return R_ERR;
+		return RS_ERR;
 	w->st->connections++;
-	if ((rc = negotiate(w)) != R_OK)
+	if ((rc = negotiate(w)) != RS_OK)
 		return rc;
 	w->step = "connect";
 	if (!(w->proto & SMFIP_NOCONNECT)) {
@@ -251,8 +251,8 @@ open_session(struct worker *w, char *v)
 		mc_add16(&w->c, 25000 + (uint16_t)(w->id % 30000));
 		mc_addstr(&w->c, o->client_ip);
 		mc_end(&w->c);
-		if ((rc = await(w, SMFIP_NR_CONN, 0, v)) != R_OK || *v != SMFIR_CONTINUE)
-			return rc != R_OK ? rc : R_CONNEND;
+		if ((rc = await(w, SMFIP_NR_CONN, 0, v)) != RS_OK || *v != SMFIR_CONTINUE)
+			return rc != RS_OK ? rc : RS_CONNEND;
 	}
 	w->step = "helo";
 	if (!(w->proto & SMFIP_NOHELO)) {
@@ -260,10 +260,10 @@ open_session(struct worker *w, char *v)
 		mc_begin(&w->c, SMFIC_HELO);
 		mc_addstr(&w->c, w->helo);
 		mc_end(&w->c);
-		if ((rc = await(w, SMFIP_NR_HELO, 0, v)) != R_OK || *v != SMFIR_CONTINUE)
-			return rc != R_OK ? rc : R_CONNEND;
+		if ((rc = await(w, SMFIP_NR_HELO, 0, v)) != RS_OK || *v != SMFIR_CONTINUE)
+			return rc != RS_OK ? rc : RS_CONNEND;
 	}
-	return R_OK;
+	return RS_OK;
 }
 
 static void
@@ -290,7 +290,7 @@ send_rcpts(struct worker *w, char *v, size_t *ok)
 		mc_begin(&w->c, SMFIC_RCPT);
 		mc_addstr(&w->c, w->rcpts[i]);
 		mc_end(&w->c);
-		if ((rc = await(w, SMFIP_NR_RCPT, 0, v)) != R_OK)
+		if ((rc = await(w, SMFIP_NR_RCPT, 0, v)) != RS_OK)
 			return rc;
 		if (*v == SMFIR_CONTINUE)
 			(*ok)++;
@@ -298,10 +298,10 @@ send_rcpts(struct worker *w, char *v, size_t *ok)
 			ml_count(w->st->verdicts, *v == SMFIR_REJECT ? "rcpt-refused(reject)" :
 			    "rcpt-refused(tempfail)", 1);
 		else
-			return R_OK;   /* accept/discard/conn-fail: message-level */
+			return RS_OK;   /* accept/discard/conn-fail: message-level */
 	}
 	*v = SMFIR_CONTINUE;
-	return R_OK;
+	return RS_OK;
 }
 
 /* Headers, EOH and body: everything between DATA and EOM. */
@@ -315,12 +315,12 @@ send_content(struct worker *w, const struct ml_msg *m, char *v)
 	if (!(w->proto & SMFIP_NOHDRS)) {
 		for (i = 0; i < m->nhdrs; i++) {
 			send_header(w, m->hdrs[i].name, m->hdrs[i].value);
-			if ((rc = await(w, SMFIP_NR_HDR, 0, v)) != R_OK || *v != SMFIR_CONTINUE)
+			if ((rc = await(w, SMFIP_NR_HDR, 0, v)) != RS_OK || *v != SMFIR_CONTINUE)
 				return rc;
 		}
 		if (w->longhdr != NULL) {
 			send_header(w, "X-Bench-Long", w->longhdr);
-			if ((rc = await(w, SMFIP_NR_HDR, 0, v)) != R_OK || *v != SMFIR_CONTINUE)
+			if ((rc = await(w, SMFIP_NR_HDR, 0, v)) != RS_OK || *v != SMFIR_CONTINUE)
 				return rc;
 		}
 	}
@@ -329,12 +329,12 @@ send_content(struct worker *w, const struct ml_msg *m, char *v)
 		send_macros(w, ST_EOH, SMFIC_EOH);
 		mc_begin(&w->c, SMFIC_EOH);
 		mc_end(&w->c);
-		if ((rc = await(w, SMFIP_NR_EOH, 0, v)) != R_OK || *v != SMFIR_CONTINUE)
+		if ((rc = await(w, SMFIP_NR_EOH, 0, v)) != RS_OK || *v != SMFIR_CONTINUE)
 			return rc;
 	}
 	w->step = "body";
 	if (w->proto & SMFIP_NOBODY)
-		return R_OK;
+		return RS_OK;
 	for (off = 0; off < m->bodylen; off += n) {
 		n = m->bodylen - off < ML_BODY_CHUNK ? m->bodylen - off : ML_BODY_CHUNK;
 		mc_begin(&w->c, SMFIC_BODY);
@@ -343,16 +343,16 @@ send_content(struct worker *w, const struct ml_msg *m, char *v)
 		if (w->c.olen > 4 * ML_BODY_CHUNK && (w->proto & SMFIP_NR_BODY) &&
 		    mc_flush(&w->c) != MC_OK)
 			return io_status(w, MC_CLOSED);
-		if ((rc = await(w, SMFIP_NR_BODY, 1, v)) != R_OK)
+		if ((rc = await(w, SMFIP_NR_BODY, 1, v)) != RS_OK)
 			return rc;
 		if (*v == SMFIR_SKIP) {
 			*v = SMFIR_CONTINUE;
 			break;
 		}
 		if (*v != SMFIR_CONTINUE)
-			return R_OK;
+			return RS_OK;
 	}
-	return R_OK;
+	return RS_OK;
 }
 
 /* One message; the session is open. */
@@ -371,14 +371,14 @@ run_message(struct worker *w, const struct ml_msg *m)
 		mc_begin(&w->c, SMFIC_MAIL);
 		mc_addstr(&w->c, w->from);
 		mc_end(&w->c);
-		if ((rc = await(w, SMFIP_NR_MAIL, 0, &v)) != R_OK)
+		if ((rc = await(w, SMFIP_NR_MAIL, 0, &v)) != RS_OK)
 			return rc;
 		if (v != SMFIR_CONTINUE)
 			return end_early(w, v, t0);
 	}
 	w->step = "rcpt";
 	if (!(w->proto & SMFIP_NORCPT)) {
-		if ((rc = send_rcpts(w, &v, &ok)) != R_OK)
+		if ((rc = send_rcpts(w, &v, &ok)) != RS_OK)
 			return rc;
 		if (v != SMFIR_CONTINUE)
 			return end_early(w, v, t0);
@@ -390,12 +390,12 @@ run_message(struct worker *w, const struct ml_msg *m)
 		send_macros(w, ST_DATA, SMFIC_DATA);
 		mc_begin(&w->c, SMFIC_DATA);
 		mc_end(&w->c);
-		if ((rc = await(w, SMFIP_NR_DATA, 0, &v)) != R_OK)
+		if ((rc = await(w, SMFIP_NR_DATA, 0, &v)) != RS_OK)
 			return rc;
 		if (v != SMFIR_CONTINUE)
 			return end_early(w, v, t0);
 	}
-	if ((rc = send_content(w, m, &v)) != R_OK)
+	if ((rc = send_content(w, m, &v)) != RS_OK)
 		return rc;
 	if (v != SMFIR_CONTINUE)
 		return end_early(w, v, t0);
@@ -403,11 +403,13 @@ run_message(struct worker *w, const struct ml_msg *m)
 	send_macros(w, ST_EOM, SMFIC_BODYEOB);
 	mc_begin(&w->c, SMFIC_BODYEOB);
 	mc_end(&w->c);
-	if ((rc = wk_eom(w)) != R_OK && rc != R_CONNEND)
+	if ((rc = wk_eom(w)) != RS_OK && rc != RS_CONNEND)
 		return rc;
 	w->st->lat[w->st->nlat++] = now_ms() - t0;
-	if (rc == R_OK && mc_pending(&w->c))
+	if (rc == RS_OK && mc_pending(&w->c))
 		return wk_fail(w, "reply data after the end-of-message reply");
+	if (rc == RS_OK && w->o->outdir != NULL && wk_write(w, m) != RS_OK)
+		return RS_ERR;
 	return rc;
 }
 
@@ -425,7 +427,7 @@ ml_run_worker(const struct ml_opts *o, const struct ml_msg *msgs, size_t nmsgs,
     unsigned id, struct ml_stats *st)
 {
 	struct worker w;
-	int rc = R_OK, open = 0, k;
+	int rc = RS_OK, open = 0, k;
 	unsigned long i, in_conn = 0;
 	char v;
 
@@ -435,14 +437,14 @@ ml_run_worker(const struct ml_opts *o, const struct ml_msg *msgs, size_t nmsgs,
 		w.seq = i;
 		if (!open) {
 			rc = open_session(&w, &v);
-			if (rc == R_CONNEND || rc == R_CLOSED) {
-				if (rc == R_CONNEND)
+			if (rc == RS_CONNEND || rc == RS_CLOSED) {
+				if (rc == RS_CONNEND)
 					wk_verdict(&w, v);
 				mc_close(&w.c);
 				st->messages++;
 				continue;
 			}
-			if (rc != R_OK)
+			if (rc != RS_OK)
 				break;
 			open = 1;
 			in_conn = 0;
@@ -450,12 +452,12 @@ ml_run_worker(const struct ml_opts *o, const struct ml_msg *msgs, size_t nmsgs,
 		k = (int)((id * (unsigned long)o->count + i) % nmsgs);
 		rc = run_message(&w, &msgs[k]);
 		st->messages++;
-		if (rc == R_ERR)
+		if (rc == RS_ERR)
 			break;
-		if (rc == R_CLOSED || rc == R_CONNEND) {
+		if (rc == RS_CLOSED || rc == RS_CONNEND) {
 			mc_close(&w.c);
 			open = 0;
-			rc = R_OK;
+			rc = RS_OK;
 			continue;
 		}
 		if (++in_conn >= (unsigned long)o->per_conn) {
@@ -463,9 +465,9 @@ ml_run_worker(const struct ml_opts *o, const struct ml_msg *msgs, size_t nmsgs,
 			open = 0;
 		}
 	}
-	if (open && rc == R_OK)
+	if (open && rc == RS_OK)
 		quit(&w);
 	mc_close(&w.c);
 	wk_free(&w);
-	return rc == R_ERR ? -1 : 0;
+	return rc == RS_ERR ? -1 : 0;
 }

@@ -11,10 +11,10 @@
 
 /* Step results. */
 enum {
-	R_ERR = -1,    /* protocol error: stop the run (st->err set) */
-	R_OK = 0,
-	R_CLOSED,      /* the milter closed the socket (counted, -e only) */
-	R_CONNEND      /* the milter ended the connection (conn-fail, shutdown,
+	RS_ERR = -1,    /* protocol error: stop the run (st->err set) */
+	RS_OK = 0,
+	RS_CLOSED,      /* the milter closed the socket (counted, -e only) */
+	RS_CONNEND      /* the milter ended the connection (conn-fail, shutdown,
 	                  refusal at connect/HELO) */
 };
 
@@ -31,6 +31,8 @@ struct worker {
 	char *helo, *from, *longhdr;
 	char **rcpts;
 	size_t nrcpts;
+	char *added;               /* -w: header fields added at EOM */
+	size_t addedlen;
 };
 
 void wk_init(struct worker *w, const struct ml_opts *o, unsigned id, struct ml_stats *st);
@@ -42,5 +44,7 @@ void wk_verdict(struct worker *w, char v);
 int wk_replycode(struct worker *w, const char *data, size_t len, char *v);
 /* Flush the EOM packet and read modifications up to the final reply. */
 int wk_eom(struct worker *w);
+/* -w: write DIR/<name of m> = added fields + the message (once per file). */
+int wk_write(struct worker *w, const struct ml_msg *m);
 
 #endif
