@@ -8,12 +8,14 @@
  * status: 0 run complete, 1 protocol or connection error (message on
  * stderr), 2 usage.  See docs/PERFORMANCE.md.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "milterload.h"
@@ -380,6 +382,10 @@ main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	parse_opts(argc, argv, &o);
+	if (o.outdir != NULL && mkdir(o.outdir, 0755) != 0 && errno != EEXIST) {
+		fprintf(stderr, "milterload: %s: %s\n", o.outdir, strerror(errno));
+		return 2;
+	}
 	g_nmsgs = ml_load_messages(o.msgpath, &msgs);
 	if (g_nmsgs == 0)
 		return 2;
