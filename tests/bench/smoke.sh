@@ -1,0 +1,80 @@
+#!/bin/bash
+# smoke.sh - the milter load client (contrib/bench/milterload) against the
+# running daemon: correctness only, no timing.  Every reply is read, the
+# Authentication-Results insertions match the messages, outbound mail gets
+# none, -w writes what the milter added, hostile sizes leave the daemon
+# serving, and a peer that does not speak the protocol fails the client.
+here=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+build=${top_builddir:-$here}
+. "$here/tests/lib/tap.sh"
+. "$here/tests/lib/postern.sh"
+
+ML=$build/contrib/bench/milterload
+[ -x "$ML" ] || bail_out "$ML not built (make)"
+
+tmpdir_make
+"$here/contrib/bench/genmsg" small "$TEST_TMPDIR/msgs" 2 ||
+	bail_out "genmsg failed"
+cp -r "$here/policies" "$TEST_TMPDIR/policies"
+chmod -R u+w "$TEST_TMPDIR/policies"
+postern_start "$TEST_TMPDIR/policies" || bail_out "postern did not start"
+
+field() { sed -nE "s/.*[ :]$1=([0-9]+).*/\\1/p" <<<"$2"; }
+
+# inbound: 2 connections x 5 messages, each gets our A-R
+out=$("$ML" -s "$PSTN_SOCK" -m "$TEST_TMPDIR/msgs" -c 2 -n 5 -C 'mx.test.example' 2>&1)
+ok $? "milterload: 2 connections x 5 messages, exit 0"
+diag "$out"
+res=$(grep '^result:' <<<"$out")
+is "$(field messages "$res")" 10 "10 messages run"
+is "$(field continue "$res")" 10 "10 final replies: continue"
+is "$(field 'insert:Authentication-Results' "$res")" 10 "one A-R inserted per message"
+is "$(field text1 "$res")" 10 "each A-R names our authserv-id"
+is "$(field connections "$res")" 2 "two milter connections"
+like "$(field replies "$res")" '^[1-9][0-9]+$' "replies were read"
+is "$(grep -c ': eom: client=client.bench.example\[192.0.2.10\] dir=inbound' "$PSTN_LOG")" 10 \
+	"postern logged one inbound summary line per message"
+
+# outbound (internal client, -k: a new connection per 2 messages): no A-R
+res=$("$ML" -q -s "$PSTN_SOCK" -m "$TEST_TMPDIR/msgs" -c 1 -n 4 -k 2 -a 10.1.2.3 -D '{daemon_name}=smtpd')
+ok $? "outbound run, exit 0"
+is "$(field continue "$res")" 4 "4 outbound messages accepted"
+is "$(field 'insert:Authentication-Results' "$res")" "" "no A-R on outbound mail"
+is "$(field connections "$res")" 2 "-k 2: two connections for 4 messages"
+
+# -w: the message as the milter left it
+"$ML" -q -s "$PSTN_SOCK" -m "$TEST_TMPDIR/msgs" -c 1 -n 2 -w "$TEST_TMPDIR/out" >/dev/null
+ok $? "-w run, exit 0"
+head -n 1 "$TEST_TMPDIR/out/small-000.eml" | grep -q '^Authentication-Results: mx.test.example;'
+ok $? "-w wrote the inserted A-R above the original message"
+cmp -s <(tail -n +2 "$TEST_TMPDIR/out/small-000.eml") "$TEST_TMPDIR/msgs/small-000.eml"
+ok $? "-w kept the original message bytes"
+
+# hostile sizes (beyond what miltertest can send): the run ends cleanly and
+# the daemon keeps serving
+for x in helo=100000 from=70000 rcpt=70000 header=300000; do
+	res=$("$ML" -q -e -s "$PSTN_SOCK" -m "$TEST_TMPDIR/msgs/small-000.eml" -c 1 -n 2 -X $x 2>&1)
+	ok $? "-X $x: no protocol error ($res)"
+done
+res=$("$ML" -q -s "$PSTN_SOCK" -m "$TEST_TMPDIR/msgs" -c 1 -n 1)
+is "$(field continue "$res")" 1 "postern still serves after the hostile runs"
+
+# a peer that is not a milter: loud failure
+port=$(free_port tcp)
+python3 - "$port" "$TEST_TMPDIR/ready" <<'PY' &
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); s.settimeout(10)
+open(sys.argv[2], "w").close()
+c, _ = s.accept(); c.recv(100); c.sendall(b"\x00\x00\x00\x05xjunk"); c.close()
+PY
+junk=$!
+for _ in $(seq 1 100); do [ -e "$TEST_TMPDIR/ready" ] && break; sleep 0.1; done
+err=$("$ML" -q -s "inet:$port@127.0.0.1" -m "$TEST_TMPDIR/msgs" -c 1 -n 1 -t 5 2>&1)
+is "$?" 1 "a non-milter peer: exit status 1"
+like "$err" 'PROTOCOL ERROR: .*negotiat' "... with a message naming the step"
+wait $junk 2>/dev/null
+"$ML" -q -s "inet:$port@127.0.0.1" -m "$TEST_TMPDIR/msgs" -c 1 -n 1 -t 5 >/dev/null 2>&1
+is "$?" 1 "nothing listening: exit status 1"
+
+tap_done
