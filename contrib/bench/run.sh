@@ -47,7 +47,7 @@ sample_load
 # ---- messages, keys, DNS ----------------------------------------------------
 say "messages and keys in $W"
 "$GENMSG" small "$W/small" 8 && "$GENMSG" medium "$W/medium" 4 &&
-	"$GENMSG" large "$W/large" 2 || die "genmsg"
+	"$GENMSG" large "$W/large" 2 && "$GENMSG" huge "$W/huge" 1 || die "genmsg"
 mkdir -p "$W/keys" && chmod 700 "$W/keys"
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$W/keys/rsa.pem" 2>/dev/null &&
 	openssl genpkey -algorithm ed25519 -out "$W/keys/ed.pem" || die "openssl genpkey"
@@ -211,7 +211,7 @@ for key in rsa ed; do
 	done
 	[ $key = rsa ] && { "$ML" -q -s "$SOCK" -m "$W/small" -c 1 -n 8 -a 10.1.2.3 -w "$W/signed" >/dev/null ||
 		die "making signed messages"; }
-	[ $key = rsa ] && for d in medium large; do
+	[ $key = rsa ] && for d in medium large huge; do
 		"$ML" -q -s "$SOCK" -m "$W/$d" -c 1 -n 4 -a 10.1.2.3 -w "$W/signed-$d" >/dev/null ||
 			die "making signed $d messages"
 	done
@@ -255,6 +255,27 @@ for d in medium large; do
 	measure "pn-in-$d" 8 $([ $d = large ] && echo 5 || echo 40) "$W/signed-$d" 'Authentication-Results=' \
 		"${IN_OPTS[@]}" || die "postern $d"
 done
+daemon_stop
+
+# ---- memory: a 30 MB attachment, then 256 connections (fresh daemons) ----------
+declare -A MEM_BASE MEM_HUGE MEM_256
+mem_probe() {   # mem_probe FAMILY: the daemon running now
+	"$ML" -q -s "$SOCK" -m "$W/signed" -c 1 -n 10 "${IN_OPTS[@]}" >/dev/null || die "$1 warm-up"
+	MEM_BASE[$1]=$(hwm_kb "$DPID")
+	"$ML" -q -s "$SOCK" -m "$W/signed-huge" -c 1 -n 1 "${IN_OPTS[@]}" >/dev/null || die "$1 30 MB message"
+	MEM_HUGE[$1]=$(hwm_kb "$DPID")
+	"$ML" -q -s "$SOCK" -m "$W/signed" -c 256 -n 4 "${IN_OPTS[@]}" >/dev/null || die "$1 256 connections"
+	MEM_256[$1]=$(hwm_kb "$DPID")
+	say "$1 VmHWM: ${MEM_BASE[$1]} kB warm, ${MEM_HUGE[$1]} kB after 30 MB, ${MEM_256[$1]} kB after 256 connections"
+}
+say "memory"
+SOCK=unix:$W/od.sock
+opendkim_start v
+mem_probe opendkim
+daemon_stop
+SOCK=unix:$W/pn.sock
+postern_start_conf mem "$W/pn-in.conf"
+mem_probe postern
 daemon_stop
 
 # ---- Postfix end to end: smtp-source -> smtpd (+ milter) -> discard -----------
@@ -367,5 +388,11 @@ echo "| ceiling and memory | value |"
 echo "|---|---|"
 echo "| openssl speed RSA-2048 sign/s (one core) | $(na "$SSL_RSA") |"
 echo "| openssl speed Ed25519 sign/s (one core) | $(na "$SSL_ED") |"
-echo "| OpenDKIM peak RSS (VmHWM, largest of its runs incl. 64 connections and 2 MB messages) | $(( ${HWM[opendkim]:-0} / 1024 )) MB |"
-echo "| postern peak RSS (VmHWM, same) | $(( ${HWM[postern]:-0} / 1024 )) MB |"
+mb() { awk -v k="${1:-0}" 'BEGIN { printf "%.1f MB", k / 1024 }'; }
+echo "| OpenDKIM peak RSS (VmHWM, largest over all its runs above) | $(mb "${HWM[opendkim]:-}") |"
+echo "| postern peak RSS (VmHWM, largest over all its runs above) | $(mb "${HWM[postern]:-}") |"
+for f in opendkim postern; do
+	echo "| $f (verify / inbound pipeline), fresh daemon: VmHWM after 10 small messages | $(mb "${MEM_BASE[$f]:-}") |"
+	echo "| $f: VmHWM growth from one message with a 30 MB attachment | $(mb $(( ${MEM_HUGE[$f]:-0} - ${MEM_BASE[$f]:-0} ))) |"
+	echo "| $f: VmHWM after 256 concurrent connections | $(mb "${MEM_256[$f]:-}") |"
+done
