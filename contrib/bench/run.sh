@@ -7,7 +7,8 @@
 #
 #     contrib/bench/run.sh [-q]        (-q: a quick run with 1/10 of the load)
 #
-# Environment: top_builddir (default: the source tree), BENCH_KEEP=1 keeps
+# Environment: top_builddir (default: the source tree), POSTERN (the daemon
+# to measure, default $top_builddir/postern), BENCH_KEEP=1 keeps
 # the work directory, BENCH_SCALE=N multiplies the message counts.
 # Needs root (Postfix), opendkim, postfix (smtp-source), unbound, openssl.
 # A postern that cannot sign yet (no dkim.keys, or no DKIM-Signature comes
@@ -23,7 +24,7 @@ export top_srcdir top_builddir
 . "$top_srcdir/tests/lib/postfix.sh"
 
 ML=$top_builddir/contrib/bench/milterload
-POSTERN=$top_builddir/postern
+POSTERN=${POSTERN:-$top_builddir/postern}
 GENMSG=$top_srcdir/contrib/bench/genmsg
 SCALE=${BENCH_SCALE:-1}
 DIV=1
