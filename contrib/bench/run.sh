@@ -367,11 +367,11 @@ echo "|---|---|---|---|---|---|---|---|---|"
 for c in $CONCS; do row "sign RSA-2048, small" "$c" od-sign-rsa pn-sign-rsa; done
 for c in $CONCS; do row "sign Ed25519, small" "$c" od-sign-ed pn-sign-ed; done
 if [ "$PN_VERIFIES" = yes ]; then
-	for c in $CONCS; do row "verify RSA-2048, small (postern: full pipeline)" "$c" od-verify pn-in; done
+	for c in $CONCS; do row "verify RSA-2048 = postern full inbound pipeline, small" "$c" od-verify pn-in; done
 else
 	for c in $CONCS; do row "verify RSA-2048, small (postern cannot verify yet)" "$c" od-verify none; done
+	for c in $CONCS; do row "postern full inbound pipeline vs OpenDKIM verify, small" "$c" od-verify pn-in; done
 fi
-for c in $CONCS; do row "postern full inbound pipeline vs OpenDKIM verify, small" "$c" od-verify pn-in; done
 for d in k1 medium large; do
 	RATE[od-v,8]=${RATE[od-verify-$d,8]:-}; P50[od-v,8]=${P50[od-verify-$d,8]:-}; P99[od-v,8]=${P99[od-verify-$d,8]:-}; CPU[od-v,8]=${CPU[od-verify-$d,8]:-}
 	RATE[pn-v,8]=${RATE[pn-in-$d,8]:-}; P50[pn-v,8]=${P50[pn-in-$d,8]:-}; P99[pn-v,8]=${P99[pn-in-$d,8]:-}; CPU[pn-v,8]=${CPU[pn-in-$d,8]:-}
