@@ -272,6 +272,19 @@ mem_probe() {   # mem_probe FAMILY: the daemon running now
 	"$ML" -q -s "$SOCK" -m "$W/signed" -c 256 -n 4 "${IN_OPTS[@]}" >/dev/null || die "$1 256 connections"
 	MEM_256[$1]=$(hwm_kb "$DPID")
 	say "$1 VmHWM: ${MEM_BASE[$1]} kB warm, ${MEM_HUGE[$1]} kB after 30 MB, ${MEM_256[$1]} kB after 256 connections"
+	hostile "$1"
+}
+# hostile FAMILY: what long fields do to the daemon running now (-e: a
+# dropped connection is an outcome, not an error)
+declare -A HOSTILE
+HOSTILE_CASES="helo=100000 from=70000 header=135000 header=2000000"
+hostile() {
+	local x out
+	for x in $HOSTILE_CASES; do
+		out=$("$ML" -q -e -s "$SOCK" -m "$W/signed/small-000.eml" -c 1 -n 2 "${IN_OPTS[@]}" -X "$x") ||
+			die "$1 -X $x"
+		HOSTILE[$1,$x]=$(sed -E 's/.* replies=[0-9]+ ?//; s/insert:Authentication-Results=[0-9]+//; s/ +$//' <<<"$out")
+	done
 }
 say "memory"
 SOCK=unix:$W/od.sock
@@ -390,10 +403,19 @@ for k in none opendkim postern-in postern-sign; do
 		"$(ratio "${PF_RATE[$k]:-}" "${PF_RATE[none]:-}")" "$(na "${PF_CPU[$k]:-}")"
 done
 echo
-echo "| ceiling and memory | value |"
+echo "| ceiling | value |"
 echo "|---|---|"
 echo "| openssl speed RSA-2048 sign/s (one core) | $(na "$SSL_RSA") |"
 echo "| openssl speed Ed25519 sign/s (one core) | $(na "$SSL_ED") |"
+echo
+echo "| hostile input, 2 messages (milterload -X, -e) | OpenDKIM (verify) | postern (inbound) |"
+echo "|---|---|---|"
+for x in $HOSTILE_CASES; do
+	echo "| $x bytes | ${HOSTILE[opendkim,$x]:-n/a} | ${HOSTILE[postern,$x]:-n/a} |"
+done
+echo
+echo "| memory | value |"
+echo "|---|---|"
 mb() { awk -v k="${1:-0}" 'BEGIN { printf "%.1f MB", k / 1024 }'; }
 echo "| OpenDKIM peak RSS (VmHWM, largest over all its runs above) | $(mb "${HWM[opendkim]:-}") |"
 echo "| postern peak RSS (VmHWM, largest over all its runs above) | $(mb "${HWM[postern]:-}") |"
