@@ -308,6 +308,7 @@ send_rcpts(struct worker *w, char *v, size_t *ok)
 static int
 send_content(struct worker *w, const struct ml_msg *m, char *v)
 {
+	enum mc_status st;
 	size_t i, off, n;
 	int rc;
 
@@ -341,8 +342,8 @@ send_content(struct worker *w, const struct ml_msg *m, char *v)
 		mc_add(&w->c, m->body + off, n);
 		mc_end(&w->c);
 		if (w->c.olen > 4 * ML_BODY_CHUNK && (w->proto & SMFIP_NR_BODY) &&
-		    mc_flush(&w->c) != MC_OK)
-			return io_status(w, MC_CLOSED);
+		    (st = mc_flush(&w->c)) != MC_OK)
+			return io_status(w, st);
 		if ((rc = await(w, SMFIP_NR_BODY, 1, v)) != RS_OK)
 			return rc;
 		if (*v == SMFIR_SKIP) {
