@@ -44,6 +44,8 @@ static const char usage[] =
 "               (repeatable, up to 8)\n"
 "  -t SECS      reply timeout (default 30)\n"
 "  -q           print only the result: line\n"
+"  -P           one send() per packet, as Postfix writes them (default:\n"
+"               packets of no-reply steps go out with the next answered one)\n"
 "  -w DIR       write each message file once to DIR with the header fields\n"
 "               the milter added (e.g. to make signed test messages)\n";
 
@@ -215,7 +217,7 @@ parse_opts(int argc, char **argv, struct ml_opts *o)
 	set_macro(o, ST_CONNECT, "j", 1, "milterload.example");
 	for (s = ST_MAIL; s < ST_COUNT; s++)
 		set_macro(o, s, "i", 1, NULL);
-	while ((c = getopt(argc, argv, "s:m:c:n:k:a:N:H:f:r:D:X:eC:t:qw:h")) != -1) {
+	while ((c = getopt(argc, argv, "s:m:c:n:k:a:N:H:f:r:D:X:eC:t:qw:Ph")) != -1) {
 		switch (c) {
 		case 's': o->sock = optarg; break;
 		case 'm': o->msgpath = optarg; break;
@@ -241,6 +243,7 @@ parse_opts(int argc, char **argv, struct ml_opts *o)
 		case 't': if (posint(optarg, 3600, &secs)) goto bad; break;
 		case 'q': o->quiet = 1; break;
 		case 'w': o->outdir = optarg; break;
+		case 'P': o->per_packet = 1; break;
 		case 'h': fputs(usage, stdout); exit(0);
 		default: goto bad;
 		}

@@ -60,6 +60,7 @@ struct ml_opts {
 	const char *texts[ML_MAX_TEXTS];
 	size_t ntexts;
 	int quiet;
+	int per_packet;        /* -P */
 	const char *outdir;   /* -w: write messages with added headers */
 };
 

@@ -107,6 +107,7 @@ mc_open(struct mconn *c, const char *spec, int timeout_ms, char *err, size_t err
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	c->fd = fd;
 	c->timeout_ms = timeout_ms;
+	c->sticky = MC_OK;
 	c->olen = c->ipos = c->ilen = 0;
 	return 0;
 }
@@ -173,6 +174,8 @@ mc_end(struct mconn *c)
 	uint32_t len = htonl((uint32_t)(c->olen - c->pstart - 4));
 
 	memcpy(c->obuf + c->pstart, &len, 4);
+	if (c->per_packet && c->sticky == MC_OK)
+		c->sticky = mc_flush(c);
 }
 
 enum mc_status
@@ -181,6 +184,10 @@ mc_flush(struct mconn *c)
 	size_t off = 0;
 	ssize_t n;
 
+	if (c->sticky != MC_OK) {
+		c->olen = 0;
+		return c->sticky;
+	}
 	while (off < c->olen) {
 		n = send(c->fd, c->obuf + off, c->olen - off, MSG_NOSIGNAL);
 		if (n > 0) {
@@ -242,6 +249,8 @@ mc_read(struct mconn *c, char *cmd, const char **data, size_t *len)
 	enum mc_status st;
 	uint32_t n;
 
+	if (c->sticky != MC_OK)
+		return c->sticky;
 	for (;;) {
 		if ((st = fill(c, 4)) != MC_OK)
 			return st;

@@ -15,6 +15,8 @@ enum mc_status { MC_OK = 0, MC_CLOSED, MC_TIMEOUT, MC_BADLEN };
 struct mconn {
 	int fd;
 	int timeout_ms;
+	int per_packet;          /* -P: one send() per packet, as Postfix */
+	int sticky;              /* failed per-packet send, reported later */
 	char *obuf;             /* packets not yet sent */
 	size_t olen, ocap, pstart;
 	char *ibuf;             /* bytes read, not yet parsed */

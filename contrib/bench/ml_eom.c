@@ -74,6 +74,7 @@ wk_init(struct worker *w, const struct ml_opts *o, unsigned id, struct ml_stats 
 	w->st = st;
 	w->id = id;
 	w->c.fd = -1;
+	w->c.per_packet = o->per_packet;
 	w->step = "start";
 	w->helo = o->long_helo ? filled(o->long_helo, 'h', ".example") :
 	    ml_xstrndup(o->helo, strlen(o->helo));

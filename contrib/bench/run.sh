@@ -81,10 +81,13 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 declare -A HWM
 
-wait_sock() {
+wait_sock() {   # wait_sock PATH or wait_sock :PORT
 	local i
 	for ((i = 0; i < 100; i++)); do
-		[ -S "$1" ] && return 0
+		case $1 in
+		:*) (exec 3<>"/dev/tcp/127.0.0.1/${1#:}") 2>/dev/null && return 0;;
+		*) [ -S "$1" ] && return 0;;
+		esac
 		kill -0 "$DREAPER" 2>/dev/null || return 1
 		sleep 0.1
 	done
@@ -95,7 +98,7 @@ wait_sock() {
 daemon_start() {
 	local name=$1 sock=$2 exe; shift 2
 	exe=$(basename "$1")
-	rm -f "$sock"
+	case $sock in /*) rm -f "$sock";; esac
 	spawn DREAPER "$W/$name.log" "$@"
 	wait_sock "$sock" || { cat "$W/$name.log" >&2; die "$name did not start"; }
 	DPID=$(pgrep -P "$DREAPER" -x "$exe" | head -n 1)
@@ -137,7 +140,7 @@ EOF
 # postern_conf FILE INTERNAL [KEYS]: config with the DNS fixture
 postern_conf() {
 	cat >"$1" <<EOF
-socket = "unix:$W/pn.sock";
+socket = "${PN_SOCKET:-unix:$W/pn.sock}";
 socket_mode = "0666";
 authserv_id = "mx.test.example";
 internal_hosts = [ $2 ];
@@ -151,8 +154,8 @@ EOF
 cp -r "$top_srcdir/policies" "$W/policies"
 chmod -R u+w "$W/policies"
 
-postern_start_conf() {   # postern_start_conf NAME CONF
-	daemon_start "postern-$1" "$W/pn.sock" "$POSTERN" -f -c "$2"
+postern_start_conf() {   # postern_start_conf NAME CONF [WAIT]
+	daemon_start "postern-$1" "${3:-$W/pn.sock}" "$POSTERN" -f -c "$2"
 }
 
 # can postern sign with KEY?  (config accepted, then a DKIM-Signature back)
@@ -338,6 +341,11 @@ daemon_stop
 postern_start_conf pf-in "$W/pn-in.conf"
 pf_measure postern-in "unix:$W/pn.sock"
 daemon_stop
+inet_port=$(free_port tcp)
+PN_SOCKET="inet:$inet_port@127.0.0.1" postern_conf "$W/pn-in-inet.conf" '"10.0.0.0/8"'
+postern_start_conf pf-in-inet "$W/pn-in-inet.conf" ":$inet_port"
+pf_measure postern-in-inet "inet:127.0.0.1:$inet_port"
+daemon_stop
 if [ -n "${RATE[pn-sign-rsa,8]:-}" ]; then
 	postern_conf "$W/pn-pf-sign.conf" '"127.0.0.0/8", "10.0.0.0/8"' "\"example.org:rsa:$W/keys/rsa.pem\""
 	postern_start_conf pf-sign "$W/pn-pf-sign.conf"
@@ -396,8 +404,9 @@ done
 echo
 echo "| Postfix end to end (smtp-source -s $PF_S -m $PF_N, small message, discard transport) | msg/s | share of no-milter rate | milter CPU ms/msg |"
 echo "|---|---|---|---|"
-for k in none opendkim postern-in postern-sign; do
+for k in none opendkim postern-in postern-in-inet postern-sign; do
 	case $k in
+	postern-in-inet) l="postern, full inbound pipeline, inet: socket";;
 	none) l="no milter";; opendkim) l="OpenDKIM, signing RSA-2048";;
 	postern-in) l="postern, full inbound pipeline";; postern-sign) l="postern, signing RSA-2048";;
 	esac

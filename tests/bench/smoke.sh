@@ -42,6 +42,11 @@ is "$(field continue "$res")" 4 "4 outbound messages accepted"
 is "$(field 'insert:Authentication-Results' "$res")" "" "no A-R on outbound mail"
 is "$(field connections "$res")" 2 "-k 2: two connections for 4 messages"
 
+# -P: one send() per packet, as Postfix writes them
+res=$("$ML" -q -P -s "$PSTN_SOCK" -m "$TEST_TMPDIR/msgs" -c 1 -n 3)
+ok $? "-P run, exit 0"
+is "$(field 'insert:Authentication-Results' "$res")" 3 "-P: one A-R per message"
+
 # -w: the message as the milter left it
 "$ML" -q -s "$PSTN_SOCK" -m "$TEST_TMPDIR/msgs" -c 1 -n 2 -w "$TEST_TMPDIR/out" >/dev/null
 ok $? "-w run, exit 0"
