@@ -323,7 +323,7 @@ report(const struct ml_opts *o, struct thr *th, double secs)
 	struct ml_stats all;
 	size_t i, j, n = 0;
 	double *lat;
-	char res[4096];
+	char res[16384];
 	FILE *r = fmemopen(res, sizeof(res), "w");
 
 	memset(&all, 0, sizeof(all));
