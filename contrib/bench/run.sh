@@ -59,7 +59,7 @@ rsa_txt="v=DKIM1; k=rsa; p=$rsa_p"
 cat >"$W/dns.data" <<EOF
 rsa._domainkey.example.org. 300 TXT "${rsa_txt:0:250}" "${rsa_txt:250}"
 ed._domainkey.example.org. 300 TXT "v=DKIM1; k=ed25519; p=$ed_p"
-example.org. 300 TXT "v=spf1 ip4:192.0.2.0/24 -all"
+example.org. 300 TXT "v=spf1 ip4:192.0.2.0/24 ip4:127.0.0.0/8 -all"
 _dmarc.example.org. 300 TXT "v=DMARC1; p=none"
 EOF
 # The fixture of tests/lib/dns.sh, but on port 53 of a random loopback
@@ -176,7 +176,7 @@ postern_can_sign() {
 }
 
 # ---- measurements -----------------------------------------------------------
-declare -A RATE P50 P99 CPU
+declare -A RATE P50 P99 CPU OUT
 # measure KEY CONC PERCONN MSGDIR CHECK [milterload args]: against the daemon
 # running now; CHECK is a regex the result line must match (else n/a or fail).
 measure() {
@@ -193,6 +193,7 @@ measure() {
 		say "$key c=$c: result does not match /$check/"
 		return 1
 	fi
+	OUT[$key,$c]=$out
 	RATE[$key,$c]=$(sed -E 's/.*rate=([0-9.]+).*/\1/' <<<"$out")
 	P50[$key,$c]=$(sed -E 's/.*p50_ms=([0-9.]+).*/\1/' <<<"$out")
 	P99[$key,$c]=$(sed -E 's/.*p99_ms=([0-9.]+).*/\1/' <<<"$out")
@@ -252,7 +253,8 @@ postern_conf "$W/pn-in.conf" '"10.0.0.0/8"'
 postern_start_conf in "$W/pn-in.conf"
 PN_VERIFIES=no
 for c in $CONCS; do
-	measure pn-in "$c" "${PER[$c]}" "$W/signed" 'Authentication-Results=' "${IN_OPTS[@]}" -C dkim=pass ||
+	measure pn-in "$c" "${PER[$c]}" "$W/signed" 'Authentication-Results=' "${IN_OPTS[@]}" \
+		-C dkim=pass -C spf=pass -C dmarc=pass ||
 		die "postern inserted no Authentication-Results"
 done
 "$ML" -q -s "$SOCK" -m "$W/signed" -c 1 -n 8 "${IN_OPTS[@]}" -C dkim=pass | grep -q 'text1=8' &&
@@ -384,6 +386,12 @@ echo "Milters on unix sockets, load client \`milterload\` on the same cores; sma
 	"medium = 51 KB with a base64 attachment, large = 2 MB.  Signing: client 10.1.2.3 (internal);" \
 	"verify/pipeline: client 192.0.2.10, messages signed by OpenDKIM (RSA-2048, relaxed/relaxed)."
 echo "CPU ms/msg = the daemon's user+system time over the run / messages (10 ms clock ticks)."
+pn1=${OUT[pn-in,1]:-}
+echo "postern's Authentication-Results in the small inbound run at concurrency 1:" \
+	"$(sed -nE 's/.*messages=([0-9]+).*/\1/p' <<<"$pn1") messages," \
+	"dkim=pass in $(sed -nE 's/.* text1=([0-9]+).*/\1/p' <<<"$pn1")," \
+	"spf=pass in $(sed -nE 's/.* text2=([0-9]+).*/\1/p' <<<"$pn1")," \
+	"dmarc=pass in $(sed -nE 's/.* text3=([0-9]+).*/\1/p' <<<"$pn1")."
 echo
 echo "| workload | conc | OpenDKIM msg/s | postern msg/s | postern/OpenDKIM | OpenDKIM p50 / p99 ms | postern p50 / p99 ms | OpenDKIM CPU ms/msg | postern CPU ms/msg |"
 echo "|---|---|---|---|---|---|---|---|---|"
