@@ -3,7 +3,10 @@
 # running daemon: correctness only, no timing.  Every reply is read, the
 # Authentication-Results insertions match the messages, outbound mail gets
 # none, -w writes what the milter added, hostile sizes leave the daemon
-# serving, and a peer that does not speak the protocol fails the client.
+# serving; against a scripted milter (fakemilter.py) every modification
+# action, macro lists, SKIP and refusals are handled, and an action that
+# was not negotiated, like a peer that does not speak the protocol, fails
+# the client.
 here=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${top_builddir:-$here}
 . "$here/tests/lib/tap.sh"
@@ -63,6 +66,47 @@ for x in helo=100000 from=70000 rcpt=70000 header=300000; do
 done
 res=$("$ML" -q -s "$PSTN_SOCK" -m "$TEST_TMPDIR/msgs" -c 1 -n 1)
 is "$(field continue "$res")" 1 "postern still serves after the hostile runs"
+
+# a scripted milter (tests/bench/fakemilter.py): actions postern never
+# sends, macro lists, SKIP, refusals, an action that was not negotiated
+fake_start() {   # fake_start MODE: FAKE_PORT, FAKE_LOG
+	FAKE_PORT=$(free_port tcp)
+	FAKE_LOG=$TEST_TMPDIR/fake-$1.log
+	rm -f "$TEST_TMPDIR/fake.ready"
+	python3 "$here/tests/bench/fakemilter.py" "$FAKE_PORT" "$TEST_TMPDIR/fake.ready" "$1" "$FAKE_LOG" &
+	FAKE_PID=$!
+	on_exit "kill $FAKE_PID 2>/dev/null; wait $FAKE_PID 2>/dev/null"
+	for _ in $(seq 1 100); do [ -e "$TEST_TMPDIR/fake.ready" ] && return 0; sleep 0.1; done
+	return 1
+}
+"$here/contrib/bench/genmsg" large "$TEST_TMPDIR/large" 1 || bail_out "genmsg large"
+fake_start mods || bail_out "fakemilter did not start"
+res=$("$ML" -q -s "inet:$FAKE_PORT@127.0.0.1" -m "$TEST_TMPDIR/large" -c 1 -n 2 -t 10 \
+	-D '{daemon_name}=MTA' -D '{auth_authen}=alice' 2>&1)
+ok $? "every modification action: exit 0 ($res)"
+for kv in continue=2 add:X-Added=2 insert:X-Ins=2 delete:Subject=2 addrcpt=2 delrcpt=2 quarantine=2; do
+	[[ " $res " == *" $kv "* ]]; ok $? "counted $kv"
+done
+is "$(grep -c '^D C' "$FAKE_LOG")" 1 "one connect macro packet"
+is "$(grep '^D C' "$FAKE_LOG")" "D C {daemon_name}" "only the macros the milter listed were sent"
+is "$(grep -c '^D M i {auth_authen}' "$FAKE_LOG")" 2 "{auth_authen} and i at MAIL"
+is "$(grep -c '^B$' "$FAKE_LOG")" 2 "SMFIR_SKIP: one body chunk per 2 MB message"
+is "$(grep -c '^E$' "$FAKE_LOG")" 2 "then end of message"
+kill $FAKE_PID; wait $FAKE_PID 2>/dev/null
+
+fake_start rcptreject || bail_out "fakemilter did not start"
+res=$("$ML" -q -s "inet:$FAKE_PORT@127.0.0.1" -m "$TEST_TMPDIR/msgs" -c 1 -n 2 -t 10 2>&1)
+ok $? "RCPT refused: exit 0"
+[[ $res == *" reject@rcpt=2"* ]]; ok $? "counted reject@rcpt=2 ($res)"
+is "$(grep -c '^A$' "$FAKE_LOG")" 2 "SMFIC_ABORT after each refused transaction"
+is "$(grep -c '^E$' "$FAKE_LOG")" 0 "no content sent for them"
+kill $FAKE_PID; wait $FAKE_PID 2>/dev/null
+
+fake_start badmod || bail_out "fakemilter did not start"
+err=$("$ML" -q -s "inet:$FAKE_PORT@127.0.0.1" -m "$TEST_TMPDIR/msgs" -c 1 -n 1 -t 10 2>&1)
+is "$?" 1 "a modification that was not negotiated: exit status 1"
+like "$err" "PROTOCOL ERROR: .*eom: modification 'b' without the negotiated action" "... named"
+kill $FAKE_PID; wait $FAKE_PID 2>/dev/null
 
 # a peer that is not a milter: loud failure
 port=$(free_port tcp)
