@@ -217,7 +217,7 @@ for key in rsa ed; do
 	[ $key = rsa ] && { "$ML" -q -s "$SOCK" -m "$W/small" -c 1 -n 8 -a 10.1.2.3 -w "$W/signed" >/dev/null ||
 		die "making signed messages"; }
 	[ $key = rsa ] && for d in medium large huge; do
-		"$ML" -q -s "$SOCK" -m "$W/$d" -c 1 -n 4 -a 10.1.2.3 -w "$W/signed-$d" >/dev/null ||
+		"$ML" -q -s "$SOCK" -m "$W/$d" -c 1 -n "$(ls "$W/$d" | wc -l)" -a 10.1.2.3 -w "$W/signed-$d" >/dev/null ||
 			die "making signed $d messages"
 	done
 	daemon_stop
