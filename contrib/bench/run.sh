@@ -380,7 +380,7 @@ echo "### postern vs OpenDKIM $(dpkg-query -W -f='${Version}' opendkim 2>/dev/nu
 echo
 echo "Machine: $(nproc) cores, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo);" \
 	"load average (1 min) sampled during the run: min ${loads% *}, max ${loads#* }; run took $((T1 - T0)) s."
-echo "Command: \`${BENCH_CMD:-contrib/bench/run.sh $*}\`; postern: \`$POSTERN\` ($("$POSTERN" -V 2>&1 | head -n 1)," \
+echo "Command: \`${BENCH_CMD:-contrib/bench/run.sh${*:+ $*}}\`; postern: \`$POSTERN\` ($("$POSTERN" -V 2>&1 | head -n 1)," \
 	"tree $(git -C "$top_srcdir" rev-parse --short HEAD 2>/dev/null || echo '?'))."
 echo "Milters on unix sockets, load client \`milterload\` on the same cores; small = 4.5 KB text," \
 	"medium = 51 KB with a base64 attachment, large = 2 MB.  Signing: client 10.1.2.3 (internal);" \
