@@ -16,10 +16,13 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <libmilter/mfapi.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -27,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -187,6 +191,42 @@ lookup_user(const char *name, uid_t *uid, gid_t *gid)
 	return true;
 }
 
+/*
+ * TCP_NODELAY on libmilter's listening inet socket (accepted sockets
+ * inherit it on Linux).  libmilter writes each reply packet with its own
+ * write(); with Nagle on, the final reply after a header change waits for
+ * the MTA's delayed ACK: ~40 ms per message on an inet socket (measured
+ * with contrib/bench/milterload, docs/PERFORMANCE.md).  libmilter does not
+ * expose the socket, so look for listening TCP sockets among our fds.
+ */
+static void
+tcp_nodelay_listeners(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	struct sockaddr_storage ss;
+	socklen_t sl, il;
+	int fd, on, one = 1;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		fd = atoi(e->d_name);
+		if (fd <= 2 || fd == dirfd(d))
+			continue;
+		on = 0;
+		il = sizeof(on);
+		sl = sizeof(ss);
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &il) != 0 || !on ||
+		    getsockname(fd, (struct sockaddr *)&ss, &sl) != 0 ||
+		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
+			continue;
+		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
+			plog(PLOG_WARNING, NULL, "TCP_NODELAY on the milter socket: %s", strerror(errno));
+	}
+	closedir(d);
+}
+
 static bool
 prepare_socket(const struct config *cfg)
 {
@@ -202,8 +242,10 @@ prepare_socket(const struct config *cfg)
 		fprintf(stderr, "postern: cannot open socket \"%s\"\n", cfg->socket);
 		return false;
 	}
-	if (path == NULL)
+	if (path == NULL) {
+		tcp_nodelay_listeners();
 		return true;
+	}
 	if (chmod(path, (mode_t)cfg->socket_mode) != 0) {
 		fprintf(stderr, "postern: chmod %s: %s\n", path, strerror(errno));
 		return false;
