@@ -7,6 +7,8 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 dir=$PWD/build-asan
+# the outside corpora sit beside the clone, not beside build-asan/
+[ -d ../shared/corpora ] && POSTERN_CORPORA=$(cd ../shared/corpora && pwd) && export POSTERN_CORPORA
 rm -rf "$dir"
 make -s distdir distdir="$dir" >/dev/null || exit 1
 cd "$dir" || exit 1

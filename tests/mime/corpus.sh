@@ -7,13 +7,14 @@
 #     content types and file names agree, except the messages listed with
 #     a reason in tests/data/mime/EXCEPTIONS (an exception that agrees again
 #     fails too, so the list stays true).
-# The corpora live beside the clone in ../shared/corpora (too big to copy);
+# The corpora live beside the clone in ../shared/corpora (too big to copy;
+# POSTERN_CORPORA names another place);
 # without them the test is skipped.  Build with --enable-sanitizers to have
 # ASan/UBSan check the same runs.
 here=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${top_builddir:-$here}
 . "$here/tests/lib/tap.sh"
-corpora=$here/../shared/corpora
+corpora=${POSTERN_CORPORA:-$here/../shared/corpora}
 stalwart=$corpora/stalwart-mail-parser-resources/resources/eml
 mimekit=$corpora/mimekit-testdata
 [ -d "$stalwart" ] && [ -d "$mimekit" ] ||
