@@ -1,0 +1,95 @@
+#!/bin/bash
+# run.sh - the demo: install what is missing, build, start postern with the
+# shipped policies (policies/default.conf, policies/example.com.conf) and two
+# fresh DKIM keys for example.com behind a private loopback Postfix, with a
+# loopback DNS server (unbound) publishing SPF, DKIM and DMARC records
+# (demo/zone.txt); send mails through it and show the SMTP replies, the
+# headers postern added and its one log line per message.  Everything runs
+# on free loopback ports and is stopped at the end.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+sh contrib/deps.sh || exit 1
+sh contrib/build.sh || exit 1
+
+top_srcdir=$PWD top_builddir=$PWD
+export top_srcdir top_builddir
+. tests/lib/tap.sh
+. tests/lib/dns.sh
+. tests/lib/postern.sh
+. tests/lib/postfix.sh
+PATH=$PATH:/usr/sbin
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# the decisive replies of a swaks transcript: refusals, and "queued as"
+reply() { grep -E '^ *<[-~*]+ +([45][0-9][0-9] |250 2\.0\.0 Ok: queued)' "$SMTP_LOG" | sed 's/^ *<[-~*]* */   /'; }
+
+tmpdir_make
+# DKIM keys for example.com: RSA-2048 and Ed25519, published in the zone
+mkdir -m 700 "$TEST_TMPDIR/keys"
+cp demo/zone.txt "$TEST_TMPDIR/zone.txt"
+for k in "sel-rsa rsa" "sel-ed ed25519"; do
+	set -- $k
+	./postern-keygen -d example.com -s "$1" -a "$2" -o "$TEST_TMPDIR/keys" >/dev/null || exit 1
+	sed -e 's/ IN TXT ( / 300 TXT /' -e 's/ )$//' "$TEST_TMPDIR/keys/example.com.$1.txt" >> "$TEST_TMPDIR/zone.txt"
+done
+dns_start "$TEST_TMPDIR/zone.txt" || exit 1
+postern_start "$PWD/policies" "dkim = { keys = [ \"example.com:sel-rsa:$TEST_TMPDIR/keys/example.com.sel-rsa.pem\", \"example.com:sel-ed:$TEST_TMPDIR/keys/example.com.sel-ed.pem\" ]; };" || exit 1
+PF_EXTRA_MAIN_CF="inet_protocols = all"
+postfix_start "inet:127.0.0.1:$PSTN_PORT" || exit 1
+say "postern $("$POSTERN" -V | cut -d' ' -f2) on $PSTN_SOCK, Postfix smtpd on 127.0.0.1:$PF_PORT, DNS on 127.0.0.1:$DNS_PORT"
+echo "   example.org: SPF ip4:192.0.2.10 -all, DMARC p=reject;  example.com: DKIM keys sel-rsa, sel-ed"
+echo "   policies: default (max 50 MB, .exe etc. blocked), example.com (max 10 MB, reply_url)"
+
+say "1. inbound from 192.0.2.10 for sender@example.org: SPF pass, DMARC pass"
+smtp_send --xclient-addr 192.0.2.10 --xclient-name mail.sender.example \
+	--from sender@example.org --h-From sender@example.org --to user@example.com --header "Subject: demo 1: hello"
+reply
+
+say "2. a spoofer at 203.0.113.66 uses sender@example.org: SPF fail at RCPT"
+smtp_send --xclient-addr 203.0.113.66 --from sender@example.org --to user@example.com --header "Subject: demo 2: spoof"
+reply
+
+say "3. SPF passes for bounce.example, but From: says ceo@example.org: DMARC p=reject"
+smtp_send --xclient-addr 192.0.2.10 --from x@bounce.example --h-From ceo@example.org --to user@example.com \
+	--header "Subject: demo 3: dmarc"
+reply
+
+say "4. a forged Authentication-Results that claims our authserv-id"
+smtp_send --xclient-addr 192.0.2.10 --from sender@example.org --h-From sender@example.org --to user@example.com \
+	--header "Subject: demo 4: forged" \
+	--add-header "Authentication-Results: mx.test.example; dkim=pass header.d=bank.example"
+reply
+
+say "5. an .exe attachment"
+printf 'MZ fake executable\n' > "$TEST_TMPDIR/setup.exe"
+smtp_send --xclient-addr 192.0.2.10 --from sender@example.org --h-From sender@example.org --to user@example.com \
+	--header "Subject: demo 5: exe" --attach-type application/octet-stream --attach "@$TEST_TMPDIR/setup.exe"
+reply
+
+say "6. a 12 MB attachment to user@example.com (policy limit 10 MB)"
+head -c 9000000 /dev/urandom | base64 -w 76 > "$TEST_TMPDIR/big.b64"
+smtp_send --xclient-addr 192.0.2.10 --from sender@example.org --h-From sender@example.org --to user@example.com \
+	--header "Subject: demo 6: big" --attach-type text/plain --attach "@$TEST_TMPDIR/big.b64"
+reply
+
+say "7. MAIL FROM declaring SIZE=60000000 (over every policy's limit)"
+python3 tests/e2e/smtpc.py "$PF_PORT" size 192.0.2.10 sender@example.org user@example.com 60000000 |
+	grep '^mail' | sed 's/^mail /   /'
+
+say "8. outbound from an internal client (10.1.2.3), From: ceo@example.com: signed twice"
+smtp_send --xclient-addr 10.1.2.3 --from ceo@example.com --h-From ceo@example.com --to user@example.net --header "Subject: demo 8: outbound"
+reply
+
+pf_wait_delivered 3 20 >/dev/null 2>&1
+say "headers postern added to the delivered mails"
+for f in $(pf_delivered); do
+	echo "   --- $(sed -n 's/^Subject: //p' "$f" | head -n 1)"
+	sed '/^$/q' "$f" | awk '/^[^ \t]/ { keep = ($0 ~ /^(Authentication-Results|Received-SPF|DKIM-Signature):/) } keep' |
+		sed 's/^/   /' | cut -c1-110
+done
+
+say "postern's summary lines (one per message)"
+grep -E ': (eom|abort): ' "$PSTN_LOG" | sed 's/^postern\[info\]: /   /' | cut -c1-400
+postfix_stop
+postern_stop
+say "demo finished; everything stopped"

@@ -1,0 +1,167 @@
+/*
+ * addr.c - extract the author domain from a From header field body.
+ * A single left-to-right pass removes comments, keeps quoted strings
+ * opaque, splits mailboxes at top-level commas and finds the angle-addr;
+ * then the domain after the last unquoted '@' is validated.  Pure; fuzzed
+ * by tests/fuzz/fuzz_addr.c.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "postern/addr.h"
+
+#define ADDR_MAX 998   /* longest field line RFC 5322 allows */
+
+static bool
+is_wsp(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/*
+ * Copy buf without comments into spec (quoted strings kept with their
+ * quotes); the part inside the first top-level <...> wins when present.
+ */
+static enum from_status
+strip(const char *buf, size_t len, char *spec, size_t *slen)
+{
+	char all[ADDR_MAX + 1], angle[ADDR_MAX + 1];
+	size_t na = 0, ng = 0;
+	int depth = 0;
+	bool quoted = false, in_angle = false, had_angle = false, seen = false;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = buf[i];
+
+		if (c == '\\' && (quoted || depth > 0)) {
+			if (++i >= len)
+				return FROM_BAD;
+			if (depth > 0)
+				continue;
+			if (na + 2 > ADDR_MAX || ng + 2 > ADDR_MAX)
+				return FROM_BAD;
+			all[na++] = c;
+			all[na++] = buf[i];
+			if (in_angle) {
+				angle[ng++] = c;
+				angle[ng++] = buf[i];
+			}
+			continue;
+		}
+		if (depth > 0) {
+			depth += c == '(' ? 1 : c == ')' ? -1 : 0;
+			continue;
+		}
+		if (!quoted && c == '(') {
+			depth = 1;
+			continue;
+		}
+		if (c == '"')
+			quoted = !quoted;
+		else if (!quoted && c == ',' )
+			return seen ? FROM_MULTIPLE : FROM_BAD;
+		else if (!quoted && (c == ':' || c == ';') && !in_angle)
+			return FROM_MULTIPLE;      /* group syntax */
+		else if (!quoted && c == '<') {
+			if (had_angle || in_angle)
+				return FROM_BAD;
+			in_angle = had_angle = true;
+			continue;
+		} else if (!quoted && c == '>') {
+			if (!in_angle)
+				return FROM_BAD;
+			in_angle = false;
+			seen = true;
+			continue;
+		}
+		if (!is_wsp(c))
+			seen = true;
+		if (na >= ADDR_MAX)
+			return FROM_BAD;
+		all[na++] = c;
+		if (in_angle)
+			angle[ng++] = c;
+	}
+	if (depth != 0 || quoted || in_angle)
+		return FROM_BAD;
+	if (had_angle) {
+		memcpy(spec, angle, ng);
+		*slen = ng;
+	} else {
+		memcpy(spec, all, na);
+		*slen = na;
+	}
+	return FROM_OK;
+}
+
+static bool
+valid_domain(const char *d, size_t n)
+{
+	if (n == 0 || n > 253 || d[0] == '.' || d[0] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)d[i];
+
+		if (!(isalnum(c) || c == '-' || c == '.' || c == '_' || c >= 0x80))
+			return false;
+		if (c == '.' && i + 1 < n && d[i + 1] == '.')
+			return false;
+	}
+	return true;
+}
+
+enum from_status
+from_header_domain(const char *buf, size_t len, char *out, size_t size)
+{
+	char spec[ADDR_MAX + 1];
+	size_t n = 0, at = (size_t)-1, start, end;
+	bool quoted = false;
+	enum from_status st;
+
+	if ((st = strip(buf, len, spec, &n)) != FROM_OK)
+		return st;
+	for (start = 0; start < n && is_wsp(spec[start]); start++)
+		;
+	for (end = n; end > start && is_wsp(spec[end - 1]); end--)
+		;
+	if (start == end)
+		return FROM_EMPTY;
+	for (size_t i = start; i < end; i++) {
+		if (spec[i] == '\\' && quoted) {
+			i++;
+			continue;
+		}
+		if (spec[i] == '"')
+			quoted = !quoted;
+		else if (spec[i] == '@' && !quoted)
+			at = i;
+	}
+	if (at == (size_t)-1 || at == start)
+		return FROM_BAD;
+	start = at + 1;
+	while (start < end && is_wsp(spec[start]))
+		start++;
+	while (end > start && (is_wsp(spec[end - 1]) || spec[end - 1] == '.'))
+		end--;
+	if (!valid_domain(spec + start, end - start) || end - start >= size)
+		return FROM_BAD;
+	for (size_t i = start; i < end; i++)
+		out[i - start] = (char)tolower((unsigned char)spec[i]);
+	out[end - start] = '\0';
+	return FROM_OK;
+}
+
+const char *
+from_status_name(enum from_status st)
+{
+	switch (st) {
+	case FROM_OK: return "ok";
+	case FROM_EMPTY: return "empty";
+	case FROM_MULTIPLE: return "multiple";
+	case FROM_BAD: return "malformed";
+	}
+	return "?";
+}

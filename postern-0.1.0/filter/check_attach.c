@@ -1,0 +1,342 @@
+/*
+ * check_attach.c - check "attach": the attachment screen.
+ *
+ * Owns struct attach (one per message, in struct msg): the MIME scanner
+ * fed with the message's Content-* header fields and its body chunks, and
+ * the verdict a scanner event asked for.  Decisions, as early as the data
+ * allows (from the body callback, never waiting for end of message):
+ *   blocked extension (also inside zip archives) or type -> blocked_action,
+ *       554 5.7.1 naming the file;
+ *   a decoded part over max_attachment_size, all parts over
+ *       max_attachments_total -> oversize_action, 552 5.3.4 naming the limit;
+ *   a MIME limit crossed -> mime_limit_action, 554 5.6.0.
+ * Every governing policy is asked; the strictest answer wins.  The facts
+ * go to the summary line and to attach_facts() for the spam screen.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "postern/attach.h"
+#include "postern/check.h"
+
+#define NAME "attach"
+#define SUMMARY_PARTS 8       /* attachments listed on the summary line */
+#define NAME_LOG_MAX 64       /* bytes of a file name in logs and replies */
+
+struct attach {
+	struct mime_scan *scan;
+	const struct policy *pol[MSG_MAX_POLICIES];
+	size_t npol;
+	struct verdict v;         /* strictest verdict from scanner events */
+	bool tagged;
+	bool eoh;                 /* mime_end_headers done */
+	char blocked[96];         /* first blocked name, escaped */
+};
+
+void
+attach_free(struct attach *a)
+{
+	if (a == NULL)
+		return;
+	mime_scan_free(a->scan);
+	free(a);
+}
+
+const struct mime_facts *
+attach_facts(const struct msg *m)
+{
+	return m->attach != NULL ? mime_facts(m->attach->scan) : NULL;
+}
+
+const char *
+attach_blocked_ext(const struct strlist *exts, const char *name, size_t len)
+{
+	const char *base = name;
+
+	while (len > 0 && (name[len - 1] == '.' || name[len - 1] == ' ' ||
+	    name[len - 1] == '\t' || (unsigned char)name[len - 1] < 0x20))
+		len--;
+	for (size_t i = 0; i < len; i++)
+		if (name[i] == '/' || name[i] == '\\')
+			base = name + i + 1;
+	len -= (size_t)(base - name);
+	for (size_t i = 0; i < exts->n; i++) {
+		const char *e = exts->v[i];
+		size_t el;
+
+		e += *e == '.';
+		el = strlen(e);
+		if (el > 0 && len > el && base[len - el - 1] == '.' &&
+		    strncasecmp(base + len - el, e, el) == 0)
+			return exts->v[i];
+	}
+	return NULL;
+}
+
+const char *
+attach_blocked_type(const struct strlist *types, const char *type)
+{
+	for (size_t i = 0; i < types->n; i++) {
+		const char *t = types->v[i];
+		size_t tl = strlen(t);
+
+		if (strcasecmp(t, type) == 0)
+			return t;
+		if (tl >= 2 && t[tl - 1] == '*' && t[tl - 2] == '/' &&
+		    strncasecmp(t, type, tl - 1) == 0)
+			return t;
+	}
+	return NULL;
+}
+
+/* Escape a network name for a reply/log: printable ASCII except quotes. */
+static void
+name_text(strbuf *sb, const char *p, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n && i < NAME_LOG_MAX; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (c > 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '%')
+			sb_putc(sb, (char)c);
+		else {
+			char e[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
+			sb_append(sb, e, 4);
+		}
+	}
+	if (n > NAME_LOG_MAX)
+		sb_puts(sb, "...");
+}
+
+static void
+merge(struct attach *a, struct verdict *v)
+{
+	if (v->action == ACT_TAG)
+		a->tagged = true;
+	verdict_merge(&a->v, v);
+}
+
+static void
+blocked(struct attach *a, const struct policy *p, const char *what, const char *name,
+    size_t nlen, const char *why)
+{
+	struct verdict v;
+	strbuf sb;
+
+	sb_init(&sb);
+	name_text(&sb, name, nlen);
+	if (a->blocked[0] == '\0')
+		strlcpy_ok(a->blocked, sb.len < sizeof(a->blocked) ? sb.s : "(long name)",
+		    sizeof(a->blocked));
+	verdict_clear(&v);
+	check_verdict(&v, NAME, p, p->blocked_action, 554, "5.7.1",
+	    "%s %s is blocked (%s)", what, sb.s, why);
+	merge(a, &v);
+	sb_free(&sb);
+}
+
+static void
+screen_part(struct attach *a, const struct mime_part *mp)
+{
+	const char *hit;
+
+	for (size_t i = 0; i < a->npol; i++) {
+		const struct policy *p = a->pol[i];
+		const char *fn = mp->filename ? mp->filename : "";
+
+		if (mp->filename != NULL &&
+		    (hit = attach_blocked_ext(&p->blocked_extensions, fn, strlen(fn))) != NULL)
+			blocked(a, p, "attachment", fn, strlen(fn), "file type");
+		else if (mp->kind == MIME_LEAF &&
+		    (hit = attach_blocked_type(&p->blocked_types, mp->type)) != NULL)
+			blocked(a, p, "attachment", mp->filename ? fn : mp->type,
+			    strlen(mp->filename ? fn : mp->type), "content type");
+	}
+}
+
+static void
+screen_sizes(struct attach *a, const struct mime_part *mp, unsigned long long total)
+{
+	for (size_t i = 0; i < a->npol; i++) {
+		const struct policy *p = a->pol[i];
+		struct verdict v;
+
+		verdict_clear(&v);
+		if (mp != NULL && p->max_attachment_size != 0 && mp->dec_size > p->max_attachment_size)
+			check_verdict(&v, NAME, p, p->oversize_action, 552, "5.3.4",
+			    "attachment exceeds the attachment size limit of %llu bytes",
+			    p->max_attachment_size);
+		else if (p->max_attachments_total != 0 && total > p->max_attachments_total)
+			check_verdict(&v, NAME, p, p->oversize_action, 552, "5.3.4",
+			    "attachments exceed the total size limit of %llu bytes",
+			    p->max_attachments_total);
+		merge(a, &v);
+	}
+}
+
+static bool
+on_event(void *ctx, enum mime_event ev, const struct mime_part *mp, const struct zip_entry *z)
+{
+	struct attach *a = ctx;
+
+	switch (ev) {
+	case MIME_EV_PART:
+		screen_part(a, mp);
+		break;
+	case MIME_EV_PART_END:
+		screen_sizes(a, mp, mime_facts(a->scan)->total_decoded);
+		break;
+	case MIME_EV_ZIP_ENTRY:
+		for (size_t i = 0; i < a->npol; i++)
+			if (attach_blocked_ext(&a->pol[i]->blocked_extensions, z->name, z->namelen))
+				blocked(a, a->pol[i], "file in archive", z->name, z->namelen, "file type");
+		break;
+	}
+	return verdict_refuses(&a->v);
+}
+
+static unsigned
+lim_min(unsigned cur, unsigned long long v)
+{
+	return v != 0 && v < cur ? (unsigned)v : cur;
+}
+
+static struct attach *
+attach_get(struct conn *c, struct msg *m)
+{
+	struct attach *a = m->attach;
+	struct mime_limits l;
+
+	if (a != NULL)
+		return a;
+	a = m->attach = xcalloc(1, sizeof(*a));
+	verdict_clear(&a->v);
+	for (size_t i = 0; i < m->npol; i++)
+		a->pol[a->npol++] = m->pol[i];
+	if (a->npol == 0)
+		a->pol[a->npol++] = policy_default(c->snap->policies);
+	l.depth = l.parts = l.header_line = l.header_bytes = l.boundary = l.filename =
+	    l.zip_entries = ~0u;
+	for (size_t i = 0; i < a->npol; i++) {
+		const struct policy *p = a->pol[i];
+		l.depth = lim_min(l.depth, p->mime_max_depth);
+		l.parts = lim_min(l.parts, p->mime_max_parts);
+		l.header_line = lim_min(l.header_line, p->mime_max_header_line);
+		l.header_bytes = lim_min(l.header_bytes, p->mime_max_header_bytes);
+		l.boundary = lim_min(l.boundary, p->mime_max_boundary);
+		l.filename = lim_min(l.filename, p->mime_max_filename);
+		l.zip_entries = lim_min(l.zip_entries, p->zip_max_entries);
+	}
+	a->scan = mime_scan_new(&l, true, on_event, a);
+	return a;
+}
+
+/* After the scanner ran: a limit, or a verdict an event asked for. */
+static void
+report(struct attach *a, enum mime_status st, struct verdict *v)
+{
+	if (st == MIME_LIMIT && !verdict_refuses(&a->v)) {
+		const struct mime_facts *f = mime_facts(a->scan);
+		for (size_t i = 0; i < a->npol; i++) {
+			struct verdict lv;
+			verdict_clear(&lv);
+			check_verdict(&lv, NAME, a->pol[i], a->pol[i]->mime_limit_action, 554,
+			    "5.6.0", "%s", f->reason);
+			merge(a, &lv);
+		}
+	}
+	*v = a->v;
+}
+
+static void
+attach_header(struct conn *c, struct msg *m, const char *name, const char *value,
+    struct verdict *v)
+{
+	struct attach *a = attach_get(c, m);
+
+	(void)v;     /* header steps are no-reply: decide at eoh */
+	mime_header(a->scan, name, strlen(name), value, strlen(value));
+}
+
+static void
+attach_eoh(struct conn *c, struct msg *m, struct verdict *v)
+{
+	struct attach *a = attach_get(c, m);
+
+	a->eoh = true;
+	report(a, mime_end_headers(a->scan), v);
+}
+
+static void
+attach_body(struct conn *c, struct msg *m, const unsigned char *buf, size_t len,
+    struct verdict *v)
+{
+	struct attach *a = attach_get(c, m);
+	enum mime_status st;
+
+	if (!a->eoh) {            /* a body without end-of-header: the header is over */
+		a->eoh = true;
+		mime_end_headers(a->scan);
+	}
+	st = mime_feed(a->scan, buf, len);
+
+	if (st == MIME_OK)    /* the part still streaming, and the total */
+		screen_sizes(a, mime_current(a->scan), mime_facts(a->scan)->total_decoded);
+	report(a, st, v);
+}
+
+static void
+attach_eom(struct conn *c, struct msg *m, struct edits *e, struct verdict *v)
+{
+	struct attach *a = attach_get(c, m);
+
+	report(a, mime_finish(a->scan), v);
+	if (a->tagged && !verdict_refuses(v) && a->v.action == ACT_TAG)
+		edits_insert(e, 0, "X-Postern-Attachment", a->v.text);
+}
+
+static void
+attach_summary(const struct conn *c, const struct msg *m, strbuf *out)
+{
+	const struct mime_facts *f = attach_facts(m);
+	unsigned listed = 0;
+
+	(void)c;
+	if (f == NULL)
+		return;
+	sb_printf(out, " mime_parts=%zu mime_decoded=%llu mime_depth=%u", f->nparts,
+	    f->total_decoded, f->max_depth);
+	if (f->unterminated)
+		sb_puts(out, " mime_unterminated=1");
+	if (f->limit != MIME_LIM_NONE)
+		sb_printf(out, " mime_limit=%s", mime_limit_name(f->limit));
+	for (size_t i = 0; i < f->nparts; i++) {
+		const struct mime_part *p = &f->parts[i];
+		if (p->kind != MIME_LEAF || (p->filename == NULL && !p->attachment))
+			continue;
+		if (listed++ == SUMMARY_PARTS) {
+			sb_puts(out, ",...");
+			break;
+		}
+		sb_puts(out, listed == 1 ? " attachments=\"" : ",\"");
+		name_text(out, p->filename ? p->filename : "", p->filename ? strlen(p->filename) : 0);
+		sb_printf(out, "\":%s:%llu", p->type, p->dec_size);
+		if (p->is_zip)
+			sb_printf(out, ":zip(%u%s%s)", p->zip_entries, p->zip_encrypted ? ",encrypted" : "",
+			    p->zip_broken && p->dec_size > 0 ? ",broken" : "");
+	}
+	if (m->attach->blocked[0] != '\0')
+		sb_printf(out, " blocked=\"%s\"", m->attach->blocked);
+}
+
+const struct check check_attach = {
+	.name = NAME,
+	.header = attach_header,
+	.eoh = attach_eoh,
+	.body = attach_body,
+	.eom = attach_eom,
+	.summary = attach_summary,
+};

@@ -1,0 +1,204 @@
+/*
+ * config.c - the main configuration table, loading, validation, printing,
+ * and the reference-counted snapshot that connections pin.
+ * Called by main.c (start, -t, -n, reload) and milter.c (pin per connection).
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "postern/config.h"
+#include "postern/dkim.h"
+#include "postern/log.h"
+#include "postern/policy.h"
+
+#define OFF(f) offsetof(struct config, f)
+#define U64MAX (~0ULL)
+
+static const char *const canon_choices[] = { "relaxed/relaxed", "relaxed/simple",
+	"simple/simple", "simple/relaxed", NULL };
+static const char *const level_choices[] = { "error", "warning", "notice",
+	"info", "debug", NULL };
+
+const struct ct_key config_keys[] = {
+	{ "socket", CT_STRING, OFF(socket), "inet:8891@127.0.0.1", 0, 0, NULL,
+	  "milter socket: unix:/path or inet:PORT@ADDR (inet6:PORT@ADDR)" },
+	{ "socket_owner", CT_STRING, OFF(socket_owner), "", 0, 0, NULL,
+	  "unix socket owner as user or user:group; empty keeps the creator" },
+	{ "socket_mode", CT_OCTAL, OFF(socket_mode), "0660", 0, 0, NULL,
+	  "unix socket permissions" },
+	{ "pid_file", CT_STRING, OFF(pid_file), "", 0, 0, NULL,
+	  "file that receives the daemon's pid; empty for none" },
+	{ "user", CT_STRING, OFF(user), "", 0, 0, NULL,
+	  "user to switch to after binding the socket; empty keeps the current" },
+	{ "syslog_facility", CT_FACILITY, OFF(syslog_facility), "mail", 0, 0, NULL,
+	  "syslog facility" },
+	{ "log_level", CT_ENUM, OFF(log_level), "info", 0, 0, level_choices,
+	  "how much to log" },
+	{ "authserv_id", CT_STRING, OFF(authserv_id), "", 0, 0, NULL,
+	  "authserv-id of Authentication-Results; empty means the host name" },
+	{ "internal_hosts", CT_CIDRLIST, OFF(internal_hosts), "127.0.0.0/8 ::1/128", 0, 0, NULL,
+	  "clients whose mail is outbound (signed, not SPF-checked)" },
+	{ "trusted_hosts", CT_CIDRLIST, OFF(trusted_hosts), NULL, 0, 0, NULL,
+	  "inbound clients that skip SPF (e.g. backup MX, forwarders you trust)" },
+	{ "originating_daemons", CT_STRLIST, OFF(originating_daemons), NULL, 0, 0, NULL,
+	  "MTA {daemon_name} values that mark mail as outbound (e.g. submission)" },
+	{ "policy_dir", CT_STRING, OFF(policy_dir), SYSCONFDIR "/postern/policies", 0, 0, NULL,
+	  "directory with default.conf and one DOMAIN.conf per domain" },
+	{ "dns.nameservers", CT_STRLIST, OFF(dns_nameservers), NULL, 0, 0, NULL,
+	  "forward queries to these servers (ADDR or ADDR@PORT); empty uses resolv.conf" },
+	{ "dns.timeout", CT_UINT, OFF(dns_timeout), "5000", 100, 60000, NULL,
+	  "milliseconds before a query counts as failed (temperror)" },
+	{ "dns.cache_size", CT_SIZE, OFF(dns_cache_size), "4M", 65536, 1ULL << 32, NULL,
+	  "resolver cache size in bytes" },
+	{ "limits.header_count", CT_UINT, OFF(max_header_count), "1000", 10, 100000, NULL,
+	  "most header fields in one message" },
+	{ "limits.header_bytes", CT_SIZE, OFF(max_header_bytes), "1M", 1024, 64ULL << 20, NULL,
+	  "most bytes in one message's header block" },
+	{ "limits.recipients", CT_UINT, OFF(max_recipients), "1000", 1, 100000, NULL,
+	  "most recipients in one transaction (later ones get 452 4.5.3)" },
+	{ "dkim.keys", CT_STRLIST, OFF(dkim_keys), NULL, 0, 0, NULL,
+	  "signing keys, \"domain:selector:/path/key.pem\"; mail from a domain is signed with each of its keys" },
+	{ "dkim.sign_subdomains", CT_BOOL, OFF(dkim_sign_subdomains), "false", 0, 0, NULL,
+	  "also sign mail whose From domain is a subdomain of a key's domain" },
+	{ "dkim.canonicalization", CT_ENUM, OFF(dkim_canon), "relaxed/relaxed", 0, 0, canon_choices,
+	  "header/body canonicalization of signatures postern makes" },
+	{ "dkim.max_signatures", CT_UINT, OFF(dkim_max_signatures), "8", 1, 64, NULL,
+	  "signatures verified per message; later ones are reported as dkim=policy" },
+	{ "dkim.min_key_bits", CT_UINT, OFF(dkim_min_key_bits), "1024", 512, 16384, NULL,
+	  "smallest RSA key accepted when verifying (RFC 8301: 1024)" },
+};
+const size_t config_nkeys = NELEM(config_keys);
+
+static bool
+valid_socket(const char *s)
+{
+	return strncmp(s, "unix:", 5) == 0 || strncmp(s, "local:", 6) == 0 ||
+	    strncmp(s, "inet:", 5) == 0 || strncmp(s, "inet6:", 6) == 0 ||
+	    s[0] == '/';
+}
+
+bool
+config_load(struct config *cfg, const char *path, struct ct_errors *errs)
+{
+	unsigned before = errs->count;
+	char host[256];
+
+	memset(cfg, 0, sizeof(*cfg));
+	ct_defaults(config_keys, config_nkeys, cfg);
+	cfg->file = xstrdup(path);
+	if (!ct_load(config_keys, config_nkeys, cfg, path, NULL, errs))
+		return false;
+	if (!valid_socket(cfg->socket))
+		ct_error(errs, path, 0, "socket", "\"%s\" is not unix:/path or inet:PORT@ADDR", cfg->socket);
+	if (cfg->authserv_id[0] == '\0') {
+		if (gethostname(host, sizeof(host)) != 0)
+			strlcpy_ok(host, "localhost", sizeof(host));
+		host[sizeof(host) - 1] = '\0';
+		free(cfg->authserv_id);
+		cfg->authserv_id = xstrdup(host);
+	}
+	if (strpbrk(cfg->authserv_id, " \t;()\"\\") != NULL)
+		ct_error(errs, path, 0, "authserv_id", "must be a single token (no spaces, ';', '(' or quotes)");
+	return errs->count == before;
+}
+
+void
+config_free(struct config *cfg)
+{
+	ct_free(config_keys, config_nkeys, cfg);
+	free(cfg->file);
+	cfg->file = NULL;
+}
+
+void
+config_print(const struct config *cfg, strbuf *out)
+{
+	sb_printf(out, "# effective configuration from %s\n", cfg->file);
+	ct_print(config_keys, config_nkeys, cfg, out);
+}
+
+/* ---- snapshots ---------------------------------------------------------- */
+
+static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct snapshot *current;
+
+struct snapshot *
+snapshot_build(const char *path, struct ct_errors *errs)
+{
+	struct snapshot *s = xcalloc(1, sizeof(*s));
+
+	s->refs = 1;
+	if (!config_load(&s->cfg, path, errs)) {
+		config_free(&s->cfg);
+		free(s);
+		return NULL;
+	}
+	s->policies = policy_set_load(s->cfg.policy_dir, errs);
+	if (s->policies == NULL) {
+		config_free(&s->cfg);
+		free(s);
+		return NULL;
+	}
+	s->dkim = dkim_state_build(&s->cfg, errs);
+	if (s->dkim == NULL) {
+		policy_set_free(s->policies);
+		config_free(&s->cfg);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void
+snapshot_destroy(struct snapshot *s)
+{
+	dkim_state_free(s->dkim);
+	policy_set_free(s->policies);
+	config_free(&s->cfg);
+	free(s);
+}
+
+void
+snapshot_install(struct snapshot *snap)
+{
+	struct snapshot *old;
+
+	pthread_mutex_lock(&snap_lock);
+	old = current;
+	current = snap;
+	pthread_mutex_unlock(&snap_lock);
+	if (old != NULL)
+		snapshot_release(old);
+}
+
+struct snapshot *
+snapshot_acquire(void)
+{
+	struct snapshot *s;
+
+	pthread_mutex_lock(&snap_lock);
+	s = current;
+	if (s != NULL)
+		s->refs++;
+	pthread_mutex_unlock(&snap_lock);
+	return s;
+}
+
+void
+snapshot_release(struct snapshot *snap)
+{
+	bool last;
+
+	if (snap == NULL)
+		return;
+	pthread_mutex_lock(&snap_lock);
+	last = --snap->refs == 0;
+	pthread_mutex_unlock(&snap_lock);
+	if (last)
+		snapshot_destroy(snap);
+}

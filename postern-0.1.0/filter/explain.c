@@ -1,0 +1,309 @@
+/*
+ * explain.c - `postern explain`: run the whole pipeline offline on one
+ * stored message and print every fact, the verdict of each phase, the
+ * header edits and the reply an MTA would get.  The tool for "why was this
+ * refused?".  Called from main.c; links only the core.
+ *
+ *   postern explain [-c FILE] [--client IP] [--client-name NAME] [--helo NAME]
+ *       [--from ADDR] --rcpt ADDR [--rcpt ADDR ...] [--auth USER]
+ *       [--daemon NAME] [--size N] [--qid ID] MSG.eml|-
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "postern/dns.h"
+#include "postern/eml.h"
+#include "postern/explain.h"
+#include "postern/log.h"
+#include "postern/pipeline.h"
+
+#define CHUNK 65536
+
+struct opts {
+	const char *conf, *client, *client_name, *helo, *from, *auth, *daemon;
+	const char *size, *qid, *file;
+	struct strlist rcpts;
+};
+
+static bool
+read_all(const char *path, strbuf *out)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	char buf[CHUNK];
+	size_t n;
+
+	if (f == NULL)
+		return false;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		sb_append(out, buf, n);
+	if (f != stdin)
+		fclose(f);
+	return true;
+}
+
+static void
+show_verdict(const char *phase, const struct verdict *v)
+{
+	strbuf sb;
+
+	sb_init(&sb);
+	if (v->code != 0)
+		sb_printf(&sb, "%s %u %s %s", action_name(v->action), v->code, v->xcode, v->text);
+	else if (v->action == ACT_ACCEPT)
+		sb_puts(&sb, strcmp(phase, "eom") == 0 ? "accept" : "continue");
+	else
+		sb_puts(&sb, action_name(v->action));
+	if (v->check != NULL)
+		sb_printf(&sb, " (check %s)", v->check);
+	if (v->observed)
+		sb_printf(&sb, " [observe mode: would %s: %s]", action_name(v->would), v->text);
+	printf("  %-10s %s\n", phase, sb.s);
+	fflush(stdout);
+	sb_free(&sb);
+}
+
+/* Body lines as an MTA sends them: CRLF line ends, in chunks. */
+static bool
+feed_body(struct conn *c, const char *p, size_t len, struct verdict *v)
+{
+	unsigned char buf[CHUNK + 2];
+	size_t o = 0, fed = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r'))
+			buf[o++] = '\r';
+		buf[o++] = (unsigned char)p[i];
+		if (o >= CHUNK || i + 1 == len) {
+			pl_body(c, buf, o, v);
+			fed += o;
+			o = 0;
+			if (verdict_refuses(v)) {
+				printf("  %-10s refused after %zu bytes of body\n", "body", fed);
+				return false;
+			}
+		}
+	}
+	printf("  %-10s %zu bytes\n", "body", fed);
+	return true;
+}
+
+static bool
+feed_headers(struct conn *c, const char *buf, size_t len, size_t *body)
+{
+	size_t off = 0, n = 0;
+	struct eml_field f;
+	enum eml_status st;
+
+	while ((st = eml_next_field(buf, len, &off, &f)) != EML_END) {
+		if (st != EML_FIELD) {
+			printf("  %-10s malformed header line near byte %zu (skipped)\n", "header", off);
+			continue;
+		}
+		char *name = xstrndup(f.name, f.namelen);
+		const char *v = f.value;
+		size_t vl = f.valuelen;
+		if (vl > 0 && (*v == ' ' || *v == '\t')) {  /* the MTA drops one space */
+			v++;
+			vl--;
+		}
+		char *value = xstrndup(v, vl);
+		pl_header(c, name, value);
+		free(name);
+		free(value);
+		n++;
+	}
+	*body = off;
+	printf("  %-10s %zu fields\n", "headers", n);
+	return true;
+}
+
+static void
+show_edits(const struct edits *e)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		const struct hdr_edit *h = &e->v[i];
+		strbuf sb;
+
+		sb_init(&sb);
+		if (h->op == EDIT_DELETE) {
+			printf("  - delete %s #%u\n", h->name, h->index);
+		} else {
+			sb_escape(&sb, h->value, strlen(h->value), 400);
+			printf("  + insert at %u: %s: %s\n", h->index, h->name, sb.s);
+		}
+		sb_free(&sb);
+	}
+	if (e->quarantine)
+		printf("  ! quarantine: %s\n", e->reason);
+	if (e->n == 0 && !e->quarantine)
+		printf("  (no changes)\n");
+}
+
+static void
+final_reply(const struct verdict *v)
+{
+	if (v->action == ACT_REJECT || v->action == ACT_TEMPFAIL)
+		printf("reply: %u %s %s\n", v->code, v->xcode, v->text);
+	else if (v->action == ACT_DISCARD)
+		printf("reply: 250 (accepted and discarded)\n");
+	else if (v->action == ACT_QUARANTINE)
+		printf("reply: 250 (accepted into the MTA's hold queue)\n");
+	else
+		printf("reply: 250 (accepted%s)\n", v->action == ACT_TAG ? ", tagged" : "");
+}
+
+static int
+run(const struct opts *o, const char *msg, size_t len)
+{
+	struct conn *c = conn_new();
+	struct verdict v;
+	struct edits e;
+	size_t body = 0;
+	char sizearg[40];
+	const char *args[2] = { NULL, NULL };
+	unsigned accepted = 0;
+
+	if (o->size != NULL) {
+		snprintf(sizearg, sizeof(sizearg), "SIZE=%s", o->size);
+		args[0] = sizearg;
+	}
+	pl_connect(c, o->client_name, o->client, o->daemon);
+	printf("  %-10s %s [%s] %s%s\n", "connect", c->hostname, c->addr[0] ? c->addr : "unknown",
+	    c->internal ? "internal" : "external", o->daemon ? " (daemon set)" : "");
+	pl_helo(c, o->helo);
+	pl_envfrom(c, o->from, args, o->qid, o->auth, &v);
+	printf("  %-10s <%s> direction=%s\n", "mail from", c->msg.sender, direction_name(c->msg.dir));
+	show_verdict("mail from", &v);
+	if (verdict_refuses(&v))
+		goto done;
+	for (size_t i = 0; i < o->rcpts.n; i++) {
+		char label[300];
+
+		pl_envrcpt(c, o->rcpts.v[i], &v);
+		snprintf(label, sizeof(label), "rcpt <%.280s>", o->rcpts.v[i]);
+		show_verdict(label, &v);
+		if (!verdict_refuses(&v))
+			accepted++;
+	}
+	printf("  %-10s", "policies");
+	for (size_t i = 0; i < c->msg.npol; i++)
+		printf(" %s (%s)", c->msg.pol[i]->domain[0] ? c->msg.pol[i]->domain : "default",
+		    c->msg.pol[i]->file);
+	printf("%s\n", c->msg.npol ? "" : " none");
+	if (accepted == 0) {
+		printf("no recipient accepted: the MTA ends the transaction\n");
+		final_reply(&c->msg.last_rcpt);
+		goto done;
+	}
+	feed_headers(c, msg, len, &body);
+	pl_eoh(c, &v);
+	show_verdict("headers", &v);
+	if (verdict_refuses(&v) || !feed_body(c, msg + body, len - body, &v)) {
+		show_verdict("body", &v);
+		final_reply(&v);
+		goto done;
+	}
+	edits_init(&e);
+	pl_eom(c, NULL, &e, &v);
+	show_verdict("eom", &v);
+	printf("header changes:\n");
+	show_edits(&e);
+	edits_free(&e);
+	final_reply(&v);
+done:
+	pl_close(c);
+	conn_free(c);
+	return 0;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: postern explain [-c FILE] [--client IP] [--client-name NAME]\n"
+	    "         [--helo NAME] [--from ADDR] --rcpt ADDR [--rcpt ADDR ...] [--auth USER]\n"
+	    "         [--daemon NAME] [--size N] [--qid ID] MSG.eml|-\n");
+}
+
+int
+explain_main(int argc, char **argv, const char *default_conf)
+{
+	static const struct option longopts[] = {
+		{ "client", required_argument, NULL, 'a' },
+		{ "client-name", required_argument, NULL, 'N' },
+		{ "helo", required_argument, NULL, 'H' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "rcpt", required_argument, NULL, 'r' },
+		{ "auth", required_argument, NULL, 'u' },
+		{ "daemon", required_argument, NULL, 'd' },
+		{ "size", required_argument, NULL, 's' },
+		{ "qid", required_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct opts o = { .conf = default_conf, .client_name = "unknown", .helo = "unknown",
+		.from = "", .qid = "EXPLAIN" };
+	struct ct_errors errs;
+	struct snapshot *snap;
+	struct dns_options dopt;
+	strbuf msg;
+	char err[256];
+	int ch, rc;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': o.conf = optarg; break;
+		case 'a': o.client = optarg; break;
+		case 'N': o.client_name = optarg; break;
+		case 'H': o.helo = optarg; break;
+		case 'f': o.from = optarg; break;
+		case 'r': strlist_add(&o.rcpts, optarg); break;
+		case 'u': o.auth = optarg; break;
+		case 'd': o.daemon = optarg; break;
+		case 's': o.size = optarg; break;
+		case 'q': o.qid = optarg; break;
+		default: usage(); return 2;
+		}
+	}
+	if (argc - optind != 1 || o.rcpts.n == 0) {
+		usage();
+		strlist_free(&o.rcpts);
+		return 2;
+	}
+	o.file = argv[optind];
+	log_open("postern", 0, true);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	ct_errors_init(&errs);
+	if ((snap = snapshot_build(o.conf, &errs)) == NULL) {
+		fputs(errs.text.s, stderr);
+		ct_errors_free(&errs);
+		strlist_free(&o.rcpts);
+		return 1;
+	}
+	ct_errors_free(&errs);
+	log_set_level(snap->cfg.log_level);
+	snapshot_install(snap);
+	sb_init(&msg);
+	if (!read_all(o.file, &msg)) {
+		fprintf(stderr, "postern explain: cannot read %s\n", o.file);
+		rc = 1;
+		goto out;
+	}
+	dopt.nameservers = &snap->cfg.dns_nameservers;
+	dopt.timeout_ms = (unsigned)snap->cfg.dns_timeout;
+	dopt.cache_size = snap->cfg.dns_cache_size;
+	dopt.resolv_conf = NULL;
+	if (!dns_init(&dopt, err, sizeof(err)))
+		fprintf(stderr, "postern explain: resolver: %s (DNS checks will fail)\n", err);
+	printf("postern explain: %s (%zu bytes) with %s\n", o.file, msg.len, o.conf);
+	rc = run(&o, msg.s != NULL ? msg.s : "", msg.len);
+	dns_shutdown();
+out:
+	snapshot_install(NULL);
+	sb_free(&msg);
+	strlist_free(&o.rcpts);
+	return rc;
+}

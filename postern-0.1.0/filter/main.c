@@ -1,0 +1,449 @@
+/*
+ * main.c - command line, configuration check, socket, privileges, pid
+ * file, reload thread, and handing control to libmilter.
+ *
+ *   postern [-f] [-c FILE]    run the daemon (-f: foreground, log to stderr)
+ *   postern -t [-c FILE]      check config and policies, exit non-zero on error
+ *   postern -t --check-keys   also look up each DKIM selector and compare it
+ *                             with the private key
+ *   postern -n [-c FILE]      print the effective config and policies
+ *   postern -k                print the reference of every key
+ *   postern -V                print the version
+ *   postern explain ...       run the pipeline offline on one message (explain.c)
+ *
+ * SIGUSR1 reloads config and policies into a new snapshot (libmilter's own
+ * signal thread turns SIGHUP/SIGTERM into a stop and SIGINT into an abort).
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <libmilter/mfapi.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "postern/config.h"
+#include "postern/dkim.h"
+#include "postern/dns.h"
+#include "postern/explain.h"
+#include "postern/spf.h"
+#include "postern/log.h"
+#include "postern/milter.h"
+#include "postern/policy.h"
+
+#define DEFAULT_CONF SYSCONFDIR "/postern/postern.conf"
+
+static const char *conf_path = DEFAULT_CONF;
+
+static void
+usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+	    "usage: postern [-f] [-c FILE]   run the milter\n"
+	    "       postern -t [-c FILE]     check configuration, policies and DKIM keys\n"
+	    "       postern -t --check-keys  ... and compare each key with its DNS record\n"
+	    "       postern -n [-c FILE]     print the effective configuration\n"
+	    "       postern -k               print the reference of every config and policy key\n"
+	    "       postern -V               print the version\n"
+	    "       postern explain [-c FILE] [--client IP] [--helo NAME] [--from ADDR]\n"
+	    "               --rcpt ADDR [--rcpt ADDR ...] [--auth USER] [--size N] MSG.eml\n"
+	    "                                run the pipeline offline and explain the verdict\n");
+	exit(status);
+}
+
+static struct snapshot *
+load_or_report(const char *path)
+{
+	struct ct_errors errs;
+	struct snapshot *s;
+
+	ct_errors_init(&errs);
+	s = snapshot_build(path, &errs);
+	if (s == NULL)
+		fputs(errs.text.s != NULL ? errs.text.s : "unknown configuration error\n", stderr);
+	ct_errors_free(&errs);
+	return s;
+}
+
+static void
+print_effective(const struct snapshot *s)
+{
+	strbuf out;
+
+	sb_init(&out);
+	config_print(&s->cfg, &out);
+	sb_putc(&out, '\n');
+	policy_print(policy_default(s->policies), &out);
+	for (size_t i = 0; i < policy_set_count(s->policies); i++) {
+		sb_putc(&out, '\n');
+		policy_print(policy_set_get(s->policies, i), &out);
+	}
+	fputs(out.s, stdout);
+	sb_free(&out);
+}
+
+static void
+print_reference(void)
+{
+	strbuf out;
+
+	sb_init(&out);
+	sb_puts(&out, "### postern.conf\n\n");
+	ct_print_reference(config_keys, config_nkeys, &out);
+	sb_puts(&out, "\n### policies (default.conf, DOMAIN.conf)\n\n");
+	ct_print_reference(policy_keys, policy_nkeys, &out);
+	fputs(out.s, stdout);
+	sb_free(&out);
+}
+
+/* Look up every signing key's selector; false if any does not match. */
+static bool
+check_keys(const struct snapshot *s)
+{
+	struct dns_options dopt = { &s->cfg.dns_nameservers, (unsigned)s->cfg.dns_timeout,
+		s->cfg.dns_cache_size, NULL };
+	char err[256];
+	bool all = true;
+
+	if (!dns_init(&dopt, err, sizeof(err))) {
+		fprintf(stderr, "postern: resolver: %s\n", err);
+		return false;
+	}
+	for (size_t i = 0; i < s->dkim->keys.n; i++) {
+		strbuf msg;
+		enum dkim_keycheck r;
+
+		sb_init(&msg);
+		r = dkim_key_check_dns(&s->dkim->keys.v[i], &msg);
+		printf("postern: dkim key %s\n", msg.s);
+		all = all && r == KEYCHECK_MATCH;
+		sb_free(&msg);
+	}
+	dns_shutdown();
+	return all;
+}
+
+/* ---- reload ------------------------------------------------------------- */
+
+static void *
+reload_thread(void *arg)
+{
+	sigset_t *set = arg;
+
+	for (;;) {
+		int sig;
+		struct ct_errors errs;
+		struct snapshot *s;
+
+		if (sigwait(set, &sig) != 0 || sig != SIGUSR1)
+			continue;
+		ct_errors_init(&errs);
+		s = snapshot_build(conf_path, &errs);
+		if (s == NULL) {
+			plog(PLOG_ERR, NULL, "reload failed, keeping the running configuration: %s",
+			    errs.text.s != NULL ? errs.text.s : "?");
+		} else {
+			log_set_level(s->cfg.log_level);
+			dns_set_timeout((unsigned)s->cfg.dns_timeout);
+			snapshot_install(s);
+			plog(PLOG_NOTICE, NULL, "configuration reloaded from %s", conf_path);
+		}
+		ct_errors_free(&errs);
+	}
+	return NULL;
+}
+
+/* ---- start-up ----------------------------------------------------------- */
+
+static const char *
+socket_path(const char *spec)
+{
+	if (strncmp(spec, "unix:", 5) == 0)
+		return spec + 5;
+	if (strncmp(spec, "local:", 6) == 0)
+		return spec + 6;
+	if (spec[0] == '/')
+		return spec;
+	return NULL;
+}
+
+static bool
+lookup_user(const char *name, uid_t *uid, gid_t *gid)
+{
+	struct passwd *pw = getpwnam(name);
+
+	if (pw == NULL)
+		return false;
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	return true;
+}
+
+/*
+ * TCP_NODELAY on libmilter's listening inet socket (accepted sockets
+ * inherit it on Linux).  libmilter writes each reply packet with its own
+ * write(); with Nagle on, the final reply after a header change waits for
+ * the MTA's delayed ACK: ~40 ms per message on an inet socket (measured
+ * with contrib/bench/milterload, docs/PERFORMANCE.md).  libmilter does not
+ * expose the socket, so look for listening TCP sockets among our fds.
+ */
+static void
+tcp_nodelay_listeners(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	struct sockaddr_storage ss;
+	socklen_t sl, il;
+	int fd, on, one = 1;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		fd = atoi(e->d_name);
+		if (fd <= 2 || fd == dirfd(d))
+			continue;
+		on = 0;
+		il = sizeof(on);
+		sl = sizeof(ss);
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &il) != 0 || !on ||
+		    getsockname(fd, (struct sockaddr *)&ss, &sl) != 0 ||
+		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
+			continue;
+		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
+			plog(PLOG_WARNING, NULL, "TCP_NODELAY on the milter socket: %s", strerror(errno));
+	}
+	closedir(d);
+}
+
+static bool
+prepare_socket(const struct config *cfg)
+{
+	const char *path = socket_path(cfg->socket);
+	uid_t uid = (uid_t)-1;
+	gid_t gid = (gid_t)-1;
+
+	if (smfi_setconn(cfg->socket) != MI_SUCCESS) {
+		fprintf(stderr, "postern: bad socket \"%s\"\n", cfg->socket);
+		return false;
+	}
+	if (smfi_opensocket(true) != MI_SUCCESS) {
+		fprintf(stderr, "postern: cannot open socket \"%s\"\n", cfg->socket);
+		return false;
+	}
+	if (path == NULL) {
+		tcp_nodelay_listeners();
+		return true;
+	}
+	if (chmod(path, (mode_t)cfg->socket_mode) != 0) {
+		fprintf(stderr, "postern: chmod %s: %s\n", path, strerror(errno));
+		return false;
+	}
+	const char *owner = cfg->socket_owner[0] ? cfg->socket_owner : cfg->user;
+	if (owner[0] != '\0') {
+		char *user = xstrdup(owner), *colon = strchr(user, ':');
+		bool ok;
+
+		if (colon != NULL)
+			*colon++ = '\0';
+		ok = lookup_user(user, &uid, &gid);
+		if (ok && colon != NULL) {
+			struct group *gr = getgrnam(colon);
+			ok = gr != NULL;
+			if (ok)
+				gid = gr->gr_gid;
+		}
+		if (!ok || chown(path, uid, gid) != 0) {
+			fprintf(stderr, "postern: cannot give socket %s to %s\n", path, owner);
+			free(user);
+			return false;
+		}
+		free(user);
+	}
+	return true;
+}
+
+static bool
+drop_privileges(const char *user)
+{
+	struct passwd *pw;
+
+	if (user[0] == '\0')
+		return true;
+	if ((pw = getpwnam(user)) == NULL) {
+		fprintf(stderr, "postern: unknown user \"%s\"\n", user);
+		return false;
+	}
+	if (getuid() == pw->pw_uid)
+		return true;
+	if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
+	    setuid(pw->pw_uid) != 0) {
+		fprintf(stderr, "postern: cannot become %s: %s\n", user, strerror(errno));
+		return false;
+	}
+	if (pw->pw_uid != 0 && setuid(0) == 0) {
+		fprintf(stderr, "postern: privileges could be regained, refusing to run\n");
+		return false;
+	}
+	return true;
+}
+
+static bool
+write_pid_file(const char *path)
+{
+	FILE *f;
+
+	if (path[0] == '\0')
+		return true;
+	if ((f = fopen(path, "w")) == NULL) {
+		fprintf(stderr, "postern: pid file %s: %s\n", path, strerror(errno));
+		return false;
+	}
+	fprintf(f, "%ld\n", (long)getpid());
+	return fclose(f) == 0;
+}
+
+static void
+daemonize(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid > 0)
+		_exit(0);
+	setsid();
+	if (chdir("/") != 0)
+		die("chdir /: %s", strerror(errno));
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	bool foreground = false, test = false, print = false;
+	struct snapshot *snap;
+	struct dns_options dopt;
+	sigset_t usr1;
+	pthread_t reloader;
+	char err[256];
+	int ch, rc;
+	bool keys = false;
+	static const struct option longopts[] = {
+		{ "check-keys", no_argument, NULL, 'K' },   /* long option only */
+		{ NULL, 0, NULL, 0 },
+	};
+
+	if (argc > 1 && strcmp(argv[1], "explain") == 0)
+		return explain_main(argc - 1, argv + 1, conf_path);
+	while ((ch = getopt_long(argc, argv, "c:fhkntV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'K': keys = test = true; break;
+		case 'c': conf_path = optarg; break;
+		case 'f': foreground = true; break;
+		case 'n': print = true; break;
+		case 't': test = true; break;
+		case 'V': printf("postern %s\n", PACKAGE_VERSION); return 0;
+		case 'k': print_reference(); return 0;
+		case 'h': usage(0); break;
+		default: usage(2);
+		}
+	}
+	if (optind != argc)
+		usage(2);
+	if ((snap = load_or_report(conf_path)) == NULL)
+		return 1;
+	if (test) {
+		printf("postern: %s and %zu domain policies are valid; %zu DKIM signing keys loaded\n",
+		    conf_path, policy_set_count(snap->policies), snap->dkim->keys.n);
+		rc = keys && !check_keys(snap) ? 1 : 0;
+		snapshot_release(snap);
+		return rc;
+	}
+	if (print) {
+		print_effective(snap);
+		snapshot_release(snap);
+		return 0;
+	}
+
+	log_open("postern", snap->cfg.syslog_facility, foreground);
+	log_set_level(snap->cfg.log_level);
+	signal(SIGPIPE, SIG_IGN);
+	if (smfi_register(*milter_desc()) != MI_SUCCESS)
+		die("smfi_register failed");
+	smfi_setmaxdatasize(1024 * 1024);
+	if (!prepare_socket(&snap->cfg))
+		return 1;
+	if (!foreground)
+		daemonize();
+	if (!write_pid_file(snap->cfg.pid_file))
+		return 1;
+	if (!drop_privileges(snap->cfg.user))
+		return 1;
+
+	/*
+	 * Block the signals before any thread exists, so every thread inherits
+	 * the mask: SIGUSR1 goes to the reload thread's sigwait, SIGHUP, SIGTERM
+	 * and SIGINT to libmilter's (an unblocked resolver thread would
+	 * otherwise take SIGTERM and kill the process without a clean stop).
+	 */
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	{
+		sigset_t all = usr1;
+		sigaddset(&all, SIGHUP);
+		sigaddset(&all, SIGTERM);
+		sigaddset(&all, SIGINT);
+		pthread_sigmask(SIG_BLOCK, &all, NULL);
+	}
+
+	dopt.nameservers = &snap->cfg.dns_nameservers;
+	dopt.timeout_ms = (unsigned)snap->cfg.dns_timeout;
+	dopt.cache_size = snap->cfg.dns_cache_size;
+	dopt.resolv_conf = NULL;
+	if (!dns_init(&dopt, err, sizeof(err))) {
+		plog(PLOG_ERR, NULL, "resolver: %s", err);
+		return 1;
+	}
+	if (!spf_engine_init(err, sizeof(err))) {
+		plog(PLOG_ERR, NULL, "%s", err);
+		return 1;
+	}
+	snapshot_install(snap);
+	if (pthread_create(&reloader, NULL, reload_thread, &usr1) != 0)
+		die("cannot start the reload thread");
+	pthread_detach(reloader);
+
+	plog(PLOG_NOTICE, NULL, "postern %s starting on %s", PACKAGE_VERSION,
+	    snapshot_acquire()->cfg.socket);
+	snapshot_release(snap);   /* the acquire above */
+	rc = smfi_main();
+	plog(PLOG_NOTICE, NULL, "postern stopping");
+	spf_engine_free();
+	dns_shutdown();
+	{
+		struct snapshot *cur = snapshot_acquire();
+		if (cur != NULL && cur->cfg.pid_file[0] != '\0')
+			unlink(cur->cfg.pid_file);
+		snapshot_release(cur);
+	}
+	return rc == MI_SUCCESS ? 0 : 1;
+}

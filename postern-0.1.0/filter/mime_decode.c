@@ -1,0 +1,191 @@
+/*
+ * mime_decode.c - base64 and quoted-printable decoding on the fly.
+ *
+ * Fed a part's body in pieces of any size; counts (and, when asked,
+ * writes) the decoded bytes.  State is a few bytes: base64 keeps the bit
+ * accumulator, quoted-printable keeps "=", "=X" and held trailing blanks
+ * (which RFC 2045 6.7 says a decoder deletes at a line end).  Lenient like
+ * real decoders: junk in base64 is skipped, a bad "=" escape is kept as is.
+ * Called by mime.c for every leaf part.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "postern/mime.h"
+
+static const signed char b64val[256] = {
+	['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6, ['G'] = 7,
+	['H'] = 8, ['I'] = 9, ['J'] = 10, ['K'] = 11, ['L'] = 12, ['M'] = 13,
+	['N'] = 14, ['O'] = 15, ['P'] = 16, ['Q'] = 17, ['R'] = 18, ['S'] = 19,
+	['T'] = 20, ['U'] = 21, ['V'] = 22, ['W'] = 23, ['X'] = 24, ['Y'] = 25,
+	['Z'] = 26, ['a'] = 27, ['b'] = 28, ['c'] = 29, ['d'] = 30, ['e'] = 31,
+	['f'] = 32, ['g'] = 33, ['h'] = 34, ['i'] = 35, ['j'] = 36, ['k'] = 37,
+	['l'] = 38, ['m'] = 39, ['n'] = 40, ['o'] = 41, ['p'] = 42, ['q'] = 43,
+	['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48, ['w'] = 49,
+	['x'] = 50, ['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54, ['2'] = 55,
+	['3'] = 56, ['4'] = 57, ['5'] = 58, ['6'] = 59, ['7'] = 60, ['8'] = 61,
+	['9'] = 62, ['+'] = 63, ['/'] = 64,
+};   /* value + 1; 0 = not in the alphabet */
+
+void
+mime_dec_init(struct mime_dec *d, enum mime_enc enc)
+{
+	memset(d, 0, sizeof(*d));
+	d->enc = enc;
+}
+
+static size_t
+b64_feed(struct mime_dec *d, const unsigned char *in, size_t n, unsigned char *out)
+{
+	size_t o = 0;
+	unsigned bits = d->bits, nbits = d->nbits;
+
+	if (d->b64_end)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		int v = b64val[in[i]];
+
+		if (v == 0) {
+			if (in[i] == '=') {
+				d->b64_end = true;
+				break;
+			}
+			continue;
+		}
+		bits = (bits << 6) | (unsigned)(v - 1);
+		nbits += 6;
+		if (nbits >= 8) {
+			nbits -= 8;
+			if (out != NULL)
+				out[o] = (unsigned char)(bits >> nbits);
+			o++;
+			bits &= (1u << nbits) - 1;
+		}
+	}
+	d->bits = bits;
+	d->nbits = nbits;
+	return o;
+}
+
+static int
+hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static size_t
+put(unsigned char *out, size_t o, unsigned char c)
+{
+	if (out != NULL)
+		out[o] = c;
+	return o + 1;
+}
+
+static size_t
+qp_flush_ws(struct mime_dec *d, unsigned char *out, size_t o)
+{
+	for (unsigned i = 0; i < d->qp_ws; i++)
+		o = put(out, o, d->qp_wsbuf[i]);
+	d->qp_ws = 0;
+	return o;
+}
+
+static size_t
+qp_feed(struct mime_dec *d, const unsigned char *in, size_t n, unsigned char *out)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = in[i];
+		int v;
+
+		switch (d->qp_state) {
+		case 1:   /* after '=' */
+			if ((v = hexval(c)) >= 0) {
+				d->qp_hex = c;
+				d->qp_state = 2;
+			} else if (c == '\r') {
+				d->qp_state = 3;
+			} else if (c == '\n') {
+				d->qp_state = 0;   /* soft line break */
+			} else if (c == ' ' || c == '\t') {
+				/* padding between '=' and the line end */
+			} else {
+				o = put(out, o, '=');
+				d->qp_state = 0;
+				i--;
+			}
+			continue;
+		case 2:   /* after "=X" */
+			if ((v = hexval(c)) >= 0) {
+				o = put(out, o, (unsigned char)(hexval(d->qp_hex) << 4 | v));
+			} else {
+				o = put(out, o, '=');
+				o = put(out, o, d->qp_hex);
+				i--;
+			}
+			d->qp_state = 0;
+			continue;
+		case 3:   /* after "=\r" */
+			d->qp_state = 0;
+			if (c != '\n')
+				i--;
+			continue;
+		default:
+			break;
+		}
+		if (c == '=') {
+			o = qp_flush_ws(d, out, o);
+			d->qp_state = 1;
+		} else if (c == ' ' || c == '\t') {
+			if (d->qp_ws == sizeof(d->qp_wsbuf))
+				o = qp_flush_ws(d, out, o);
+			d->qp_wsbuf[d->qp_ws++] = c;
+		} else if (c == '\r' || c == '\n') {
+			d->qp_ws = 0;      /* trailing blanks are not data */
+			o = put(out, o, c);
+		} else {
+			o = qp_flush_ws(d, out, o);
+			o = put(out, o, c);
+		}
+	}
+	return o;
+}
+
+size_t
+mime_dec_feed(struct mime_dec *d, const unsigned char *in, size_t n, unsigned char *out)
+{
+	switch (d->enc) {
+	case ENC_BASE64:
+		return b64_feed(d, in, n, out);
+	case ENC_QP:
+		return qp_feed(d, in, n, out);
+	default:
+		if (out != NULL)
+			memcpy(out, in, n);
+		return n;
+	}
+}
+
+size_t
+mime_dec_finish(struct mime_dec *d, unsigned char *out)
+{
+	size_t o = 0;
+
+	if (d->enc != ENC_QP)
+		return 0;
+	if (d->qp_state == 1 || d->qp_state == 2)
+		o = put(out, o, '=');
+	if (d->qp_state == 2)
+		o = put(out, o, d->qp_hex);
+	d->qp_state = 0;
+	d->qp_ws = 0;
+	return o;
+}

@@ -1,0 +1,72 @@
+/*
+ * mime_int.h - the MIME scanner's private state, shared by mime.c (the
+ * line machine: delimiters, held line breaks, feed/finish) and
+ * mime_entity.c (entities: headers, kinds, decoding, nested messages).
+ * Nothing outside these two files includes it.
+ */
+#ifndef POSTERN_MIME_INT_H
+#define POSTERN_MIME_INT_H
+
+#include "postern/mime.h"
+
+enum sstate { ST_HDR, ST_BODY, ST_STOP };
+enum hfield { HF_NONE = 0, HF_NAME, HF_CTYPE, HF_CTE, HF_CDISP };
+
+struct ent {
+	enum mime_kind kind;
+	char *boundary;      /* owned, multipart only */
+	size_t blen;
+	bool closed;         /* close delimiter seen: now in the epilogue */
+	bool digest;         /* multipart/digest: children default to message/rfc822 */
+	bool hdr_done;
+	size_t part;         /* index into facts.parts */
+	unsigned depth;
+};
+
+struct mime_scan {
+	struct mime_limits lim;
+	mime_cb cb;
+	void *ctx;
+	struct mime_facts f;
+	size_t partcap;
+	struct ent *stk;
+	size_t nstk;
+	unsigned nbound;     /* open multiparts on the stack */
+	enum sstate st;
+	enum mime_status status;
+	/* line machine */
+	bool bol, in_head, held_cr;
+	unsigned pend_eol;
+	char *head;
+	size_t headlen, headcap;
+	/* header machine */
+	size_t hline, hblock;
+	enum hfield hf;
+	char hname[32];
+	size_t hnamelen;
+	strbuf *hval;        /* where the current field's value goes, or NULL */
+	strbuf ctype, cte, cdisp;
+	bool have_ctype, have_cte, have_cdisp;
+	/* leaf */
+	struct mime_dec dec;
+	struct zip_lister *zip;
+	struct mime_scan *sub;  /* an encoded message/rfc822 part, parsed as decoded */
+	unsigned char magic[4]; /* a leaf's first decoded bytes (zip sniffing) */
+	unsigned nmagic;        /* 4 once decided */
+};
+
+/* mime_entity.c */
+void ms_limit(struct mime_scan *s, enum mime_limit l, unsigned value, const char *what);
+void ms_stop(struct mime_scan *s);
+struct ent *ms_top(struct mime_scan *s);
+struct mime_part *ms_top_part(struct mime_scan *s);
+void ms_start_entity(struct mime_scan *s, unsigned depth, bool digest_child);
+void ms_end_entity(struct mime_scan *s);
+void ms_close_to(struct mime_scan *s, size_t keep);
+void ms_headers_done(struct mime_scan *s);
+void ms_field_name_done(struct mime_scan *s);
+void ms_hdr_bytes(struct mime_scan *s, const char *p, size_t n);
+void ms_hdr_eol(struct mime_scan *s, unsigned eol);
+void ms_leaf_bytes(struct mime_scan *s, const unsigned char *p, size_t n);
+
+#endif

@@ -1,0 +1,401 @@
+/*
+ * pipeline.c - runs the check table at each SMTP phase, resolves the
+ * governing policies, applies observe mode, and writes the summary line.
+ * Called by milter.c and by anything that replays a session offline.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "postern/dkim.h"
+#include "postern/log.h"
+#include "postern/pipeline.h"
+#include "postern/spf.h"
+
+/* Order matters at end of message: checks that add Authentication-Results
+ * clauses run before check_authres, which writes the header. */
+static const struct check *const checks[] = {
+	&check_size,
+	&check_attach,
+	&check_spf,
+	&check_dkim,
+	&check_dmarc,        /* after spf and dkim: it reads their results */
+	&check_authres,
+};
+
+#define FOR_EACH_CHECK(ck) \
+	for (size_t ci_ = 0; ci_ < NELEM(checks) && ((ck) = checks[ci_], 1); ci_++)
+
+static void
+apply_mode(const struct msg *m, struct verdict *v)
+{
+	if (m->observe)
+		verdict_observe(v);
+}
+
+void
+pl_connect(struct conn *c, const char *hostname, const char *addr,
+    const char *daemon_name)
+{
+	const struct config *cfg = &c->snap->cfg;
+
+	conn_set_client(c, hostname, addr);
+	free(c->daemon_name);
+	c->daemon_name = daemon_name != NULL ? xstrdup(daemon_name) : NULL;
+	const struct check *ck;
+
+	c->internal = c->family != 0 &&
+	    cidr_list_match(&cfg->internal_hosts, c->family, c->ip);
+	FOR_EACH_CHECK(ck) {
+		if (ck->connect != NULL)
+			ck->connect(c);
+	}
+}
+
+void
+pl_helo(struct conn *c, const char *helo)
+{
+	const struct check *ck;
+
+	free(c->helo);
+	c->helo = xstrdup(helo != NULL ? helo : "");
+	FOR_EACH_CHECK(ck) {
+		if (ck->helo != NULL)
+			ck->helo(c);
+	}
+}
+
+static enum direction
+decide_direction(const struct conn *c, const char *auth_user)
+{
+	const struct config *cfg = &c->snap->cfg;
+
+	if (c->internal)
+		return DIR_OUTBOUND;
+	if (auth_user != NULL && *auth_user != '\0')
+		return DIR_OUTBOUND;
+	if (c->daemon_name != NULL && strlist_contains(&cfg->originating_daemons, c->daemon_name))
+		return DIR_OUTBOUND;
+	return DIR_INBOUND;
+}
+
+/* The MTA's queue id goes into every log line: keep it to safe characters. */
+static void
+set_qid(struct msg *m, const char *qid)
+{
+	size_t i;
+
+	for (i = 0; qid[i] != '\0' && i + 1 < sizeof(m->qid); i++) {
+		unsigned char ch = (unsigned char)qid[i];
+		m->qid[i] = (isalnum(ch) || ch == '.' || ch == '-' || ch == '_') ? (char)ch : '?';
+	}
+	m->qid[i] = '\0';
+}
+
+static void
+strip_brackets(const char *in, char **out)
+{
+	size_t len = strlen(in);
+
+	if (len >= 2 && in[0] == '<' && in[len - 1] == '>')
+		*out = xstrndup(in + 1, len - 2);
+	else
+		*out = xstrdup(in);
+}
+
+static bool
+add_policy(struct msg *m, const struct policy *p)
+{
+	for (size_t i = 0; i < m->npol; i++)
+		if (m->pol[i] == p)
+			return true;
+	if (m->npol == MSG_MAX_POLICIES)
+		return false;
+	m->pol[m->npol++] = p;
+	m->observe = (m->npol == 1 ? true : m->observe) && p->mode == POLICY_OBSERVE;
+	if (p->max_message_size != 0 &&
+	    (m->size_limit == 0 || p->max_message_size < m->size_limit))
+		m->size_limit = p->max_message_size;
+	return true;
+}
+
+void
+pl_envfrom(struct conn *c, const char *sender, const char *const *args,
+    const char *qid, const char *auth_user, struct verdict *out)
+{
+	struct msg *m = &c->msg;
+	const struct policy_set *ps = c->snap->policies;
+	const struct check *ck;
+
+	if (m->active)
+		pl_abort(c);
+	msg_reset(m);
+	m->active = true;
+	c->nmsgs++;
+	if (qid != NULL)
+		set_qid(m, qid);
+	strip_brackets(sender != NULL ? sender : "", &m->sender);
+	if (!address_domain(m->sender, m->sender_domain, sizeof(m->sender_domain)))
+		m->sender_domain[0] = '\0';
+	if (auth_user != NULL && *auth_user != '\0')
+		m->auth_user = xstrdup(auth_user);
+	m->dir = decide_direction(c, auth_user);
+	if (m->dir == DIR_OUTBOUND) {
+		add_policy(m, policy_lookup(ps, m->sender_domain));
+	} else {
+		m->observe = policy_set_all_observe(ps);
+		m->size_limit = policy_set_loosest_size(ps);
+	}
+	verdict_clear(out);
+	FOR_EACH_CHECK(ck) {
+		struct verdict v;
+
+		if (ck->envfrom == NULL)
+			continue;
+		verdict_clear(&v);
+		ck->envfrom(c, m, args, &v);
+		apply_mode(m, &v);
+		verdict_merge(out, &v);
+	}
+	verdict_merge(&m->verdict, out);
+}
+
+static void
+refuse_rcpt(struct msg *m, struct verdict *out, const char *why)
+{
+	check_verdict(out, "policy", NULL, ACT_TEMPFAIL, 452, "4.5.3", "%s", why);
+	out->code = 452;
+	m->nrcpt_refused++;
+	m->last_rcpt = *out;
+}
+
+void
+pl_envrcpt(struct conn *c, const char *rcpt, struct verdict *out)
+{
+	struct msg *m = &c->msg;
+	const struct policy *p;
+	const struct check *ck;
+	char domain[256];
+	bool observe_before = m->observe;
+	size_t npol_before = m->npol;
+	unsigned long long limit_before = m->size_limit;
+
+	verdict_clear(out);
+	if (m->nrcpt >= c->snap->cfg.max_recipients) {
+		refuse_rcpt(m, out, "too many recipients for one transaction");
+		return;
+	}
+	if (m->dir == DIR_OUTBOUND) {
+		p = m->pol[0];
+	} else {
+		if (!address_domain(rcpt, domain, sizeof(domain)))
+			domain[0] = '\0';
+		p = policy_lookup(c->snap->policies, domain);
+		bool known = false;
+		for (size_t i = 0; i < m->npol; i++)
+			known = known || m->pol[i] == p;
+		if (!known && m->npol > 0) {
+			bool split = p->conflict == CONFLICT_SPLIT;
+			for (size_t i = 0; i < m->npol; i++)
+				split = split || m->pol[i]->conflict == CONFLICT_SPLIT;
+			if (split) {
+				refuse_rcpt(m, out, "recipient is under another policy; send it in a separate transaction");
+				return;
+			}
+		}
+		if (m->npol == 0)
+			m->size_limit = 0;
+		if (!add_policy(m, p)) {
+			refuse_rcpt(m, out, "too many policies in one transaction");
+			return;
+		}
+	}
+	FOR_EACH_CHECK(ck) {
+		struct verdict v;
+
+		if (ck->envrcpt == NULL)
+			continue;
+		verdict_clear(&v);
+		ck->envrcpt(c, m, p, &v);
+		if (p->mode == POLICY_OBSERVE)
+			verdict_observe(&v);
+		verdict_merge(out, &v);
+	}
+	if (verdict_refuses(out)) {
+		/* this recipient is not part of the transaction: undo its policy */
+		m->npol = npol_before;
+		m->observe = observe_before;
+		m->size_limit = limit_before;
+		m->nrcpt_refused++;
+		m->last_rcpt = *out;
+		return;
+	}
+	m->nrcpt++;
+	if (out->action > ACT_ACCEPT || out->observed)
+		verdict_merge(&m->verdict, out);
+	verdict_clear(out);
+}
+
+void
+pl_header(struct conn *c, const char *name, const char *value)
+{
+	struct msg *m = &c->msg;
+	const struct check *ck;
+
+	FOR_EACH_CHECK(ck) {
+		struct verdict v;
+
+		if (ck->header == NULL)
+			continue;
+		verdict_clear(&v);
+		ck->header(c, m, name, value, &v);
+		apply_mode(m, &v);
+		verdict_merge(&m->verdict, &v);
+	}
+}
+
+void
+pl_eoh(struct conn *c, struct verdict *out)
+{
+	struct msg *m = &c->msg;
+	const struct check *ck;
+
+	FOR_EACH_CHECK(ck) {
+		struct verdict v;
+
+		if (ck->eoh == NULL || verdict_refuses(&m->verdict))
+			continue;
+		verdict_clear(&v);
+		ck->eoh(c, m, &v);
+		apply_mode(m, &v);
+		verdict_merge(&m->verdict, &v);
+	}
+	*out = m->verdict;
+}
+
+void
+pl_body(struct conn *c, const unsigned char *buf, size_t len, struct verdict *out)
+{
+	struct msg *m = &c->msg;
+	const struct check *ck;
+
+	FOR_EACH_CHECK(ck) {
+		struct verdict v;
+
+		if (ck->body == NULL || verdict_refuses(&m->verdict))
+			continue;
+		verdict_clear(&v);
+		ck->body(c, m, buf, len, &v);
+		apply_mode(m, &v);
+		verdict_merge(&m->verdict, &v);
+	}
+	*out = m->verdict;
+}
+
+static void
+log_summary(struct conn *c, const char *event)
+{
+	struct msg *m = &c->msg;
+	const struct verdict *v = &m->verdict;
+	const struct check *ck;
+	strbuf sb;
+
+	if (!m->active || m->logged)
+		return;
+	m->logged = true;
+	sb_init(&sb);
+	sb_printf(&sb, "%s: client=", event);
+	sb_escape(&sb, c->hostname ? c->hostname : "unknown", c->hostname ? strlen(c->hostname) : 7, 100);
+	sb_printf(&sb, "[%s] dir=%s from=<", c->addr, direction_name(m->dir));
+	sb_escape(&sb, m->sender, strlen(m->sender), 100);
+	sb_printf(&sb, "> rcpts=%u refused_rcpts=%u", m->nrcpt, m->nrcpt_refused);
+	if (m->auth_user != NULL) {
+		sb_puts(&sb, " auth=");
+		sb_escape(&sb, m->auth_user, strlen(m->auth_user), 64);
+	}
+	sb_puts(&sb, " policy=");
+	for (size_t i = 0; i < m->npol; i++)
+		sb_printf(&sb, "%s%s", i ? "," : "", m->pol[i]->domain[0] ? m->pol[i]->domain : "default");
+	if (m->npol == 0)
+		sb_puts(&sb, "-");
+	FOR_EACH_CHECK(ck) {
+		if (ck->summary != NULL)
+			ck->summary(c, m, &sb);
+	}
+	if (m->notes.len)
+		sb_append(&sb, m->notes.s, m->notes.len);
+	sb_printf(&sb, " verdict=%s", action_name(v->action));
+	if (v->observed)
+		sb_printf(&sb, " observe_would=%s", action_name(v->would));
+	if (v->check != NULL)
+		sb_printf(&sb, " check=%s", v->check);
+	if (v->code != 0)
+		sb_printf(&sb, " reply=\"%u %s %s\"", v->code, v->xcode, v->text);
+	else if (v->observed || v->text[0])
+		sb_printf(&sb, " reason=\"%s\"", v->text);
+	plog(PLOG_INFO, m->qid, "%s", sb.s);
+	sb_free(&sb);
+}
+
+void
+pl_queue_id(struct conn *c, const char *qid)
+{
+	if (qid != NULL && *qid != '\0' && c->msg.qid[0] == '\0')
+		set_qid(&c->msg, qid);
+}
+
+void
+pl_eom(struct conn *c, const char *qid, struct edits *e, struct verdict *out)
+{
+	struct msg *m = &c->msg;
+	const struct check *ck;
+
+	pl_queue_id(c, qid);
+	FOR_EACH_CHECK(ck) {
+		struct verdict v;
+
+		if (ck->eom == NULL || verdict_refuses(&m->verdict))
+			continue;
+		verdict_clear(&v);
+		ck->eom(c, m, e, &v);
+		apply_mode(m, &v);
+		verdict_merge(&m->verdict, &v);
+	}
+	if (m->verdict.action == ACT_QUARANTINE) {
+		e->quarantine = true;
+		strlcpy_ok(e->reason, m->verdict.text[0] ? m->verdict.text : "postern", sizeof(e->reason));
+	}
+	*out = m->verdict;
+	log_summary(c, "eom");
+	msg_reset(m);
+}
+
+void
+pl_abort(struct conn *c)
+{
+	struct msg *m = &c->msg;
+
+	if (m->active && !m->logged) {
+		if (m->verdict.action == ACT_ACCEPT && m->nrcpt == 0 && m->nrcpt_refused > 0)
+			m->verdict = m->last_rcpt;
+		log_summary(c, "abort");
+	}
+	msg_reset(m);
+}
+
+void
+pl_close(struct conn *c)
+{
+	pl_abort(c);
+}
+
+void
+pl_note_failure(struct conn *c, const char *why)
+{
+	struct msg *m = &c->msg;
+
+	check_verdict(&m->verdict, "internal", NULL, ACT_TEMPFAIL, 451, "4.3.0", "%s", why);
+}

@@ -1,0 +1,59 @@
+/*
+ * dns.h - the one resolver (libunbound), shared by every check.
+ *
+ * Created once at start-up.  Queries are synchronous for the caller (a
+ * milter thread) with a hard deadline; one dispatcher thread drives
+ * libunbound's asynchronous interface, so any number of threads may wait
+ * at once and all share libunbound's cache.  The SPF and DKIM adapters and
+ * the DNSBL queries are built on dns_query().
+ */
+#ifndef POSTERN_DNS_H
+#define POSTERN_DNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "postern/conftab.h"
+#include "postern/util.h"
+
+enum dns_status {
+	DNS_OK = 0,     /* answer with at least one record */
+	DNS_NXDOMAIN,   /* the name does not exist */
+	DNS_NODATA,     /* the name exists, no record of that type */
+	DNS_SERVFAIL,   /* the servers failed or refused */
+	DNS_TIMEOUT,    /* no answer before the deadline */
+	DNS_ERROR,      /* local trouble (bad name, resolver not started) */
+};
+
+struct dns_answer {
+	enum dns_status status;
+	int rcode;
+	size_t count;                   /* records */
+	const unsigned char *const *rdata; /* wire-format RDATA of each record */
+	const int *rdlen;
+	const char *canonname;          /* after CNAMEs, or NULL */
+	void *priv;                     /* the libunbound result */
+};
+
+struct dns_options {
+	const struct strlist *nameservers; /* "addr" or "addr@port"; none = resolv.conf */
+	unsigned timeout_ms;
+	unsigned long long cache_size;
+	const char *resolv_conf;        /* NULL = /etc/resolv.conf */
+};
+
+/* Start the resolver.  On failure returns false with a message in err. */
+bool dns_init(const struct dns_options *opt, char *err, size_t errlen);
+void dns_shutdown(void);
+void dns_set_timeout(unsigned timeout_ms);
+
+/* Resolve name/type (type as in RFC 1035: 1 = A, 16 = TXT, ...).  The
+ * answer must be released with dns_answer_free whatever the status. */
+enum dns_status dns_query(const char *name, int rrtype, struct dns_answer *out);
+void dns_answer_free(struct dns_answer *a);
+
+/* The character-strings of TXT record i, concatenated (RFC 7208 3.3). */
+bool dns_txt_join(const struct dns_answer *a, size_t i, strbuf *out);
+const char *dns_status_name(enum dns_status st);
+
+#endif

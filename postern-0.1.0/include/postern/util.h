@@ -1,0 +1,60 @@
+/*
+ * util.h - allocation wrappers, the growable string, safe text escaping.
+ *
+ * Owns nothing global.  Every module uses these; the x* allocators abort
+ * on out-of-memory (a bug-class failure, see STYLE.md).
+ */
+#ifndef POSTERN_UTIL_H
+#define POSTERN_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PST_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define PST_NORETURN __attribute__((noreturn))
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+/* Returns a heap copy owned by the caller. */
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+PST_NORETURN void die(const char *fmt, ...) PST_PRINTF(1, 2);
+
+/* Growable string: len and cap are authoritative; s is kept NUL-terminated. */
+typedef struct strbuf {
+	char *s;
+	size_t len;
+	size_t cap;
+} strbuf;
+
+void sb_init(strbuf *sb);
+void sb_free(strbuf *sb);
+void sb_reset(strbuf *sb);
+void sb_append(strbuf *sb, const char *p, size_t n);
+void sb_puts(strbuf *sb, const char *s);
+void sb_putc(strbuf *sb, char c);
+void sb_printf(strbuf *sb, const char *fmt, ...) PST_PRINTF(2, 3);
+void sb_vprintf(strbuf *sb, const char *fmt, va_list ap) PST_PRINTF(2, 0);
+
+/*
+ * Escape network text for a log line: printable ASCII is kept, everything
+ * else becomes \xHH; the output is cut after max input bytes and marked
+ * with "...".  Appends to sb.
+ */
+void sb_escape(strbuf *sb, const char *p, size_t n, size_t max);
+
+/* Case-insensitive comparison of a counted string with a C string. */
+bool mem_caseeq(const char *p, size_t n, const char *s);
+
+/* Copy with truncation check: returns false (and copies nothing useful) if
+ * src does not fit into dst including the NUL. */
+bool strlcpy_ok(char *dst, const char *src, size_t dstsize);
+
+/* Parse a size with optional K/M/G suffix (powers of 1024).  Returns false on
+ * garbage or overflow. */
+bool parse_size(const char *s, unsigned long long *out);
+
+#endif

@@ -1,0 +1,30 @@
+#!/bin/bash
+# behaviour.sh - DMARC through the running daemon driven by miltertest, with
+# SPF and the DMARC records served by the loopback DNS fixture: aligned
+# pass, p=reject (550 5.7.1), p=quarantine, pct sampling, two From fields,
+# DNS timeout, observe mode, outbound mail; and the summary lines.
+here=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$here/tests/lib/tap.sh"
+. "$here/tests/lib/dns.sh"
+. "$here/tests/lib/postern.sh"
+MILTERTEST=${MILTERTEST:-$(command -v miltertest)}
+tmpdir_make
+cp -r "$here/tests/dmarc/policies" "$TEST_TMPDIR/policies"
+dns_start "$here/tests/dmarc/zone.txt" || bail_out "DNS fixture did not start"
+postern_start "$TEST_TMPDIR/policies" || bail_out "postern did not start"
+out="$TEST_TMPDIR/behaviour.out"
+"$MILTERTEST" -w -D sock="$PSTN_SOCK" -D libdir="$here/tests/milter" \
+	-s "$here/tests/dmarc/behaviour.lua" >"$out" 2>&1
+st=$?; ok $st "miltertest behaviour.lua"
+[ $st -eq 0 ] || diag_file "$out"
+logged() { grep -qE "$1" "$PSTN_LOG"; ok $? "$2"; }
+logged 'DM1: eom: .*dmarc=pass\(p=reject\) header.from=example.org .*verdict=accept' "pass logged"
+logged 'DM2: eom: .*dmarc=fail\(p=reject\) .*verdict=reject check=dmarc reply="550 5.7.1 DMARC policy of example.org' "reject logged with its reply"
+logged 'DM3: eom: .*dmarc=fail\(p=quarantine\) .*verdict=quarantine' "quarantine logged"
+logged 'DM4: eom: .*dmarc=fail\(p=reject,sampled-out\) .*verdict=quarantine' "sampled-out logged"
+logged 'DM5: eom: .*dmarc=permerror .*verdict=reject' "two From fields logged"
+logged 'DM6: eom: .*dmarc=temperror .*verdict=accept' "temperror logged"
+logged 'DM7: eom: .*dmarc=fail\(p=reject\) .*verdict=accept observe_would=reject' "observe mode logs what it would do"
+grep 'DM8: eom' "$PSTN_LOG" | grep -q 'dmarc='
+[ $? -ne 0 ]; ok $? "outbound mail has no DMARC result"
+tap_done

@@ -1,0 +1,107 @@
+#!/bin/bash
+# dkim.sh - DKIM end to end through a real Postfix: an internal submission
+# (XCLIENT 10.x, internal_hosts) leaves signed with two signatures (RSA and
+# Ed25519); that delivered mail sent back in from outside gets dkim=pass
+# for both; a one-byte body change gets dkim=fail; a key whose DNS lookup
+# times out follows the recipient policy (tempfail 451 4.7.5).
+here=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+build=${top_builddir:-$here}
+. "$here/tests/lib/tap.sh"
+. "$here/tests/lib/dns.sh"
+. "$here/tests/lib/postern.sh"
+. "$here/tests/lib/postfix.sh"
+
+[ "$(id -u)" = 0 ] || skip_all "Postfix's master must start as root"
+command -v postfix >/dev/null || PATH=$PATH:/usr/sbin
+command -v postfix >/dev/null || bail_out "postfix not installed"
+tmpdir_make
+T=$TEST_TMPDIR
+mkdir -m 700 "$T/keys"
+for k in "example.org rsa2048 rsa" "example.org ed rsa" "example.org ed25519 ed25519" "example.net slow rsa"; do
+	set -- $k
+	"$build/postern-keygen" -d "$1" -s "$2" -a "$3" -o "$T/keys" >/dev/null || bail_out "keygen $k"
+done
+for f in "$T"/keys/*.txt; do sed -E 's/ IN TXT \( (.*) \)$/ 300 TXT \1/' "$f"; done |
+	grep -v -e '^slow\._domainkey' -e '^ed\._domainkey' >"$T/zone.txt"
+echo "TIMEOUT slow._domainkey.example.net." >>"$T/zone.txt"
+dns_start "$T/zone.txt" || bail_out "DNS fixture did not start"
+
+mkdir -p "$T/policies"
+echo 'dkim = { dns_error_action = "tempfail"; };' >"$T/policies/example.com.conf"
+postern_start "$T/policies" "
+dns = { nameservers = [ \"$DNS_ADDR@$DNS_PORT\" ]; timeout = 1000; };
+dkim = { keys = [ \"example.org:rsa2048:$T/keys/example.org.rsa2048.pem\",
+                  \"example.org:ed25519:$T/keys/example.org.ed25519.pem\",
+                  \"example.net:slow:$T/keys/example.net.slow.pem\" ]; };
+" || bail_out "postern did not start"
+postfix_start "inet:127.0.0.1:$PSTN_PORT" || bail_out "postfix did not start"
+
+delivered() {   # the delivered file whose Subject is $1 (up to 20 s)
+	local f
+	for _ in $(seq 1 200); do
+		f=$(grep -l -s "^Subject: $1\$" $(pf_delivered) 2>/dev/null | head -n 1)
+		[ -n "$f" ] && { echo "$f"; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
+headers() { sed '/^$/q' "$1"; }
+unfolded() { headers "$1" | awk '/^[ \t]/ { sub(/^[ \t]+/, " "); line = line $0; next } { if (line != "") print line; line = $0 } END { print line }'; }
+# a delivered message without the delivery headers, ready to send again
+resend_copy() { grep -v -E '^(Return-Path|Delivered-To|X-Original-To):' "$1" >"$2"; }
+
+# 1. internal submission: signed twice, signatures at the top
+smtp_send --xclient-addr 10.1.2.3 --to user@example.net --header "Subject: e2e-dkim-out" \
+	--body $'Hello from the inside.\n\n.leading dot line\nbye\n'
+ok $? "internal submission accepted"
+f=$(delivered e2e-dkim-out); ok $? "internal submission delivered"
+n=$(headers "$f" | grep -c '^DKIM-Signature:')
+is "$n" 2 "two DKIM-Signature headers"
+unfolded "$f" | grep '^DKIM-Signature:' | grep -q 'a=rsa-sha256; c=relaxed/relaxed; d=example.org; s=rsa2048;'
+ok $? "RSA-2048 signature, relaxed/relaxed, d=example.org"
+unfolded "$f" | grep '^DKIM-Signature:' | grep -q 'a=ed25519-sha256; c=relaxed/relaxed; d=example.org; s=ed25519;'
+ok $? "Ed25519 signature"
+first=$(unfolded "$f" | grep -v -E '^(Return-Path|Delivered-To|X-Original-To):' | head -n 3 | cut -d: -f1 | tr '\n' ' ')
+like "$first" '^(Received )?DKIM-Signature DKIM-Signature' "signatures at the top (below Postfix's own Received)"
+grep -q 'dir=outbound .*dkim_signed=2' "$PSTN_LOG"; ok $? "summary line: dkim_signed=2"
+
+# 2. the signed mail comes back in from outside: dkim=pass for both
+resend_copy "$f" "$T/signed.eml"
+smtp_send --xclient-addr 192.0.2.10 --to user@example.com --data "$T/signed.eml"
+ok $? "signed mail accepted inbound"
+for _ in $(seq 1 100); do
+	g=$(grep -l -s '^Authentication-Results: mx.test.example' $(pf_delivered) | xargs -r grep -l -s '^Subject: e2e-dkim-out$' | head -n 1)
+	[ -n "$g" ] && break; sleep 0.1
+done
+ar=$(headers "$g" | sed -n '/^Authentication-Results: mx.test.example/,/^[^ \t]/p')
+like "$ar" 'dkim=pass \(2048-bit key\) header.d=example.org header.i=@example.org header.s=rsa2048 header.a=rsa-sha256 header.b=' "dkim=pass for the RSA signature"
+like "$ar" 'dkim=pass header.d=example.org header.i=@example.org header.s=ed25519 header.a=ed25519-sha256' "dkim=pass for the Ed25519 signature"
+
+# 3. one byte of the body changed: dkim=fail
+sed 's/Hello from the inside\./Hello from the inside!/; s/^Subject: e2e-dkim-out/Subject: e2e-dkim-out/' "$T/signed.eml" >"$T/tampered.eml"
+cmp -s "$T/signed.eml" "$T/tampered.eml"; [ $? -ne 0 ]; ok $? "tampered copy differs"
+SMTP_OUT=$T/tamper.log smtp_send --xclient-addr 192.0.2.10 --to user@example.net --data "$T/tampered.eml"
+ok $? "tampered mail accepted (a broken signature alone is no reason to refuse)"
+for _ in $(seq 1 100); do
+	grep -q 'dkim=pass:0,fail:2' "$PSTN_LOG" && break; sleep 0.1
+done
+grep -q 'dir=inbound .*dkim=pass:0,fail:2,.* verdict=tag check=dkim reason="DKIM signature did not verify"' "$PSTN_LOG"
+ok $? "both signatures fail, verdict tag"
+h=$(grep -l -s 'dkim=fail reason="body hash did not verify" header.d=example.org' $(pf_delivered) | head -n 1)
+[ -n "$h" ]; ok $? "delivered with dkim=fail (body hash did not verify)"
+
+# 4. key DNS failure under the recipient's policy (example.com: tempfail)
+smtp_send --xclient-addr 10.1.2.3 --from sender@example.net --to user@example.org \
+	--header "From: sender@example.net" --header "Subject: e2e-dkim-slow"
+ok $? "mail from example.net signed with the slow selector"
+f=$(delivered e2e-dkim-slow); ok $? "delivered"
+resend_copy "$f" "$T/slow.eml"
+SMTP_OUT=$T/slow.log smtp_send --xclient-addr 192.0.2.10 --from sender@example.net --to user@example.com --data "$T/slow.eml"
+[ $? -ne 0 ]; ok $? "key lookup timeout for example.com's policy: refused"
+like "$(grep -E '^<\*\* +4' "$T/slow.log" | head -n 1)" '451 4.7.5 DKIM key lookup failed' "... with 451 4.7.5"
+SMTP_OUT=$T/slow2.log smtp_send --xclient-addr 192.0.2.10 --from sender@example.net --to user@example.org --data "$T/slow.eml"
+ok $? "the default policy accepts it (dkim=temperror)"
+
+postfix_stop
+postern_stop
+tap_done

@@ -1,0 +1,359 @@
+/* test_pipeline.c - whole sessions through the pipeline without an MTA:
+ * direction, size accounting and refusals at each phase, A-R added and
+ * forged A-R removed, state reset between transactions, recipient
+ * conflicts, observe mode, header limits. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "testutil.h"
+#include "postern/pipeline.h"
+
+static char *dir;
+
+static int
+setup(void **state)
+{
+	struct ct_errors e;
+	struct snapshot *s;
+	char *conf;
+	strbuf text;
+
+	(void)state;
+	dir = tu_mkdtemp();
+	sb_init(&text);
+	sb_printf(&text, "%s/policies", dir);
+	mkdir(text.s, 0700);
+	free(tu_write(text.s, "default.conf", "max_message_size = 1000;\n"));
+	free(tu_write(text.s, "small.example.conf", "max_message_size = 300; recipient_conflict = \"split\";\n"));
+	free(tu_write(text.s, "big.example.conf", "max_message_size = 5000;\n"));
+	free(tu_write(text.s, "watch.example.conf", "mode = \"observe\"; max_message_size = 200;\n"));
+	sb_reset(&text);
+	sb_printf(&text, "authserv_id = \"mx.test.example\";\n"
+	    "internal_hosts = [ \"10.0.0.0/8\" ];\n"
+	    /* no resolver runs here: SPF (tests/spf, tests/unit/test_spf) is skipped */
+	    "trusted_hosts = [ \"192.0.2.0/24\", \"2001:db8::/32\" ];\n"
+	    "originating_daemons = [ \"ORIGINATING\" ];\n"
+	    "limits = { header_count = 20; recipients = 3; };\n"
+	    "policy_dir = \"%s/policies\";\n", dir);
+	conf = tu_write(dir, "postern.conf", text.s);
+	ct_errors_init(&e);
+	s = snapshot_build(conf, &e);
+	if (s == NULL)
+		fail_msg("%s", e.text.s);
+	snapshot_install(s);
+	ct_errors_free(&e);
+	sb_free(&text);
+	free(conf);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	snapshot_install(NULL);
+	tu_rmdir(dir);
+	return 0;
+}
+
+static struct conn *
+session(const char *addr, const char *daemon)
+{
+	struct conn *c = conn_new();
+
+	pl_connect(c, "client.example", addr, daemon);
+	pl_helo(c, "client.example");
+	return c;
+}
+
+static void
+mail(struct conn *c, const char *from, const char *size, const char *auth, struct verdict *v)
+{
+	const char *args[] = { size, NULL };
+
+	pl_envfrom(c, from, size ? args : args + 1, "QID1", auth, v);
+}
+
+static void
+test_direction(void **state)
+{
+	struct verdict v;
+	struct conn *c;
+
+	(void)state;
+	c = session("10.1.2.3", NULL);
+	mail(c, "<a@internal.example>", NULL, NULL, &v);
+	assert_int_equal(c->msg.dir, DIR_OUTBOUND);
+	pl_close(c);
+	conn_free(c);
+
+	c = session("192.0.2.10", NULL);
+	mail(c, "<a@remote.example>", NULL, NULL, &v);
+	assert_int_equal(c->msg.dir, DIR_INBOUND);
+	mail(c, "<a@remote.example>", NULL, "alice", &v);
+	assert_int_equal(c->msg.dir, DIR_OUTBOUND);
+	pl_close(c);
+	conn_free(c);
+
+	c = session("2001:db8::25", "ORIGINATING");
+	mail(c, "<a@remote.example>", NULL, NULL, &v);
+	assert_int_equal(c->msg.dir, DIR_OUTBOUND);
+	pl_close(c);
+	conn_free(c);
+
+	c = session("::ffff:10.9.9.9", "smtpd");
+	mail(c, "<>", NULL, NULL, &v);
+	assert_int_equal(c->msg.dir, DIR_OUTBOUND);
+	pl_close(c);
+	conn_free(c);
+}
+
+static void
+test_declared_size(void **state)
+{
+	struct verdict v;
+	struct conn *c = session("192.0.2.10", NULL);
+
+	(void)state;
+	/* inbound: MAIL FROM refuses only over the loosest policy (5000) */
+	mail(c, "<a@remote.example>", "SIZE=6000", NULL, &v);
+	assert_int_equal(v.action, ACT_REJECT);
+	assert_int_equal(v.code, 552);
+	assert_string_equal(v.xcode, "5.3.4");
+	assert_non_null(strstr(v.text, "5000"));
+	pl_abort(c);
+	/* 2000 passes MAIL FROM but not a recipient under the default (1000) */
+	mail(c, "<a@remote.example>", "size=2000", NULL, &v);
+	assert_int_equal(v.action, ACT_ACCEPT);
+	pl_envrcpt(c, "<u@big.example>", &v);
+	assert_int_equal(v.action, ACT_ACCEPT);
+	pl_envrcpt(c, "<u@plain.example>", &v);
+	assert_int_equal(v.action, ACT_REJECT);
+	assert_int_equal(v.code, 552);
+	assert_int_equal(c->msg.nrcpt, 1);
+	assert_int_equal(c->msg.npol, 1);   /* refused recipient's policy undone */
+	/* malformed SIZE is ignored, not trusted */
+	mail(c, "<a@remote.example>", "SIZE=12x", NULL, &v);
+	assert_int_equal(v.action, ACT_ACCEPT);
+	assert_int_equal(c->msg.declared_size, 0);
+	pl_close(c);
+	conn_free(c);
+}
+
+static void
+test_body_size_refused_while_streaming(void **state)
+{
+	struct verdict v;
+	struct conn *c = session("192.0.2.10", NULL);
+	unsigned char chunk[100];
+	int chunks = 0;
+
+	(void)state;
+	memset(chunk, 'x', sizeof(chunk));
+	mail(c, "<a@remote.example>", NULL, NULL, &v);
+	pl_envrcpt(c, "<u@plain.example>", &v);
+	pl_header(c, "Subject", "hello");
+	pl_eoh(c, &v);
+	assert_int_equal(v.action, ACT_ACCEPT);
+	do {
+		pl_body(c, chunk, sizeof(chunk), &v);
+		chunks++;
+	} while (v.action == ACT_ACCEPT && chunks < 100);
+	assert_int_equal(v.action, ACT_REJECT);
+	assert_int_equal(v.code, 552);
+	assert_int_equal(chunks, 10);  /* 16+2 header + 10*100 > 1000 */
+	pl_abort(c);
+	pl_close(c);
+	conn_free(c);
+}
+
+static void
+test_strictest_recipient_limit(void **state)
+{
+	struct verdict v;
+	struct conn *c = session("192.0.2.10", NULL);
+	unsigned char chunk[400];
+
+	(void)state;
+	memset(chunk, 'x', sizeof(chunk));
+	mail(c, "<a@remote.example>", NULL, NULL, &v);
+	pl_envrcpt(c, "<u@big.example>", &v);
+	pl_envrcpt(c, "<u@plain.example>", &v);
+	assert_int_equal(c->msg.size_limit, 1000);
+	pl_eoh(c, &v);
+	pl_body(c, chunk, sizeof(chunk), &v);
+	pl_body(c, chunk, sizeof(chunk), &v);
+	assert_int_equal(v.action, ACT_ACCEPT);
+	pl_body(c, chunk, sizeof(chunk), &v);
+	assert_int_equal(v.action, ACT_REJECT);
+	pl_abort(c);
+	pl_close(c);
+	conn_free(c);
+}
+
+static void
+test_split_conflict(void **state)
+{
+	struct verdict v;
+	struct conn *c = session("192.0.2.10", NULL);
+
+	(void)state;
+	mail(c, "<a@remote.example>", NULL, NULL, &v);
+	pl_envrcpt(c, "<u@big.example>", &v);
+	assert_int_equal(v.action, ACT_ACCEPT);
+	pl_envrcpt(c, "<u@small.example>", &v);
+	assert_int_equal(v.action, ACT_TEMPFAIL);
+	assert_int_equal(v.code, 452);
+	assert_string_equal(v.xcode, "4.5.3");
+	pl_envrcpt(c, "<v@big.example>", &v);
+	assert_int_equal(v.action, ACT_ACCEPT);
+	assert_int_equal(c->msg.nrcpt, 2);
+	/* too many recipients (limit 3) */
+	pl_envrcpt(c, "<w@big.example>", &v);
+	assert_int_equal(v.action, ACT_ACCEPT);
+	pl_envrcpt(c, "<x@big.example>", &v);
+	assert_int_equal(v.code, 452);
+	pl_close(c);
+	conn_free(c);
+}
+
+static void
+test_observe_mode(void **state)
+{
+	struct verdict v;
+	struct conn *c = session("192.0.2.10", NULL);
+	unsigned char chunk[300];
+
+	(void)state;
+	memset(chunk, 'x', sizeof(chunk));
+	mail(c, "<a@remote.example>", NULL, NULL, &v);
+	pl_envrcpt(c, "<u@watch.example>", &v);
+	pl_eoh(c, &v);
+	pl_body(c, chunk, sizeof(chunk), &v);
+	assert_int_equal(v.action, ACT_ACCEPT);
+	assert_true(v.observed);
+	assert_int_equal(v.would, ACT_REJECT);
+	pl_close(c);
+	conn_free(c);
+}
+
+static bool
+has_edit(const struct edits *e, enum edit_op op, unsigned index, const char *value_prefix)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		if (e->v[i].op != op || e->v[i].index != index)
+			continue;
+		if (value_prefix == NULL ||
+		    strncmp(e->v[i].value, value_prefix, strlen(value_prefix)) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void
+test_authres_added_and_forged_removed(void **state)
+{
+	struct verdict v;
+	struct edits e;
+	struct conn *c = session("192.0.2.10", NULL);
+
+	(void)state;
+	mail(c, "<a@remote.example>", NULL, NULL, &v);
+	pl_envrcpt(c, "<u@plain.example>", &v);
+	pl_header(c, "Authentication-Results", "other.example; spf=pass");
+	pl_header(c, "authentication-results", "MX.TEST.EXAMPLE; dkim=pass");
+	pl_header(c, "Subject", "x");
+	pl_header(c, "Authentication-Results", "(c) mx.test.example; spf=pass");
+	pl_eoh(c, &v);
+	edits_init(&e);
+	pl_eom(c, "QID1", &e, &v);
+	assert_int_equal(v.action, ACT_ACCEPT);
+	assert_int_equal(e.n, 3);
+	/* deletions first, highest index first, then the insertion */
+	assert_int_equal(e.v[0].op, EDIT_DELETE);
+	assert_int_equal(e.v[0].index, 3);
+	assert_int_equal(e.v[1].index, 2);
+	assert_true(has_edit(&e, EDIT_INSERT, 0, "mx.test.example; none"));
+	edits_free(&e);
+
+	/* the next transaction starts clean: nothing forged any more */
+	mail(c, "<b@remote.example>", NULL, NULL, &v);
+	assert_int_equal(c->msg.nforged, 0);
+	assert_int_equal(c->msg.size, 0);
+	pl_envrcpt(c, "<u@plain.example>", &v);
+	pl_header(c, "Subject", "y");
+	pl_eoh(c, &v);
+	edits_init(&e);
+	pl_eom(c, "QID2", &e, &v);
+	assert_int_equal(e.n, 1);
+	edits_free(&e);
+	pl_close(c);
+	conn_free(c);
+}
+
+static void
+test_outbound_gets_no_authres(void **state)
+{
+	struct verdict v;
+	struct edits e;
+	struct conn *c = session("10.0.0.5", NULL);
+
+	(void)state;
+	mail(c, "<a@internal.example>", NULL, NULL, &v);
+	pl_envrcpt(c, "<u@remote.example>", &v);
+	pl_header(c, "Authentication-Results", "mx.test.example; spf=pass");
+	pl_eoh(c, &v);
+	edits_init(&e);
+	pl_eom(c, NULL, &e, &v);
+	assert_int_equal(e.n, 1);
+	assert_int_equal(e.v[0].op, EDIT_DELETE);
+	edits_free(&e);
+	pl_close(c);
+	conn_free(c);
+}
+
+static void
+test_header_count_limit(void **state)
+{
+	struct verdict v;
+	struct conn *c = session("192.0.2.10", NULL);
+
+	(void)state;
+	mail(c, "<a@remote.example>", NULL, NULL, &v);
+	pl_envrcpt(c, "<u@big.example>", &v);
+	for (int i = 0; i < 21; i++)
+		pl_header(c, "X-H", "v");
+	pl_eoh(c, &v);
+	assert_int_equal(v.action, ACT_REJECT);
+	assert_int_equal(v.code, 552);
+	assert_non_null(strstr(v.text, "too many header fields"));
+	pl_abort(c);
+	/* RSET: the next message is not affected */
+	mail(c, "<a@remote.example>", NULL, NULL, &v);
+	pl_envrcpt(c, "<u@big.example>", &v);
+	pl_header(c, "X-H", "v");
+	pl_eoh(c, &v);
+	assert_int_equal(v.action, ACT_ACCEPT);
+	pl_close(c);
+	conn_free(c);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_direction),
+		cmocka_unit_test(test_declared_size),
+		cmocka_unit_test(test_body_size_refused_while_streaming),
+		cmocka_unit_test(test_strictest_recipient_limit),
+		cmocka_unit_test(test_split_conflict),
+		cmocka_unit_test(test_observe_mode),
+		cmocka_unit_test(test_authres_added_and_forged_removed),
+		cmocka_unit_test(test_outbound_gets_no_authres),
+		cmocka_unit_test(test_header_count_limit),
+	};
+	return cmocka_run_group_tests_name("pipeline", tests, setup, teardown);
+}

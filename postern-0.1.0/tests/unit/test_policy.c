@@ -1,0 +1,184 @@
+/* test_policy.c - policy directory loading, inheritance and resolution. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "testutil.h"
+#include "postern/policy.h"
+
+static char *
+mkpolicies(const char *const *files)
+{
+	char *dir = tu_mkdtemp();
+
+	for (size_t i = 0; files[i] != NULL; i += 2)
+		free(tu_write(dir, files[i], files[i + 1]));
+	return dir;
+}
+
+static struct policy_set *
+load(char *dir, char **errtext)
+{
+	struct ct_errors e;
+	struct policy_set *ps;
+
+	ct_errors_init(&e);
+	ps = policy_set_load(dir, &e);
+	*errtext = e.text.s ? xstrdup(e.text.s) : NULL;
+	ct_errors_free(&e);
+	return ps;
+}
+
+static void
+test_builtin_default(void **state)
+{
+	const char *const files[] = { NULL };
+	char *dir = mkpolicies(files), *err;
+	struct policy_set *ps = load(dir, &err);
+
+	(void)state;
+	assert_non_null(ps);
+	assert_null(err);
+	assert_string_equal(policy_default(ps)->file, "built-in");
+	assert_int_equal(policy_lookup(ps, "any.example")->max_message_size, 50ULL << 20);
+	assert_int_equal(policy_lookup(ps, NULL)->mode, POLICY_ENFORCE);
+	policy_set_free(ps);
+	tu_rmdir(dir);
+}
+
+static void
+test_inheritance_chain(void **state)
+{
+	const char *const files[] = {
+		"default.conf", "max_message_size = \"20M\"; reply_url = \"https://d/\";\n",
+		"example.com.conf", "max_message_size = \"10M\"; mode = \"observe\";\n",
+		"sub.example.com.conf", "reply_url = \"https://sub/\";\n",
+		"other.org.conf", "oversize_action = \"tempfail\";\n",
+		NULL };
+	char *dir = mkpolicies(files), *err;
+	struct policy_set *ps = load(dir, &err);
+	const struct policy *p;
+
+	(void)state;
+	assert_non_null(ps);
+	assert_int_equal(policy_set_count(ps), 3);
+	/* exact */
+	p = policy_lookup(ps, "example.com");
+	assert_string_equal(p->domain, "example.com");
+	assert_int_equal(p->max_message_size, 10ULL << 20);
+	assert_int_equal(p->mode, POLICY_OBSERVE);
+	assert_string_equal(p->reply_url, "https://d/");  /* inherited from default */
+	/* sub inherits example.com's keys, overrides only reply_url */
+	p = policy_lookup(ps, "sub.example.com");
+	assert_string_equal(p->domain, "sub.example.com");
+	assert_int_equal(p->max_message_size, 10ULL << 20);
+	assert_int_equal(p->mode, POLICY_OBSERVE);
+	assert_string_equal(p->reply_url, "https://sub/");
+	/* parent lookup, case and trailing dot */
+	assert_string_equal(policy_lookup(ps, "a.b.SUB.Example.COM.")->domain, "sub.example.com");
+	assert_string_equal(policy_lookup(ps, "mail.example.com")->domain, "example.com");
+	/* no partial-label match */
+	assert_string_equal(policy_lookup(ps, "notexample.com")->domain, "");
+	assert_string_equal(policy_lookup(ps, "example.com.evil")->domain, "");
+	p = policy_lookup(ps, "other.org");
+	assert_int_equal(p->oversize_action, ACT_TEMPFAIL);
+	assert_int_equal(p->max_message_size, 20ULL << 20);
+	assert_int_equal(policy_set_loosest_size(ps), 20ULL << 20);
+	assert_false(policy_set_all_observe(ps));
+	policy_set_free(ps);
+	tu_rmdir(dir);
+}
+
+static void
+test_unlimited_is_loosest(void **state)
+{
+	const char *const files[] = { "big.example.conf", "max_message_size = 0;\n", NULL };
+	char *dir = mkpolicies(files), *err;
+	struct policy_set *ps = load(dir, &err);
+
+	(void)state;
+	assert_non_null(ps);
+	assert_int_equal(policy_set_loosest_size(ps), 0);
+	policy_set_free(ps);
+	tu_rmdir(dir);
+}
+
+static const struct {
+	const char *name;
+	const char *text;
+	const char *want;
+} bad_rows[] = {
+	{ "default.conf", "mode = \"loose\";\n", "default.conf:1: mode: not one of the allowed values" },
+	{ "example.com.conf", "\nmax_mesage_size = 5;\n", "example.com.conf:2: max_mesage_size: unknown key" },
+	{ "example.com.conf", "oversize_action = \"bounce\";\n", "oversize_action: expected accept" },
+	{ "example.com.conf", "max_message_size = \"ten\";\n", "max_message_size: expected a size" },
+	{ "example.com.conf", "add_authentication_results = \"yes\";\n", "add_authentication_results: expected true or false" },
+	{ "Example.com.conf", "", "Example.com.conf:0: file name: not a lower-case domain" },
+	{ "bad..domain.conf", "", "file name: not a lower-case domain" },
+	{ "example.com.conf", "mode = ;\n", "example.com.conf:1: syntax:" },
+};
+
+static void
+test_bad_files_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_rows) / sizeof(bad_rows[0]); i++) {
+		const char *files[] = { bad_rows[i].name, bad_rows[i].text, NULL };
+		char *dir = mkpolicies(files), *err;
+		struct policy_set *ps = load(dir, &err);
+
+		if (ps != NULL)
+			fail_msg("row %zu accepted", i);
+		if (err == NULL || strstr(err, bad_rows[i].want) == NULL)
+			fail_msg("row %zu: \"%s\" lacks \"%s\"", i, err ? err : "", bad_rows[i].want);
+		free(err);
+		tu_rmdir(dir);
+	}
+}
+
+static void
+test_missing_dir(void **state)
+{
+	char *err;
+	struct policy_set *ps = load((char *)"/nonexistent/policies", &err);
+
+	(void)state;
+	assert_null(ps);
+	assert_non_null(strstr(err, "/nonexistent/policies:0: policy_dir: cannot open directory"));
+	free(err);
+}
+
+static void
+test_address_domain(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	assert_true(address_domain("User@Example.COM", buf, sizeof(buf)));
+	assert_string_equal(buf, "example.com");
+	assert_true(address_domain("<a@b.example.>", buf, sizeof(buf)));
+	assert_string_equal(buf, "b.example");
+	assert_true(address_domain("\"x@y\"@z.example", buf, sizeof(buf)));
+	assert_string_equal(buf, "z.example");
+	assert_false(address_domain("", buf, sizeof(buf)));
+	assert_false(address_domain("postmaster", buf, sizeof(buf)));
+	assert_false(address_domain("a@", buf, sizeof(buf)));
+	assert_false(address_domain("a@.", buf, sizeof(buf)));
+	assert_false(address_domain("a@0123456789012345678901234567890123456789012345678901234567890123456789", buf, sizeof(buf)));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_builtin_default),
+		cmocka_unit_test(test_inheritance_chain),
+		cmocka_unit_test(test_unlimited_is_loosest),
+		cmocka_unit_test(test_bad_files_table),
+		cmocka_unit_test(test_missing_dir),
+		cmocka_unit_test(test_address_domain),
+	};
+	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
+}
