@@ -21,15 +21,8 @@ postfix_start "inet:127.0.0.1:$PSTN_PORT" || bail_out "postfix did not start"
 
 kb() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$PSTN_PID/status"; }
 
-delivered() {   # the delivered file whose Subject is $1 (waits up to 20 s)
-	local f
-	for _ in $(seq 1 200); do
-		f=$(grep -l -s "^Subject: $1\$" $(pf_delivered) 2>/dev/null | head -n 1)
-		[ -n "$f" ] && { echo "$f"; return 0; }
-		sleep 0.1
-	done
-	return 1
-}
+delivered() { pf_delivered_subject "$@"; }
+headers() { pf_headers "$@"; }
 
 # a message with a zip attachment, written by python's own zipfile/email
 make_mail() {   # make_mail OUT SUBJECT ZIPNAME...

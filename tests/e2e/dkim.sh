@@ -36,16 +36,8 @@ dkim = { keys = [ \"example.org:rsa2048:$T/keys/example.org.rsa2048.pem\",
 " || bail_out "postern did not start"
 postfix_start "inet:127.0.0.1:$PSTN_PORT" || bail_out "postfix did not start"
 
-delivered() {   # the delivered file whose Subject is $1 (up to 20 s)
-	local f
-	for _ in $(seq 1 200); do
-		f=$(grep -l -s "^Subject: $1\$" $(pf_delivered) 2>/dev/null | head -n 1)
-		[ -n "$f" ] && { echo "$f"; return 0; }
-		sleep 0.1
-	done
-	return 1
-}
-headers() { sed '/^$/q' "$1"; }
+delivered() { pf_delivered_subject "$@"; }
+headers() { pf_headers "$@"; }
 unfolded() { headers "$1" | awk '/^[ \t]/ { sub(/^[ \t]+/, " "); line = line $0; next } { if (line != "") print line; line = $0 } END { print line }'; }
 # a delivered message without the delivery headers, ready to send again
 resend_copy() { grep -v -E '^(Return-Path|Delivered-To|X-Original-To):' "$1" >"$2"; }

@@ -23,19 +23,8 @@ PF_EXTRA_MAIN_CF="inet_protocols = all"
 postfix_start "inet:127.0.0.1:$PSTN_PORT" || bail_out "postfix did not start"
 SMTPC="python3 $here/tests/e2e/smtpc.py $PF_PORT"
 
-# Find the delivered message whose Subject is $1 (waits up to 20 s).
-delivered() {
-	local f
-	for _ in $(seq 1 200); do
-		f=$(grep -l -s "^Subject: $1\$" $(pf_delivered) 2>/dev/null | head -n 1)
-		[ -n "$f" ] && { echo "$f"; return 0; }
-		sleep 0.1
-	done
-	return 1
-}
-
-# headers of a delivered file, unfolded
-headers() { sed '/^$/q' "$1"; }
+delivered() { pf_delivered_subject "$@"; }
+headers() { pf_headers "$@"; }
 
 # 1. inbound mail gets our Authentication-Results, at the top
 smtp_send --xclient-addr 192.0.2.10 --to user@example.net --header "Subject: e2e-inbound"

@@ -24,16 +24,8 @@ postern_start "$here/tests/spf/policies" "dns = { nameservers = [ \"127.0.0.1@$D
 PF_EXTRA_MAIN_CF="inet_protocols = all"
 postfix_start "inet:127.0.0.1:$PSTN_PORT" || bail_out "postfix did not start"
 
-delivered() {
-	local f
-	for _ in $(seq 1 200); do
-		f=$(grep -l -s "^Subject: $1\$" $(pf_delivered) 2>/dev/null | head -n 1)
-		[ -n "$f" ] && { echo "$f"; return 0; }
-		sleep 0.1
-	done
-	return 1
-}
-headers() { sed '/^$/q' "$1"; }
+delivered() { pf_delivered_subject "$@"; }
+headers() { pf_headers "$@"; }
 now_ms() { date +%s%3N; }
 
 # 1. fail: 550 5.7.23 at RCPT

@@ -16,6 +16,9 @@
 #     pf_reload                     postfix reload
 #     pf_delivered                  list delivered files (maildir new/+cur/)
 #     pf_wait_delivered N [SECS]    wait until >= N delivered (default 20 s)
+#     pf_delivered_subject SUBJECT  print the delivered file whose Subject
+#                                   is SUBJECT (waits up to 20 s)
+#     pf_headers FILE               the header block of a delivered file
 #     pf_flush                      postqueue -f (retry deferred mail)
 #     pf_queue                      postqueue -p (the queue listing)
 #     smtp_send [SWAKS ARGS...]     swaks against 127.0.0.1:$PF_PORT with
@@ -219,6 +222,18 @@ pf_wait_delivered() {
     echo "postfix: $n of $want messages delivered after ${secs}s" >&2
     return 1
 }
+
+pf_delivered_subject() {
+    local f
+    for _ in $(seq 1 200); do
+        f=$(grep -l -s "^Subject: $1\$" $(pf_delivered) 2>/dev/null | head -n 1)
+        [ -n "$f" ] && { echo "$f"; return 0; }
+        sleep 0.1
+    done
+    return 1
+}
+
+pf_headers() { sed '/^$/q' "$1"; }
 
 smtp_send() {
     _SMTP_N=$((_SMTP_N + 1))
