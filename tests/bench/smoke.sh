@@ -106,6 +106,8 @@ fake_start rcptreject || bail_out "fakemilter did not start"
 res=$(ml -q -s "inet:$FAKE_PORT@127.0.0.1" -m "$TEST_TMPDIR/msgs" -c 1 -n 2 -t 10 2>&1)
 ok $? "RCPT refused: exit 0"
 [[ $res == *" reject@rcpt=2"* ]]; ok $? "counted reject@rcpt=2 ($res)"
+# the fake milter logs after it has answered: give its last line a moment
+for _ in $(seq 1 30); do [ "$(grep -c '^A$' "$FAKE_LOG")" -ge 2 ] && break; sleep 0.1; done
 is "$(grep -c '^A$' "$FAKE_LOG")" 2 "SMFIC_ABORT after each refused transaction"
 is "$(grep -c '^E$' "$FAKE_LOG")" 0 "no content sent for them"
 kill $FAKE_PID; wait $FAKE_PID 2>/dev/null
