@@ -20,7 +20,12 @@
 #include "postern/pipeline.h"
 
 /* Steps where postern never replies; asked for when the MTA offers them. */
-#define WANT_STEPS (SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_HDR | \
+/*
+ * End of headers needs no reply of its own either: a header-phase verdict
+ * stays in the message and is the reply to the first body chunk (or to end
+ * of message when there is no body), one round trip less per message.
+ */
+#define WANT_STEPS (SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_HDR | SMFIP_NR_EOH | \
 	SMFIP_NR_UNKN | SMFIP_NR_DATA | SMFIP_NOUNKNOWN | SMFIP_NODATA)
 #define WANT_ACTIONS (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST)
 
@@ -186,6 +191,8 @@ xx_eoh(SMFICTX *ctx)
 		return SMFIS_TEMPFAIL;
 	pl_queue_id(m->conn, macro(ctx, "i"));
 	pl_eoh(m->conn, &v);
+	if (m->steps & SMFIP_NR_EOH)
+		return SMFIS_NOREPLY;   /* v is kept in the message: see WANT_STEPS */
 	return reply(ctx, &v);
 }
 

@@ -13,7 +13,7 @@ tmpdir_make
 cp -r "$here/tests/milter/policies" "$TEST_TMPDIR/policies"
 chmod -R u+w "$TEST_TMPDIR/policies"
 dns_start "$here/tests/data/foundation.zone" || bail_out "DNS fixture did not start"
-postern_start "$TEST_TMPDIR/policies" || bail_out "postern did not start"
+postern_start "$TEST_TMPDIR/policies" "limits = { header_count = 20; };" || bail_out "postern did not start"
 
 run_lua() {   # run_lua NAME [-D k=v ...]: one TAP test
 	local script=$1 out="$TEST_TMPDIR/$1.out" st
@@ -33,7 +33,7 @@ wait_log() {  # wait_log REGEX: up to 5 s for a log line
 	return 1
 }
 
-for script in direction size authres reset hostile; do
+for script in direction size authres reset hostile headers; do
 	run_lua $script
 done
 
@@ -51,6 +51,8 @@ ok $? "a broken reload is reported with file:line: key"
 run_lua reload -D want=refused
 
 # the summary line names every transaction, and hostile text is escaped
+grep -q 'HDR1: abort: .*verdict=reject check=size reply="552 5.3.4 too many header fields (limit 20)"' "$PSTN_LOG"
+ok $? "header limit refusal logged with its reply"
 grep -q 'DIR1: eom: client=client.example\[192.0.2.10\] dir=inbound' "$PSTN_LOG"
 ok $? "summary line for an inbound message"
 grep -q 'DIR2: eom: .*dir=outbound' "$PSTN_LOG"

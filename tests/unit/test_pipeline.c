@@ -330,6 +330,19 @@ test_header_count_limit(void **state)
 	assert_int_equal(v.action, ACT_REJECT);
 	assert_int_equal(v.code, 552);
 	assert_non_null(strstr(v.text, "too many header fields"));
+	/* end of headers is a no-reply step for milter.c: with no body, the
+	 * same refusal must come back at end of message */
+	{
+		struct edits e;
+		struct verdict v2;
+
+		edits_init(&e);
+		pl_eom(c, NULL, &e, &v2);
+		assert_int_equal(v2.action, ACT_REJECT);
+		assert_int_equal(v2.code, 552);
+		assert_int_equal(e.n, 0);
+		edits_free(&e);
+	}
 	pl_abort(c);
 	/* RSET: the next message is not affected */
 	mail(c, "<a@remote.example>", NULL, NULL, &v);
