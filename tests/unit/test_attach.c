@@ -250,9 +250,6 @@ static char *dir;
 static int
 setup(void **state)
 {
-	struct ct_errors e;
-	struct snapshot *s;
-	char *conf;
 	strbuf text;
 
 	(void)state;
@@ -276,15 +273,8 @@ setup(void **state)
 	/* no resolver runs here: the test clients are trusted (no SPF) */
 	sb_printf(&text, "authserv_id = \"mx.test.example\";\npolicy_dir = \"%s/policies\";\n"
 	    "trusted_hosts = [ \"192.0.2.0/24\", \"2001:db8::/32\" ];\n", dir);
-	conf = tu_write(dir, "postern.conf", text.s);
-	ct_errors_init(&e);
-	s = snapshot_build(conf, &e);
-	if (s == NULL)
-		fail_msg("%s", e.text.s);
-	snapshot_install(s);
-	ct_errors_free(&e);
+	tu_install_config(dir, text.s);
 	sb_free(&text);
-	free(conf);
 	return 0;
 }
 

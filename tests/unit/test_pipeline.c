@@ -16,9 +16,6 @@ static char *dir;
 static int
 setup(void **state)
 {
-	struct ct_errors e;
-	struct snapshot *s;
-	char *conf;
 	strbuf text;
 
 	(void)state;
@@ -38,15 +35,8 @@ setup(void **state)
 	    "originating_daemons = [ \"ORIGINATING\" ];\n"
 	    "limits = { header_count = 20; recipients = 3; };\n"
 	    "policy_dir = \"%s/policies\";\n", dir);
-	conf = tu_write(dir, "postern.conf", text.s);
-	ct_errors_init(&e);
-	s = snapshot_build(conf, &e);
-	if (s == NULL)
-		fail_msg("%s", e.text.s);
-	snapshot_install(s);
-	ct_errors_free(&e);
+	tu_install_config(dir, text.s);
 	sb_free(&text);
-	free(conf);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "postern/config.h"
 #include "postern/util.h"
 
 char *
@@ -48,4 +49,20 @@ tu_rmdir(char *dir)
 		fprintf(stderr, "# could not remove %s\n", dir);
 	sb_free(&cmd);
 	free(dir);
+}
+
+void
+tu_install_config(const char *dir, const char *conf_text)
+{
+	struct ct_errors e;
+	struct snapshot *s;
+	char *conf = tu_write(dir, "postern.conf", conf_text);
+
+	ct_errors_init(&e);
+	s = snapshot_build(conf, &e);
+	if (s == NULL)
+		fail_msg("%s", e.text.s);
+	snapshot_install(s);
+	ct_errors_free(&e);
+	free(conf);
 }

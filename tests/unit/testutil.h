@@ -13,5 +13,8 @@ char *tu_mkdtemp(void);
 /* Write content to dir/name; returns the path (caller frees). */
 char *tu_write(const char *dir, const char *name, const char *content);
 void tu_rmdir(char *dir);
+/* Write conf_text to dir/postern.conf, build its snapshot (failing the test
+ * with the errors if it does not load) and make it the current one. */
+void tu_install_config(const char *dir, const char *conf_text);
 
 #endif
