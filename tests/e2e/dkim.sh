@@ -11,9 +11,7 @@ build=${top_builddir:-$here}
 . "$here/tests/lib/postern.sh"
 . "$here/tests/lib/postfix.sh"
 
-[ "$(id -u)" = 0 ] || skip_all "Postfix's master must start as root"
-command -v postfix >/dev/null || PATH=$PATH:/usr/sbin
-command -v postfix >/dev/null || bail_out "postfix not installed"
+postfix_require
 tmpdir_make
 T=$TEST_TMPDIR
 mkdir -m 700 "$T/keys"

@@ -11,10 +11,7 @@ here=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$here/tests/lib/postfix.sh"
 . "$here/tests/lib/dns.sh"
 
-[ "$(id -u)" = 0 ] || skip_all "Postfix's master must start as root"
-command -v postfix >/dev/null || PATH=$PATH:/usr/sbin
-command -v postfix >/dev/null || bail_out "postfix not installed"
-command -v swaks >/dev/null || bail_out "swaks not installed"
+postfix_require
 
 TIMEOUT_MS=2000
 tmpdir_make

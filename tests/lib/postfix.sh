@@ -10,6 +10,8 @@
 #                                   lines may be given in $PF_EXTRA_MAIN_CF.
 #                                   Exports PF_PORT PF_DIR PF_CONF PF_MAILDIR
 #                                   PF_LOG.  Stopped automatically on exit.
+#     postfix_require               skip the test unless root; bail out
+#                                   unless postfix and swaks are installed
 #     postfix_stop                  "postfix stop", then kill what is left
 #     pf_postconf ARGS...           postconf -c $PF_CONF ARGS (e.g. -e k=v;
 #                                   then "pf_reload")
@@ -79,6 +81,13 @@ _PF_POSTFIX=${POSTFIX_BIN:-postfix}
 _PF_SBIN=${_PF_POSTFIX%postfix}     # "" or "/usr/sbin/"
 PF_DIR='' PF_CONF='' PF_PORT='' PF_MAILDIR='' PF_LOG='' PF_PID=''
 _SMTP_N=0
+
+postfix_require() {
+    [ "$(id -u)" = 0 ] || skip_all "Postfix's master must start as root"
+    command -v postfix >/dev/null || PATH=$PATH:/usr/sbin
+    command -v postfix >/dev/null || bail_out "postfix not installed"
+    command -v swaks >/dev/null || bail_out "swaks not installed"
+}
 
 postfix_start() {
     local milter=${1:-} q i

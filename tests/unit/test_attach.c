@@ -282,9 +282,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	snapshot_install(NULL);
-	tu_rmdir(dir);
-	return 0;
+	return tu_uninstall_config(dir);
 }
 
 /* Run a message for rcpt; body in chunks of csize.  Returns the verdict

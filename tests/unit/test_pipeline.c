@@ -44,9 +44,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	snapshot_install(NULL);
-	tu_rmdir(dir);
-	return 0;
+	return tu_uninstall_config(dir);
 }
 
 static struct conn *

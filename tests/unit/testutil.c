@@ -66,3 +66,11 @@ tu_install_config(const char *dir, const char *conf_text)
 	ct_errors_free(&e);
 	free(conf);
 }
+
+int
+tu_uninstall_config(char *dir)
+{
+	snapshot_install(NULL);
+	tu_rmdir(dir);
+	return 0;
+}

@@ -16,5 +16,7 @@ void tu_rmdir(char *dir);
 /* Write conf_text to dir/postern.conf, build its snapshot (failing the test
  * with the errors if it does not load) and make it the current one. */
 void tu_install_config(const char *dir, const char *conf_text);
+/* Drop the current snapshot and remove dir (a cmocka group teardown). */
+int tu_uninstall_config(char *dir);
 
 #endif
