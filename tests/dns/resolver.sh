@@ -1,6 +1,6 @@
 #!/bin/bash
 # resolver.sh - the loopback DNS fixture (unbound serving test data) and
-# filter/dns.c resolving through it: TXT (one and several strings), A,
+# filter/dns/dns.c resolving through it: TXT (one and several strings), A,
 # AAAA, NXDOMAIN, NODATA, and a name that never answers (timeout within
 # the configured deadline, never a hang).
 here=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../filter/dkim_int.h"
+#include "../../filter/dkim/dkim_int.h"
 #include "postern/dkim.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

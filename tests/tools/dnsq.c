@@ -1,5 +1,5 @@
 /*
- * dnsq - resolve one name through filter/dns.c (the daemon's resolver) and
+ * dnsq - resolve one name through filter/dns/dns.c (the daemon's resolver) and
  * print the answer; used by the DNS fixture test.
  *   dnsq [-s ADDR@PORT] [-t MS] NAME TYPE      TYPE: A, AAAA, TXT, MX or a number
  * Prints "status=<name> count=N" then one line per record (TXT joined,

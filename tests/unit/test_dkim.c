@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 
 #include "testutil.h"
-#include "../../filter/dkim_int.h"
+#include "../../filter/dkim/dkim_int.h"
 #include "postern/dkim.h"
 #include "postern/pipeline.h"
 

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "dkim_int.h"
+#include "../dkim/dkim_int.h"
 #include "postern/authres.h"
 #include "postern/config.h"
 #include "postern/log.h"
