@@ -1,7 +1,7 @@
 /*
  * check_attach.c - check "attach": the attachment screen.
  *
- * Owns struct attach (one per message, in struct msg): the MIME scanner
+ * Owns struct attach (its message state, check.h): the MIME scanner
  * fed with the message's Content-* header fields and its body chunks, and
  * the verdict a scanner event asked for.  Decisions, as early as the data
  * allows (from the body callback, never waiting for end of message):
@@ -15,14 +15,59 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "postern/attach.h"
-#include "postern/check.h"
+#include "postern/check_attach.h"
 
 #define NAME "attach"
+
+/* Each policy's attachment block (docs/ATTACHMENTS.md). */
+struct attach_policy {
+	unsigned long long max_attachment_size;   /* decoded bytes per part; 0 = unlimited */
+	unsigned long long max_attachments_total; /* decoded bytes of all parts; 0 = unlimited */
+	struct strlist blocked_extensions;
+	struct strlist blocked_types;
+	enum action blocked_action;
+	enum action mime_limit_action;
+	unsigned long long mime_max_depth, mime_max_parts, mime_max_header_line,
+	    mime_max_header_bytes, mime_max_boundary, mime_max_filename, zip_max_entries;
+};
+
+#define OFF(f) offsetof(struct attach_policy, f)
+static const struct ct_key attach_keys[] = {
+	{ "max_attachment_size", CT_SIZE, OFF(max_attachment_size), "0", 0, 1ULL << 40, NULL,
+	  "largest decoded MIME part (any leaf part); 0 = unlimited; over it: oversize_action, 552 5.3.4" },
+	{ "max_attachments_total", CT_SIZE, OFF(max_attachments_total), "0", 0, 1ULL << 40, NULL,
+	  "largest sum of decoded MIME parts; 0 = unlimited; over it: oversize_action, 552 5.3.4" },
+	{ "blocked_extensions", CT_STRLIST, OFF(blocked_extensions), NULL, 0, 0, NULL,
+	  "file name extensions refused in attachments and inside zip archives (case-insensitive)" },
+	{ "blocked_types", CT_STRLIST, OFF(blocked_types), NULL, 0, 0, NULL,
+	  "MIME types refused (\"type/subtype\" or \"type/*\")" },
+	{ "blocked_action", CT_ACTION, OFF(blocked_action), "reject", 0, 0, NULL,
+	  "what a blocked attachment gets: reject (554 5.7.1), quarantine, tag" },
+	{ "mime_limit_action", CT_ACTION, OFF(mime_limit_action), "reject", 0, 0, NULL,
+	  "what a message over a MIME limit gets (reject = 554 5.6.0)" },
+	{ "mime_max_depth", CT_UINT, OFF(mime_max_depth), MIME_STR(MIME_DEF_DEPTH), 1, 100, NULL,
+	  "deepest nesting of multipart and message parts" },
+	{ "mime_max_parts", CT_UINT, OFF(mime_max_parts), MIME_STR(MIME_DEF_PARTS), 1, 100000, NULL,
+	  "most MIME parts (entities) in one message" },
+	{ "mime_max_header_line", CT_UINT, OFF(mime_max_header_line), MIME_STR(MIME_DEF_HEADER_LINE), 78, 1000000, NULL,
+	  "longest physical line in a MIME part's header, bytes" },
+	{ "mime_max_header_bytes", CT_UINT, OFF(mime_max_header_bytes), MIME_STR(MIME_DEF_HEADER_BYTES), 256, 10000000, NULL,
+	  "largest header block of one MIME part, bytes" },
+	{ "mime_max_boundary", CT_UINT, OFF(mime_max_boundary), MIME_STR(MIME_DEF_BOUNDARY), 70, MIME_MAX_BOUNDARY, NULL,
+	  "longest multipart boundary (RFC 2046 allows 70)" },
+	{ "mime_max_filename", CT_UINT, OFF(mime_max_filename), MIME_STR(MIME_DEF_FILENAME), 16, 65536, NULL,
+	  "longest decoded attachment file name, bytes" },
+	{ "zip_max_entries", CT_UINT, OFF(zip_max_entries), MIME_STR(MIME_DEF_ZIP_ENTRIES), 1, 1000000, NULL,
+	  "most entries listed in one zip attachment" },
+};
+#undef OFF
+
+#define AP(p) ((const struct attach_policy *)check_policy((p), &check_attach))
 #define SUMMARY_PARTS 8       /* attachments listed on the summary line */
 #define NAME_LOG_MAX 64       /* bytes of a file name in logs and replies */
 
@@ -36,19 +81,20 @@ struct attach {
 	char blocked[96];         /* first blocked name, escaped */
 };
 
-void
-attach_free(struct attach *a)
+static void
+attach_reset(void *ms)
 {
-	if (a == NULL)
-		return;
+	struct attach *a = ms;
+
 	mime_scan_free(a->scan);
-	free(a);
 }
 
 const struct mime_facts *
 attach_facts(const struct msg *m)
 {
-	return m->attach != NULL ? mime_facts(m->attach->scan) : NULL;
+	const struct attach *a = check_msg_state(m, &check_attach);
+
+	return a->scan != NULL ? mime_facts(a->scan) : NULL;
 }
 
 const char *
@@ -132,7 +178,7 @@ blocked(struct attach *a, const struct policy *p, const char *what, const char *
 		strlcpy_ok(a->blocked, sb.len < sizeof(a->blocked) ? sb.s : "(long name)",
 		    sizeof(a->blocked));
 	verdict_clear(&v);
-	check_verdict(&v, NAME, p, p->blocked_action, 554, "5.7.1",
+	check_verdict(&v, NAME, p, AP(p)->blocked_action, 554, "5.7.1",
 	    "%s %s is blocked (%s)", what, sb.s, why);
 	merge(a, &v);
 	sb_free(&sb);
@@ -148,10 +194,10 @@ screen_part(struct attach *a, const struct mime_part *mp)
 		const char *fn = mp->filename ? mp->filename : "";
 
 		if (mp->filename != NULL &&
-		    (hit = attach_blocked_ext(&p->blocked_extensions, fn, strlen(fn))) != NULL)
+		    (hit = attach_blocked_ext(&AP(p)->blocked_extensions, fn, strlen(fn))) != NULL)
 			blocked(a, p, "attachment", fn, strlen(fn), "file type");
 		else if (mp->kind == MIME_LEAF &&
-		    (hit = attach_blocked_type(&p->blocked_types, mp->type)) != NULL)
+		    (hit = attach_blocked_type(&AP(p)->blocked_types, mp->type)) != NULL)
 			blocked(a, p, "attachment", mp->filename ? fn : mp->type,
 			    strlen(mp->filename ? fn : mp->type), "content type");
 	}
@@ -165,14 +211,14 @@ screen_sizes(struct attach *a, const struct mime_part *mp, unsigned long long to
 		struct verdict v;
 
 		verdict_clear(&v);
-		if (mp != NULL && p->max_attachment_size != 0 && mp->dec_size > p->max_attachment_size)
+		if (mp != NULL && AP(p)->max_attachment_size != 0 && mp->dec_size > AP(p)->max_attachment_size)
 			check_verdict(&v, NAME, p, p->oversize_action, 552, "5.3.4",
 			    "attachment exceeds the attachment size limit of %llu bytes",
-			    p->max_attachment_size);
-		else if (p->max_attachments_total != 0 && total > p->max_attachments_total)
+			    AP(p)->max_attachment_size);
+		else if (AP(p)->max_attachments_total != 0 && total > AP(p)->max_attachments_total)
 			check_verdict(&v, NAME, p, p->oversize_action, 552, "5.3.4",
 			    "attachments exceed the total size limit of %llu bytes",
-			    p->max_attachments_total);
+			    AP(p)->max_attachments_total);
 		merge(a, &v);
 	}
 }
@@ -191,7 +237,7 @@ on_event(void *ctx, enum mime_event ev, const struct mime_part *mp, const struct
 		break;
 	case MIME_EV_ZIP_ENTRY:
 		for (size_t i = 0; i < a->npol; i++)
-			if (attach_blocked_ext(&a->pol[i]->blocked_extensions, z->name, z->namelen))
+			if (attach_blocked_ext(&AP(a->pol[i])->blocked_extensions, z->name, z->namelen))
 				blocked(a, a->pol[i], "file in archive", z->name, z->namelen, "file type");
 		break;
 	}
@@ -205,14 +251,13 @@ lim_min(unsigned cur, unsigned long long v)
 }
 
 static struct attach *
-attach_get(struct conn *c, struct msg *m)
+attach_get(struct conn *c, struct msg *m, void *ms)
 {
-	struct attach *a = m->attach;
+	struct attach *a = ms;
 	struct mime_limits l;
 
-	if (a != NULL)
+	if (a->scan != NULL)
 		return a;
-	a = m->attach = xcalloc(1, sizeof(*a));
 	verdict_clear(&a->v);
 	for (size_t i = 0; i < m->npol; i++)
 		a->pol[a->npol++] = m->pol[i];
@@ -222,13 +267,13 @@ attach_get(struct conn *c, struct msg *m)
 	    l.zip_entries = ~0u;
 	for (size_t i = 0; i < a->npol; i++) {
 		const struct policy *p = a->pol[i];
-		l.depth = lim_min(l.depth, p->mime_max_depth);
-		l.parts = lim_min(l.parts, p->mime_max_parts);
-		l.header_line = lim_min(l.header_line, p->mime_max_header_line);
-		l.header_bytes = lim_min(l.header_bytes, p->mime_max_header_bytes);
-		l.boundary = lim_min(l.boundary, p->mime_max_boundary);
-		l.filename = lim_min(l.filename, p->mime_max_filename);
-		l.zip_entries = lim_min(l.zip_entries, p->zip_max_entries);
+		l.depth = lim_min(l.depth, AP(p)->mime_max_depth);
+		l.parts = lim_min(l.parts, AP(p)->mime_max_parts);
+		l.header_line = lim_min(l.header_line, AP(p)->mime_max_header_line);
+		l.header_bytes = lim_min(l.header_bytes, AP(p)->mime_max_header_bytes);
+		l.boundary = lim_min(l.boundary, AP(p)->mime_max_boundary);
+		l.filename = lim_min(l.filename, AP(p)->mime_max_filename);
+		l.zip_entries = lim_min(l.zip_entries, AP(p)->zip_max_entries);
 	}
 	a->scan = mime_scan_new(&l, true, on_event, a);
 	return a;
@@ -243,7 +288,7 @@ report(struct attach *a, enum mime_status st, struct verdict *v)
 		for (size_t i = 0; i < a->npol; i++) {
 			struct verdict lv;
 			verdict_clear(&lv);
-			check_verdict(&lv, NAME, a->pol[i], a->pol[i]->mime_limit_action, 554,
+			check_verdict(&lv, NAME, a->pol[i], AP(a->pol[i])->mime_limit_action, 554,
 			    "5.6.0", "%s", f->reason);
 			merge(a, &lv);
 		}
@@ -252,29 +297,29 @@ report(struct attach *a, enum mime_status st, struct verdict *v)
 }
 
 static void
-attach_header(struct conn *c, struct msg *m, const char *name, const char *value,
+attach_header(struct conn *c, struct msg *m, void *ms, const char *name, const char *value,
     struct verdict *v)
 {
-	struct attach *a = attach_get(c, m);
+	struct attach *a = attach_get(c, m, ms);
 
 	(void)v;     /* header steps are no-reply: decide at eoh */
 	mime_header(a->scan, name, strlen(name), value, strlen(value));
 }
 
 static void
-attach_eoh(struct conn *c, struct msg *m, struct verdict *v)
+attach_eoh(struct conn *c, struct msg *m, void *ms, struct verdict *v)
 {
-	struct attach *a = attach_get(c, m);
+	struct attach *a = attach_get(c, m, ms);
 
 	a->eoh = true;
 	report(a, mime_end_headers(a->scan), v);
 }
 
 static void
-attach_body(struct conn *c, struct msg *m, const unsigned char *buf, size_t len,
+attach_body(struct conn *c, struct msg *m, void *ms, const unsigned char *buf, size_t len,
     struct verdict *v)
 {
-	struct attach *a = attach_get(c, m);
+	struct attach *a = attach_get(c, m, ms);
 	enum mime_status st;
 
 	if (!a->eoh) {            /* a body without end-of-header: the header is over */
@@ -289,9 +334,9 @@ attach_body(struct conn *c, struct msg *m, const unsigned char *buf, size_t len,
 }
 
 static void
-attach_eom(struct conn *c, struct msg *m, struct edits *e, struct verdict *v)
+attach_eom(struct conn *c, struct msg *m, void *ms, struct edits *e, struct verdict *v)
 {
-	struct attach *a = attach_get(c, m);
+	struct attach *a = attach_get(c, m, ms);
 
 	report(a, mime_finish(a->scan), v);
 	if (a->tagged && !verdict_refuses(v) && a->v.action == ACT_TAG)
@@ -299,8 +344,9 @@ attach_eom(struct conn *c, struct msg *m, struct edits *e, struct verdict *v)
 }
 
 static void
-attach_summary(const struct conn *c, const struct msg *m, strbuf *out)
+attach_summary(const struct conn *c, const struct msg *m, const void *ms, strbuf *out)
 {
+	const struct attach *a = ms;
 	const struct mime_facts *f = attach_facts(m);
 	unsigned listed = 0;
 
@@ -328,12 +374,17 @@ attach_summary(const struct conn *c, const struct msg *m, strbuf *out)
 			sb_printf(out, ":zip(%u%s%s)", p->zip_entries, p->zip_encrypted ? ",encrypted" : "",
 			    p->zip_broken && p->dec_size > 0 ? ",broken" : "");
 	}
-	if (m->attach->blocked[0] != '\0')
-		sb_printf(out, " blocked=\"%s\"", m->attach->blocked);
+	if (a->blocked[0] != '\0')
+		sb_printf(out, " blocked=\"%s\"", a->blocked);
 }
 
 const struct check check_attach = {
 	.name = NAME,
+	.policy_keys = attach_keys,
+	.npolicy_keys = NELEM(attach_keys),
+	.policy_size = sizeof(struct attach_policy),
+	.msg_size = sizeof(struct attach),
+	.msg_reset = attach_reset,
 	.header = attach_header,
 	.eoh = attach_eoh,
 	.body = attach_body,

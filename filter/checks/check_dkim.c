@@ -1,149 +1,174 @@
 /*
- * dkim.c - check "dkim": verification of every inbound signature,
- * streamed (headers as they arrive, body chunk by chunk; nothing is
- * buffered).  At end of message
+ * check_dkim.c - check "dkim": every inbound signature verified and
+ * reported, outbound mail signed with every key of the From domain, over
+ * the DKIM engine (dkim.h), which knows nothing of checks.
+ *
+ * Inbound: the engine sees every header and body chunk; at end of message
  * each signature becomes one Authentication-Results clause and the
  * governing policies decide (required signatures, broken signatures, key
- * DNS failures).  Outbound signing lives in dkim_sign.c.
- * Called through the check table (pipeline.c).  The library handle and
- * key table are in dkim_lib.c.
+ * DNS failures).  Outbound: the engine keeps the headers, starts one
+ * signer per key of the From domain (struct author, parsed once by the
+ * pipeline) at end of headers, and each signature it returns is inserted
+ * at the top.  The key table and library handle are this check's
+ * snapshot state (built at start-up and reload).
  */
 #include "config.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "../dkim/dkim_int.h"
-#include "postern/authres.h"
+#include "postern/check_authres.h"
+#include "postern/check_dkim.h"
 #include "postern/config.h"
-#include "postern/log.h"
 
 #define NAME "dkim"
-#define AR_B_CHARS 8    /* header.b= prefix length (RFC 6008) */
+#define SIG_FIELD "DKIM-Signature"
 #define AR_VALUE_MAX 100
 
-/* ---- per message ---------------------------------------------------------- */
+/* ---- policy keys ------------------------------------------------------------ */
 
-void
-dkim_msg_free(struct dkim_msg *dm)
-{
-	if (dm == NULL)
-		return;
-	if (dm->verify != NULL)
-		dkim_free(dm->verify);
-	for (size_t i = 0; i < dm->nsign; i++)
-		dkim_signer_free(dm, i);
-	sb_free(&dm->hdrs);
-	free(dm);
-}
+struct dkim_policy {
+	struct strlist require;      /* From domains that must carry a valid aligned signature */
+	enum action require_action;
+	enum action broken_action;
+	enum action dns_error_action;
+};
 
-static struct dkim_msg *
-get_dm(struct conn *c, struct msg *m)
+#define OFF(f) offsetof(struct dkim_policy, f)
+static const struct ct_key dkim_keys[] = {
+	{ "dkim.require_signature_from", CT_STRLIST, OFF(require), NULL, 0, 0, NULL,
+	  "From domains (and their subdomains) whose mail must carry a valid DKIM signature of that domain or a parent" },
+	{ "dkim.require_action", CT_ACTION, OFF(require_action), "reject", 0, 0, NULL,
+	  "what mail missing a required signature gets (reject = 550 5.7.20)" },
+	{ "dkim.broken_action", CT_ACTION, OFF(broken_action), "tag", 0, 0, NULL,
+	  "no signature verifies and at least one fails (RFC 6376 6.3: do not reject for this alone)" },
+	{ "dkim.dns_error_action", CT_ACTION, OFF(dns_error_action), "tag", 0, 0, NULL,
+	  "no signature verifies and a key lookup failed (tempfail = 451 4.7.5)" },
+};
+#undef OFF
+
+/* ---- snapshot state: the engine's key table and library handle ------------- */
+
+static bool
+dk_snap_new(const struct config *cfg, void **out, struct ct_errors *errs)
 {
-	if (m->dkim == NULL) {
-		m->dkim = xcalloc(1, sizeof(*m->dkim));
-		m->dkim->st = c->snap->dkim;
-		sb_init(&m->dkim->hdrs);
+	struct dkim_settings set = {
+		.keys = &cfg->dkim_keys,
+		.sign_subdomains = cfg->dkim_sign_subdomains,
+		.canon = cfg->dkim_canon,
+		.max_signatures = (unsigned)cfg->dkim_max_signatures,
+		.min_key_bits = (unsigned)cfg->dkim_min_key_bits,
+	};
+	strbuf problems;
+
+	sb_init(&problems);
+	*out = dkim_state_build(&set, &problems);
+	for (const char *line = problems.s; line != NULL && *line != '\0';) {
+		size_t n = strcspn(line, "\n");
+
+		ct_error(errs, cfg->file, 0, "dkim.keys", "%.*s", (int)n, line);
+		line += n + (line[n] == '\n');
 	}
-	return m->dkim;
-}
-
-static const unsigned char *
-msg_id(const struct msg *m)
-{
-	return (const unsigned char *)(m->qid[0] ? m->qid : "NOQUEUE");
+	sb_free(&problems);
+	return *out != NULL;
 }
 
 static void
-dk_header(struct conn *c, struct msg *m, const char *name, const char *value,
+dk_snap_free(void *st)
+{
+	dkim_state_free(st);
+}
+
+const struct dkim_state *
+check_dkim_state(const struct snapshot *s)
+{
+	return check_snap_state(s, &check_dkim);
+}
+
+/* ---- per message ------------------------------------------------------------ */
+
+struct dk_msg {
+	struct dkim_msg *job;        /* the engine's verifying or signing job */
+	bool broken;                 /* the engine could not parse the message */
+	unsigned npass, nfail, ntemp, nperm;
+	char passd[DKIM_MAX_PASS][DKIM_DOMAIN_MAX + 1];   /* d= of passing signatures, lower case */
+	size_t npassd;
+	unsigned nsigned;
+	const char *sign_skipped;    /* why nothing was signed (static text) */
+	struct msg *m;               /* for the engine's callbacks */
+};
+
+static void
+dk_reset(void *ms)
+{
+	struct dk_msg *d = ms;
+
+	dkim_msg_free(d->job);
+}
+
+struct dkim_msg *
+check_dkim_job(const struct msg *m)
+{
+	const struct dk_msg *d = check_msg_state(m, &check_dkim);
+
+	return d->job;
+}
+
+static void
+dk_header(struct conn *c, struct msg *m, void *ms, const char *name, const char *value,
     struct verdict *v)
 {
-	struct dkim_msg *dm;
-	strbuf line;
-	DKIM_STAT st;
+	struct dk_msg *d = ms;
+	const struct dkim_state *st = check_dkim_state(c->snap);
 
 	(void)v;
-	if (c->snap->dkim == NULL)
+	if (st == NULL)
 		return;
-	dm = get_dm(c, m);
-	if (strcasecmp(name, "From") == 0 &&
-	    dm->nfrom++ == 0 && !dkim_from_domain(value, strlen(value), dm->from_domain, sizeof(dm->from_domain)))
-		dm->from_domain[0] = '\0';
-	sb_init(&line);
-	dkim_header_line(&line, name, value);
-	if (m->dir == DIR_OUTBOUND) {
-		if (dm->st->keys.n > 0 && dm->nhdrs < DKIM_MAX_HEADERS_KEPT) {
-			sb_append(&dm->hdrs, line.s, line.len);
-			dm->nhdrs++;
-		}
-	} else if (!dm->verify_broken) {
-		if (dm->verify == NULL) {
-			dm->verify = dkim_verify(dm->st->lib, msg_id(m), NULL, &st);
-			if (dm->verify == NULL) {
-				dm->verify_broken = true;
-				goto out;
-			}
-			dkim_set_user_context(dm->verify, dm);
-		}
-		bool is_sig = strcasecmp(name, "DKIM-Signature") == 0;
-
-		dm->nsigfields += is_sig;
-		st = dkim_header(dm->verify, (u_char *)line.s, line.len - 2);
-		if (st == DKIM_STAT_SYNTAX && is_sig) {
-			/* the field is kept (another signature may cover it);
-			 * libopendkim may or may not list this signature */
-			if (dm->nmalformed++ == 0) {
-				const char *why = dkim_geterror(dm->verify);
-				snprintf(dm->malformed_why, sizeof(dm->malformed_why), "%s",
-				    why != NULL ? why : "syntax error");
-			}
-		} else if (st != DKIM_STAT_OK) {
-			dm->verify_broken = true;
-		}
-	}
-out:
-	sb_free(&line);
+	if (d->job == NULL)
+		d->job = dkim_msg_new(st, m->qid, m->dir == DIR_OUTBOUND);
+	dkim_msg_header(d->job, name, value);
 }
 
-static void
-dk_eoh(struct conn *c, struct msg *m, struct verdict *v)
+/* Signing needs exactly one From field with one usable address. */
+static const char *
+sign_domain(const struct msg *m, struct dk_msg *d)
 {
-	struct dkim_msg *dm = m->dkim;
-	DKIM_STAT st;
+	const struct author *au = &m->author;
 
-	(void)v;
-	if (dm == NULL)
-		return;
-	if (m->dir == DIR_OUTBOUND) {
-		dkim_sign_eoh(c, m, dm);
-		return;
-	}
-	if (dm->verify == NULL || dm->verify_broken)
-		return;
-	st = dkim_eoh(dm->verify);
-	if (st == DKIM_STAT_NOSIG) {
-		dm->nosig = true;
-		dkim_free(dm->verify);
-		dm->verify = NULL;
-	}
+	if (au->nfrom == 1 && au->status == FROM_OK)
+		return au->domain;
+	d->sign_skipped = au->nfrom == 0 ? "no From header" :
+	    au->nfrom > 1 ? "several From headers" : "unusable From address";
+	return NULL;
 }
 
 static void
-dk_body(struct conn *c, struct msg *m, const unsigned char *buf, size_t len,
+dk_eoh(struct conn *c, struct msg *m, void *ms, struct verdict *v)
+{
+	struct dk_msg *d = ms;
+	const struct dkim_state *st = check_dkim_state(c->snap);
+
+	(void)v;
+	if (d->job == NULL)
+		return;
+	dkim_msg_eoh(d->job, m->dir == DIR_OUTBOUND && st->keys.n > 0 ? sign_domain(m, d) : NULL);
+}
+
+static void
+dk_body(struct conn *c, struct msg *m, void *ms, const unsigned char *buf, size_t len,
     struct verdict *v)
 {
-	struct dkim_msg *dm = m->dkim;
+	struct dk_msg *d = ms;
 
 	(void)c;
+	(void)m;
 	(void)v;
-	if (dm == NULL)
-		return;
-	if (dm->verify != NULL)
-		(void)dkim_body(dm->verify, (u_char *)buf, len);
-	dkim_sign_body(dm, buf, len);
+	if (d->job != NULL)
+		dkim_msg_body(d->job, buf, len);
 }
 
 /* Append " key=value" with value a token or a quoted-string (RFC 8601). */
@@ -174,131 +199,60 @@ ar_pair(strbuf *sb, const char *key, const char *val)
 	sb_putc(sb, '"');
 }
 
-static const char *
-tagval(DKIM_SIGINFO *sig, const char *tag)
-{
-	const u_char *v = dkim_sig_gettagvalue(sig, false, (u_char *)tag);
-
-	return v != NULL ? (const char *)v : "";
-}
-
-enum sigres { SR_PASS, SR_FAIL, SR_NEUTRAL, SR_POLICY, SR_TEMPERROR, SR_PERMERROR };
-static const char *const sigres_name[] = { "pass", "fail", "neutral", "policy", "temperror", "permerror" };
-
-static enum sigres
-classify(DKIM_SIGINFO *sig, const char **why)
-{
-	unsigned flags = dkim_sig_getflags(sig);
-	int err = dkim_sig_geterror(sig);
-	dkim_alg_t alg = DKIM_SIGN_UNKNOWN;
-
-	*why = err != DKIM_SIGERROR_OK ? dkim_sig_geterrorstr(err) : NULL;
-	if (flags & DKIM_SIGFLAG_IGNORE) {
-		*why = "over the signature limit, not checked";
-		return SR_POLICY;
-	}
-	if ((flags & DKIM_SIGFLAG_PASSED) && dkim_sig_getbh(sig) == DKIM_SIGBH_MATCH) {
-		(void)dkim_sig_getsignalg(sig, &alg);
-		if (alg == DKIM_SIGN_RSASHA1) {
-			*why = "rsa-sha1 is not accepted (RFC 8301)";
-			return SR_POLICY;
-		}
-		return SR_PASS;
-	}
-	if ((flags & DKIM_SIGFLAG_PROCESSED) && dkim_sig_getbh(sig) == DKIM_SIGBH_MISMATCH) {
-		*why = "body hash did not verify";
-		return SR_FAIL;
-	}
-	switch (err) {
-	case DKIM_SIGERROR_OK:
-		if (flags & DKIM_SIGFLAG_PROCESSED) {
-			*why = dkim_sig_getbh(sig) == DKIM_SIGBH_MISMATCH ?
-			    "body hash did not verify" : "signature did not verify";
-			return SR_FAIL;
-		}
-		*why = "not processed";
-		return SR_NEUTRAL;
-	case DKIM_SIGERROR_BADSIG:
-		*why = "signature did not verify";
-		return SR_FAIL;
-	case DKIM_SIGERROR_KEYFAIL:
-		*why = "key lookup failed";
-		return SR_TEMPERROR;
-	case DKIM_SIGERROR_KEYTOOSMALL:
-		return SR_POLICY;
-	case DKIM_SIGERROR_NOKEY: case DKIM_SIGERROR_DNSSYNTAX: case DKIM_SIGERROR_MULTIREPLY:
-	case DKIM_SIGERROR_KEYVERSION: case DKIM_SIGERROR_KEYUNKNOWNHASH:
-	case DKIM_SIGERROR_KEYHASHMISMATCH: case DKIM_SIGERROR_NOTEMAILKEY:
-	case DKIM_SIGERROR_KEYTYPEMISSING: case DKIM_SIGERROR_KEYTYPEUNKNOWN:
-	case DKIM_SIGERROR_KEYREVOKED: case DKIM_SIGERROR_KEYDECODE:
-		return SR_PERMERROR;
-	default:
-		return SR_NEUTRAL;
-	}
-}
-
+/* One signature: an A-R clause and the counts the policies decide on. */
 static void
-report_sig(struct msg *m, struct dkim_msg *dm, DKIM_SIGINFO *sig)
+report_sig(void *ctx, const struct dkim_sigresult *r)
 {
-	const char *why, *d = tagval(sig, "d"), *i = tagval(sig, "i");
-	enum sigres r = classify(sig, &why);
-	char b[AR_B_CHARS + 1];
-	unsigned bits = 0;
+	struct dk_msg *d = ctx;
 	strbuf sb;
-	size_t bn = 0;
 
 	sb_init(&sb);
-	sb_printf(&sb, "dkim=%s", sigres_name[r]);
-	if (r == SR_PASS && dkim_sig_getkeysize(sig, &bits) == DKIM_STAT_OK && bits > 0)
-		sb_printf(&sb, " (%u-bit key)", bits);
-	if (why != NULL)
-		ar_pair(&sb, "reason", why);
-	if (*d)
-		ar_pair(&sb, "header.d", d);
-	if (*i) {
-		ar_pair(&sb, "header.i", i);
-	} else if (*d) {
+	sb_printf(&sb, "dkim=%s", dkim_sigres_name(r->res));
+	if (r->res == DKSIG_PASS && r->bits > 0)
+		sb_printf(&sb, " (%u-bit key)", r->bits);
+	if (r->why != NULL)
+		ar_pair(&sb, "reason", r->why);
+	if (*r->d)
+		ar_pair(&sb, "header.d", r->d);
+	if (*r->i) {
+		ar_pair(&sb, "header.i", r->i);
+	} else if (*r->d) {
 		char at[DKIM_DOMAIN_MAX + 2];
-		snprintf(at, sizeof(at), "@%s", d);
+		snprintf(at, sizeof(at), "@%s", r->d);
 		ar_pair(&sb, "header.i", at);
 	}
-	if (*tagval(sig, "s"))
-		ar_pair(&sb, "header.s", tagval(sig, "s"));
-	if (*tagval(sig, "a"))
-		ar_pair(&sb, "header.a", tagval(sig, "a"));
-	for (const char *p = tagval(sig, "b"); *p && bn < AR_B_CHARS; p++)
-		if (isalnum((unsigned char)*p) || *p == '+' || *p == '/')
-			b[bn++] = *p;
-	b[bn] = '\0';
-	if (bn > 0)
-		ar_pair(&sb, "header.b", b);
-	authres_add(m, sb.s);
+	if (*r->s)
+		ar_pair(&sb, "header.s", r->s);
+	if (*r->a)
+		ar_pair(&sb, "header.a", r->a);
+	if (*r->b)
+		ar_pair(&sb, "header.b", r->b);
+	authres_add(d->m, sb.s);
 	sb_free(&sb);
-	switch (r) {
-	case SR_PASS:
-		dm->npass++;
-		if (dm->npassd < DKIM_MAX_PASS && strlen(d) <= DKIM_DOMAIN_MAX) {
-			char *o = dm->passd[dm->npassd++];
+	switch (r->res) {
+	case DKSIG_PASS:
+		d->npass++;
+		if (d->npassd < DKIM_MAX_PASS && *r->d) {
+			char *o = d->passd[d->npassd++];
 			size_t k = 0;
-			for (; d[k] != '\0'; k++)
-				o[k] = (char)tolower((unsigned char)d[k]);
+			for (; r->d[k] != '\0' && k < DKIM_DOMAIN_MAX; k++)
+				o[k] = (char)tolower((unsigned char)r->d[k]);
 			o[k] = '\0';
 		}
 		break;
-	case SR_FAIL: dm->nfail++; break;
-	case SR_TEMPERROR: dm->ntemp++; break;
-	default: dm->nperm++; break;
+	case DKSIG_FAIL: d->nfail++; break;
+	case DKSIG_TEMPERROR: d->ntemp++; break;
+	default: d->nperm++; break;
 	}
 }
 
+/* A passing signature of the From domain or one of its parents. */
 static bool
-aligned_pass(const struct dkim_msg *dm)
+aligned_pass(const struct dk_msg *d, const char *from)
 {
-	const char *from = dm->from_domain;
-
 	for (const char *p = from; p != NULL && *p; p = strchr(p, '.') ? strchr(p, '.') + 1 : NULL)
-		for (size_t i = 0; i < dm->npassd; i++)
-			if (strcmp(dm->passd[i], p) == 0)
+		for (size_t i = 0; i < d->npassd; i++)
+			if (strcmp(d->passd[i], p) == 0)
 				return true;
 	return false;
 }
@@ -306,84 +260,79 @@ aligned_pass(const struct dkim_msg *dm)
 size_t
 dkim_pass_domains(const struct msg *m, const char **out, size_t max)
 {
+	const struct dk_msg *d = check_msg_state(m, &check_dkim);
 	size_t n = 0;
 
-	for (size_t i = 0; m->dkim != NULL && i < m->dkim->npassd && n < max; i++)
-		out[n++] = m->dkim->passd[i];
+	for (size_t i = 0; i < d->npassd && n < max; i++)
+		out[n++] = d->passd[i];
 	return n;
 }
 
 static bool
-required_for(const struct policy *p, const char *from)
+required_for(const struct dkim_policy *p, const char *from)
 {
 	size_t fl = strlen(from);
 
-	for (size_t i = 0; i < p->dkim_require.n; i++) {
-		const char *d = p->dkim_require.v[i];
-		size_t dl = strlen(d);
+	for (size_t i = 0; i < p->require.n; i++) {
+		const char *dom = p->require.v[i];
+		size_t dl = strlen(dom);
 
-		if (strcasecmp(d, from) == 0 ||
-		    (fl > dl && from[fl - dl - 1] == '.' && strcasecmp(from + fl - dl, d) == 0))
+		if (strcasecmp(dom, from) == 0 ||
+		    (fl > dl && from[fl - dl - 1] == '.' && strcasecmp(from + fl - dl, dom) == 0))
 			return true;
 	}
 	return false;
 }
 
 static void
-decide(const struct msg *m, const struct dkim_msg *dm, const struct policy *p,
-    struct verdict *v)
+decide(const struct msg *m, const struct dk_msg *d, const struct policy *pol, struct verdict *v)
 {
-	if (dm->from_domain[0] && required_for(p, dm->from_domain) && !aligned_pass(dm))
-		check_verdict(v, NAME, p, p->dkim_require_action, 550, "5.7.20",
-		    "no valid DKIM signature from %s", dm->from_domain);
-	else if (dm->npass == 0 && dm->ntemp > 0)
-		check_verdict(v, NAME, p, p->dkim_dns_error_action, 550, "5.7.5",
+	const struct dkim_policy *p = check_policy(pol, &check_dkim);
+	const char *from = m->author.status == FROM_OK ? m->author.domain : "";
+
+	if (*from && required_for(p, from) && !aligned_pass(d, from))
+		check_verdict(v, NAME, pol, p->require_action, 550, "5.7.20",
+		    "no valid DKIM signature from %s", from);
+	else if (d->npass == 0 && d->ntemp > 0)
+		check_verdict(v, NAME, pol, p->dns_error_action, 550, "5.7.5",
 		    "DKIM key lookup failed");
-	else if (dm->npass == 0 && dm->nfail > 0)
-		check_verdict(v, NAME, p, p->dkim_broken_action, 550, "5.7.20",
+	else if (d->npass == 0 && d->nfail > 0)
+		check_verdict(v, NAME, pol, p->broken_action, 550, "5.7.20",
 		    "DKIM signature did not verify");
-	(void)m;
 }
 
 static void
-dk_eom(struct conn *c, struct msg *m, struct edits *e, struct verdict *v)
+insert_signature(void *ctx, const char *value)
 {
-	struct dkim_msg *dm = m->dkim;
-	DKIM_SIGINFO **sigs = NULL;
-	int nsigs = 0;
+	edits_insert(ctx, 0, SIG_FIELD, value);
+}
 
-	if (dm == NULL)
+static void
+dk_eom(struct conn *c, struct msg *m, void *ms, struct edits *e, struct verdict *v)
+{
+	struct dk_msg *d = ms;
+
+	(void)c;
+	if (d->job == NULL)
 		return;
 	if (m->dir == DIR_OUTBOUND) {
-		dkim_sign_eom(c, m, dm, e);
+		d->nsigned = dkim_sign_eom(d->job, insert_signature, e);
+		if (d->sign_skipped == NULL)
+			d->sign_skipped = dkim_sign_skipped(d->job);
 		return;
 	}
-	if (dm->verify != NULL) {
-		(void)dkim_eom(dm->verify, NULL);
-		if (dkim_getsiglist(dm->verify, &sigs, &nsigs) == DKIM_STAT_OK)
-			for (int i = 0; i < nsigs; i++)
-				report_sig(m, dm, sigs[i]);
-	}
-	/* signatures too malformed for libopendkim to list */
-	for (unsigned i = (unsigned)nsigs; i < dm->nsigfields && dm->nmalformed > 0; i++) {
-		strbuf sb;
-
-		sb_init(&sb);
-		sb_puts(&sb, "dkim=neutral");
-		ar_pair(&sb, "reason", dm->malformed_why);
-		authres_add(m, sb.s);
-		sb_free(&sb);
-		dm->nperm++;
-	}
-	if (dm->verify_broken)
+	d->m = m;
+	if (!dkim_verify_eom(d->job, report_sig, d)) {
+		d->broken = true;
 		authres_add(m, "dkim=permerror reason=\"message could not be parsed\"");
+	}
 	/* no signature: nothing in A-R ("none" stays the whole header's
 	 * result when no check has anything to say), dkim=none in the log */
 	for (size_t i = 0; i < m->npol; i++) {
 		struct verdict pv;
 
 		verdict_clear(&pv);
-		decide(m, dm, m->pol[i], &pv);
+		decide(m, d, m->pol[i], &pv);
 		if (m->pol[i]->mode == POLICY_OBSERVE)
 			verdict_observe(&pv);
 		verdict_merge(v, &pv);
@@ -391,34 +340,42 @@ dk_eom(struct conn *c, struct msg *m, struct edits *e, struct verdict *v)
 }
 
 static void
-dk_summary(const struct conn *c, const struct msg *m, strbuf *out)
+dk_summary(const struct conn *c, const struct msg *m, const void *ms, strbuf *out)
 {
-	const struct dkim_msg *dm = m->dkim;
+	const struct dk_msg *d = ms;
+	const char *pd[DKIM_MAX_PASS];
+	size_t n;
 
 	(void)c;
-	if (dm == NULL)
+	if (d->job == NULL)
 		return;
 	if (m->dir == DIR_OUTBOUND) {
-		sb_printf(out, " dkim_signed=%u", dm->nsigned);
-		if (dm->nsigned == 0 && dm->sign_skipped != NULL)
-			sb_printf(out, " dkim_sign=\"%s\"", dm->sign_skipped);
+		sb_printf(out, " dkim_signed=%u", d->nsigned);
+		if (d->nsigned == 0 && d->sign_skipped != NULL)
+			sb_printf(out, " dkim_sign=\"%s\"", d->sign_skipped);
 		return;
 	}
-	if (dm->npass + dm->nfail + dm->ntemp + dm->nperm == 0 && !dm->verify_broken)
+	if (d->npass + d->nfail + d->ntemp + d->nperm == 0 && !d->broken)
 		sb_puts(out, " dkim=none");
 	else
 		sb_printf(out, " dkim=pass:%u,fail:%u,temperror:%u,other:%u",
-		    dm->npass, dm->nfail, dm->ntemp, dm->nperm);
-	const char *d[DKIM_MAX_PASS];
-	size_t n = dkim_pass_domains(m, d, DKIM_MAX_PASS);
+		    d->npass, d->nfail, d->ntemp, d->nperm);
+	n = dkim_pass_domains(m, pd, DKIM_MAX_PASS);
 	for (size_t i = 0; i < n; i++) {
 		sb_puts(out, i == 0 ? " dkim_pass_d=" : ",");
-		sb_escape(out, d[i], strlen(d[i]), 100);
+		sb_escape(out, pd[i], strlen(pd[i]), 100);
 	}
 }
 
 const struct check check_dkim = {
 	.name = NAME,
+	.policy_keys = dkim_keys,
+	.npolicy_keys = NELEM(dkim_keys),
+	.policy_size = sizeof(struct dkim_policy),
+	.snap_new = dk_snap_new,
+	.snap_free = dk_snap_free,
+	.msg_size = sizeof(struct dk_msg),
+	.msg_reset = dk_reset,
 	.header = dk_header,
 	.eoh = dk_eoh,
 	.body = dk_body,

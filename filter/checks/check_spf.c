@@ -1,24 +1,54 @@
 /*
- * spf.c - check "spf": SPF for the HELO and MAIL FROM identities.
+ * check_spf.c - check "spf": SPF for the HELO and MAIL FROM identities.
  *
  * HELO: the HELO identity (as postmaster@helo) is checked at the first
  * null-sender MAIL FROM, whose result it decides, and kept in the
  * connection.  MAIL FROM: the sender is checked; the null sender takes the
  * HELO result.  Outbound mail and clients in trusted_hosts are not
  * checked.  The result is enforced at each RCPT under that recipient's
- * policy (spf_*_action keys), reported in Authentication-Results
+ * policy (spf.*_action keys; the old spf_*_action names are deprecated
+ * aliases), reported in Authentication-Results
  * (spf=... smtp.mailfrom / smtp.helo) and in a Received-SPF field at eom.
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <string.h>
 
-#include "postern/authres.h"
-#include "postern/check.h"
-#include "postern/spf.h"
+#include "postern/check_authres.h"
+#include "postern/check_spf.h"
 
 #define NAME "spf"
 #define FIELD "Received-SPF"
+
+/* The action per RFC 7208 result, in each policy's SPF block. */
+struct spf_policy {
+	enum action fail, softfail, neutral, none, temperror, permerror;
+};
+
+#define OFF(f) offsetof(struct spf_policy, f)
+static const struct ct_key spf_keys[] = {
+	{ "spf.fail_action", CT_ACTION, OFF(fail), "reject", 0, 0, NULL,
+	  "SPF fail (reject = 550 5.7.23)" },
+	{ "spf.softfail_action", CT_ACTION, OFF(softfail), "tag", 0, 0, NULL,
+	  "SPF softfail (reject = 550 5.7.23)" },
+	{ "spf.neutral_action", CT_ACTION, OFF(neutral), "accept", 0, 0, NULL,
+	  "SPF neutral" },
+	{ "spf.none_action", CT_ACTION, OFF(none), "accept", 0, 0, NULL,
+	  "no SPF record" },
+	{ "spf.temperror_action", CT_ACTION, OFF(temperror), "tempfail", 0, 0, NULL,
+	  "SPF temperror, DNS trouble (tempfail = 451 4.7.24)" },
+	{ "spf.permerror_action", CT_ACTION, OFF(permerror), "tag", 0, 0, NULL,
+	  "SPF permerror, broken record (reject = 550 5.7.24)" },
+	/* the names before 0.2, still read; postern -t warns */
+	{ "spf_fail_action", CT_ALIAS, 0, "spf.fail_action", 0, 0, NULL, NULL },
+	{ "spf_softfail_action", CT_ALIAS, 0, "spf.softfail_action", 0, 0, NULL, NULL },
+	{ "spf_neutral_action", CT_ALIAS, 0, "spf.neutral_action", 0, 0, NULL, NULL },
+	{ "spf_none_action", CT_ALIAS, 0, "spf.none_action", 0, 0, NULL, NULL },
+	{ "spf_temperror_action", CT_ALIAS, 0, "spf.temperror_action", 0, 0, NULL, NULL },
+	{ "spf_permerror_action", CT_ALIAS, 0, "spf.permerror_action", 0, 0, NULL, NULL },
+};
+#undef OFF
 
 static bool
 skip_client(const struct conn *c)
@@ -48,25 +78,26 @@ run(const struct conn *c, const char *sender, const char *domain, struct spf_out
  * look-ups and no HELO latency.
  */
 static void
-helo_check(struct conn *c)
+helo_check(struct conn *c, struct spf_fact *h)
 {
 	strbuf sender;
 
-	if (c->spf_helo.checked || c->helo == NULL || *c->helo == '\0')
+	if (h->checked || c->helo == NULL || *c->helo == '\0')
 		return;
 	sb_init(&sender);
 	sb_printf(&sender, "postmaster@%s", c->helo);
-	run(c, sender.s, c->helo, &c->spf_helo.o);
+	run(c, sender.s, c->helo, &h->o);
 	sb_free(&sender);
-	c->spf_helo.checked = true;
-	c->spf_helo.helo_identity = true;
+	h->checked = true;
+	h->helo_identity = true;
 }
 
 /* A new HELO/EHLO (or one after STARTTLS) forgets the previous result. */
 static void
-spf_helo(struct conn *c)
+spf_helo(struct conn *c, void *cs)
 {
-	memset(&c->spf_helo, 0, sizeof(c->spf_helo));
+	(void)c;
+	memset(cs, 0, sizeof(struct spf_fact));
 }
 
 /* A-R pvalue: plain if it is made of safe characters, else quoted. */
@@ -88,8 +119,9 @@ ar_value(strbuf *out, const char *v)
 }
 
 static void
-spf_envfrom(struct conn *c, struct msg *m, const char *const *args, struct verdict *v)
+spf_envfrom(struct conn *c, struct msg *m, void *ms, const char *const *args, struct verdict *v)
 {
+	struct spf_fact *f = ms;
 	const char *at;
 	strbuf clause, sender;
 
@@ -100,13 +132,15 @@ spf_envfrom(struct conn *c, struct msg *m, const char *const *args, struct verdi
 	at = strrchr(m->sender, '@');
 	if (m->sender[0] == '\0' || at == NULL) {
 		/* null sender (or no domain): the HELO identity decides */
-		helo_check(c);
-		m->spf = c->spf_helo;
-		if (!m->spf.checked) {
-			m->spf.checked = true;
-			m->spf.helo_identity = true;
-			m->spf.o.result = SPFR_NONE;
-			strlcpy_ok(m->spf.o.why, "no HELO name", sizeof(m->spf.o.why));
+		struct spf_fact *h = check_conn_state(c, &check_spf);
+
+		helo_check(c, h);
+		*f = *h;
+		if (!f->checked) {
+			f->checked = true;
+			f->helo_identity = true;
+			f->o.result = SPFR_NONE;
+			strlcpy_ok(f->o.why, "no HELO name", sizeof(f->o.why));
 		}
 	} else {
 		sb_init(&sender);
@@ -114,13 +148,13 @@ spf_envfrom(struct conn *c, struct msg *m, const char *const *args, struct verdi
 			sb_printf(&sender, "postmaster%s", at);   /* RFC 7208 4.3 */
 		else
 			sb_puts(&sender, m->sender);
-		run(c, sender.s, at + 1, &m->spf.o);
+		run(c, sender.s, at + 1, &f->o);
 		sb_free(&sender);
-		m->spf.checked = true;
+		f->checked = true;
 	}
 	sb_init(&clause);
-	sb_printf(&clause, "spf=%s ", spf_res_name(m->spf.o.result));
-	if (m->spf.helo_identity) {
+	sb_printf(&clause, "spf=%s ", spf_res_name(f->o.result));
+	if (f->helo_identity) {
 		sb_puts(&clause, "smtp.helo=");
 		ar_value(&clause, c->helo != NULL ? c->helo : "");
 	} else {
@@ -132,35 +166,37 @@ spf_envfrom(struct conn *c, struct msg *m, const char *const *args, struct verdi
 }
 
 static void
-spf_envrcpt(struct conn *c, struct msg *m, const struct policy *p, struct verdict *v)
+spf_envrcpt(struct conn *c, struct msg *m, void *ms, const struct policy *pol, struct verdict *v)
 {
+	const struct spf_fact *f = ms;
+	const struct spf_policy *p = check_policy(pol, &check_spf);
 	const char *dom;
 	enum action act;
 	unsigned code = 550;
 	const char *xcode = "5.7.23";
 
-	if (!m->spf.checked)
+	if (!f->checked)
 		return;
-	dom = m->spf.helo_identity ? (c->helo != NULL ? c->helo : "") : m->sender_domain;
-	switch (m->spf.o.result) {
+	dom = f->helo_identity ? (c->helo != NULL ? c->helo : "") : m->sender_domain;
+	switch (f->o.result) {
 	case SPFR_FAIL:
-		act = p->spf_fail_action;
+		act = p->fail;
 		break;
 	case SPFR_SOFTFAIL:
-		act = p->spf_softfail_action;
+		act = p->softfail;
 		break;
 	case SPFR_NEUTRAL:
-		act = p->spf_neutral_action;
+		act = p->neutral;
 		break;
 	case SPFR_NONE:
-		act = p->spf_none_action;
+		act = p->none;
 		break;
 	case SPFR_TEMPERROR:
-		act = p->spf_temperror_action;
+		act = p->temperror;
 		xcode = "5.7.24";
 		break;
 	case SPFR_PERMERROR:
-		act = p->spf_permerror_action;
+		act = p->permerror;
 		xcode = "5.7.24";
 		break;
 	default:
@@ -168,28 +204,28 @@ spf_envrcpt(struct conn *c, struct msg *m, const struct policy *p, struct verdic
 	}
 	if (act == ACT_ACCEPT)
 		return;
-	if (m->spf.o.result == SPFR_TEMPERROR)
-		check_verdict(v, NAME, p, act, code, xcode,
+	if (f->o.result == SPFR_TEMPERROR)
+		check_verdict(v, NAME, pol, act, code, xcode,
 		    "SPF temporary error for %.100s: try again later", dom);
-	else if (m->spf.o.result == SPFR_PERMERROR)
-		check_verdict(v, NAME, p, act, code, xcode,
-		    "SPF permanent error for %.100s: %.80s", dom, m->spf.o.why);
+	else if (f->o.result == SPFR_PERMERROR)
+		check_verdict(v, NAME, pol, act, code, xcode,
+		    "SPF permanent error for %.100s: %.80s", dom, f->o.why);
 	else
-		check_verdict(v, NAME, p, act, code, xcode,
+		check_verdict(v, NAME, pol, act, code, xcode,
 		    "SPF %s: %s is not allowed to send mail for %.100s",
-		    spf_res_name(m->spf.o.result), c->addr, dom);
+		    spf_res_name(f->o.result), c->addr, dom);
 }
 
 /* The comment of Received-SPF (RFC 7208 9.1 examples). */
 static void
-describe(strbuf *out, const struct conn *c, const struct msg *m)
+describe(strbuf *out, const struct conn *c, const struct msg *m, const struct spf_fact *f)
 {
-	const char *who = m->spf.helo_identity ? "postmaster@" : "";
-	const char *id = m->spf.helo_identity ? (c->helo != NULL ? c->helo : "") : m->sender;
+	const char *who = f->helo_identity ? "postmaster@" : "";
+	const char *id = f->helo_identity ? (c->helo != NULL ? c->helo : "") : m->sender;
 	const char *recv = c->snap->cfg.authserv_id;
 
 	sb_printf(out, "%s: ", recv);
-	switch (m->spf.o.result) {
+	switch (f->o.result) {
 	case SPFR_PASS:
 		sb_printf(out, "domain of %s%.100s designates %s as permitted sender", who, id, c->addr);
 		break;
@@ -204,29 +240,30 @@ describe(strbuf *out, const struct conn *c, const struct msg *m)
 		sb_printf(out, "no SPF record for %s%.100s", who, id);
 		break;
 	default:
-		sb_printf(out, "%.100s", m->spf.o.why);
+		sb_printf(out, "%.100s", f->o.why);
 		break;
 	}
 }
 
 static void
-spf_eom(struct conn *c, struct msg *m, struct edits *e, struct verdict *v)
+spf_eom(struct conn *c, struct msg *m, void *ms, struct edits *e, struct verdict *v)
 {
+	const struct spf_fact *f = ms;
 	struct spf_header_info h;
 	strbuf val, comment;
 
 	(void)v;
-	if (!m->spf.checked || m->dir != DIR_INBOUND)
+	if (!f->checked || m->dir != DIR_INBOUND)
 		return;
 	memset(&h, 0, sizeof(h));
-	h.result = m->spf.o.result;
+	h.result = f->o.result;
 	h.receiver = c->snap->cfg.authserv_id;
 	h.client_ip = c->addr;
-	h.identity = m->spf.helo_identity ? "helo" : "mailfrom";
+	h.identity = f->helo_identity ? "helo" : "mailfrom";
 	h.envelope_from = m->sender;
 	h.helo = c->helo;
 	sb_init(&comment);
-	describe(&comment, c, m);
+	describe(&comment, c, m, f);
 	h.comment = comment.s;
 	sb_init(&val);
 	spf_received_spf(&val, &h);
@@ -236,17 +273,25 @@ spf_eom(struct conn *c, struct msg *m, struct edits *e, struct verdict *v)
 }
 
 static void
-spf_summary(const struct conn *c, const struct msg *m, strbuf *out)
+spf_summary(const struct conn *c, const struct msg *m, const void *ms, strbuf *out)
 {
+	const struct spf_fact *f = ms;
+
 	(void)c;
-	if (!m->spf.checked)
+	(void)m;
+	if (!f->checked)
 		return;
-	sb_printf(out, " spf=%s spf_identity=%s", spf_res_name(m->spf.o.result),
-	    m->spf.helo_identity ? "helo" : "mailfrom");
+	sb_printf(out, " spf=%s spf_identity=%s", spf_res_name(f->o.result),
+	    f->helo_identity ? "helo" : "mailfrom");
 }
 
 const struct check check_spf = {
 	.name = NAME,
+	.policy_keys = spf_keys,
+	.npolicy_keys = NELEM(spf_keys),
+	.policy_size = sizeof(struct spf_policy),
+	.conn_size = sizeof(struct spf_fact),
+	.msg_size = sizeof(struct spf_fact),
 	.helo = spf_helo,
 	.envfrom = spf_envfrom,
 	.envrcpt = spf_envrcpt,
@@ -254,11 +299,19 @@ const struct check check_spf = {
 	.summary = spf_summary,
 };
 
+const struct spf_fact *
+check_spf_fact(const struct msg *m)
+{
+	return check_msg_state(m, &check_spf);
+}
+
 bool
 spf_dmarc_identity(const struct conn *c, const struct msg *m, const char **domain)
 {
-	if (!m->spf.checked || m->spf.o.result != SPFR_PASS)
+	const struct spf_fact *f = check_spf_fact(m);
+
+	if (!f->checked || f->o.result != SPFR_PASS)
 		return false;
-	*domain = m->spf.helo_identity ? c->helo : m->sender_domain;
+	*domain = f->helo_identity ? c->helo : m->sender_domain;
 	return *domain != NULL && **domain != '\0';
 }

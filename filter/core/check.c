@@ -1,6 +1,8 @@
 /*
- * check.c - shared helpers for checks: verdict construction and the
- * header edit list handed to the MTA at end of message.
+ * check.c - the check table's plumbing (state slots, policy blocks) and
+ * shared helpers for checks: verdict construction, the strictest action
+ * over the governing policies, and the header edit list handed to the MTA
+ * at end of message.
  */
 #include "config.h"
 
@@ -9,6 +11,7 @@
 #include <string.h>
 
 #include "postern/check.h"
+#include "postern/log.h"
 
 void
 edits_init(struct edits *e)
@@ -80,4 +83,54 @@ check_verdict(struct verdict *v, const char *check, const struct policy *p,
 		verdict_set(v, check, action, 0, NULL, text.s);
 	}
 	sb_free(&text);
+}
+
+size_t
+check_slot(const struct check *ck)
+{
+	for (size_t i = 0; i < check_count; i++)
+		if (check_table[i] == ck)
+			return i;
+	die("check %s is not in the check table", ck->name);
+}
+
+void *
+check_msg_state(const struct msg *m, const struct check *ck)
+{
+	return m->state[check_slot(ck)];
+}
+
+void *
+check_conn_state(const struct conn *c, const struct check *ck)
+{
+	return c->state[check_slot(ck)];
+}
+
+void *
+check_snap_state(const struct snapshot *s, const struct check *ck)
+{
+	return s != NULL ? s->state[check_slot(ck)] : NULL;
+}
+
+const void *
+check_policy(const struct policy *p, const struct check *ck)
+{
+	return policy_block(p, check_slot(ck));
+}
+
+enum action
+check_strictest(const struct msg *m, const struct check *ck,
+    enum action (*f)(const void *pol, int arg), int arg, const struct policy **who)
+{
+	enum action best = ACT_ACCEPT;
+
+	*who = m->npol ? m->pol[0] : NULL;
+	for (size_t i = 0; i < m->npol; i++) {
+		enum action a = f(check_policy(m->pol[i], ck), arg);
+		if (a > best) {
+			best = a;
+			*who = m->pol[i];
+		}
+	}
+	return best;
 }

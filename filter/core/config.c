@@ -1,20 +1,16 @@
 /*
- * config.c - the main configuration table, loading, validation, printing,
- * and the reference-counted snapshot that connections pin.
- * Called by main.c (start, -t, -n, reload) and milter.c (pin per connection).
+ * config.c - the main configuration table, loading, validation, printing.
+ * Called by snapshot.c (start, -t, -n, reload) and main.c.
  */
 #include "config.h"
 
-#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "postern/config.h"
-#include "postern/dkim.h"
 #include "postern/log.h"
-#include "postern/policy.h"
 
 #define OFF(f) offsetof(struct config, f)
 #define U64MAX (~0ULL)
@@ -120,85 +116,4 @@ config_print(const struct config *cfg, strbuf *out)
 {
 	sb_printf(out, "# effective configuration from %s\n", cfg->file);
 	ct_print(config_keys, config_nkeys, cfg, out);
-}
-
-/* ---- snapshots ---------------------------------------------------------- */
-
-static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct snapshot *current;
-
-struct snapshot *
-snapshot_build(const char *path, struct ct_errors *errs)
-{
-	struct snapshot *s = xcalloc(1, sizeof(*s));
-
-	s->refs = 1;
-	if (!config_load(&s->cfg, path, errs)) {
-		config_free(&s->cfg);
-		free(s);
-		return NULL;
-	}
-	s->policies = policy_set_load(s->cfg.policy_dir, errs);
-	if (s->policies == NULL) {
-		config_free(&s->cfg);
-		free(s);
-		return NULL;
-	}
-	s->dkim = dkim_state_build(&s->cfg, errs);
-	if (s->dkim == NULL) {
-		policy_set_free(s->policies);
-		config_free(&s->cfg);
-		free(s);
-		return NULL;
-	}
-	return s;
-}
-
-static void
-snapshot_destroy(struct snapshot *s)
-{
-	dkim_state_free(s->dkim);
-	policy_set_free(s->policies);
-	config_free(&s->cfg);
-	free(s);
-}
-
-void
-snapshot_install(struct snapshot *snap)
-{
-	struct snapshot *old;
-
-	pthread_mutex_lock(&snap_lock);
-	old = current;
-	current = snap;
-	pthread_mutex_unlock(&snap_lock);
-	if (old != NULL)
-		snapshot_release(old);
-}
-
-struct snapshot *
-snapshot_acquire(void)
-{
-	struct snapshot *s;
-
-	pthread_mutex_lock(&snap_lock);
-	s = current;
-	if (s != NULL)
-		s->refs++;
-	pthread_mutex_unlock(&snap_lock);
-	return s;
-}
-
-void
-snapshot_release(struct snapshot *snap)
-{
-	bool last;
-
-	if (snap == NULL)
-		return;
-	pthread_mutex_lock(&snap_lock);
-	last = --snap->refs == 0;
-	pthread_mutex_unlock(&snap_lock);
-	if (last)
-		snapshot_destroy(snap);
 }

@@ -23,6 +23,8 @@ ct_errors_init(struct ct_errors *e)
 {
 	sb_init(&e->text);
 	e->count = 0;
+	sb_init(&e->warnings);
+	e->nwarnings = 0;
 }
 
 void
@@ -30,6 +32,8 @@ ct_errors_free(struct ct_errors *e)
 {
 	sb_free(&e->text);
 	e->count = 0;
+	sb_free(&e->warnings);
+	e->nwarnings = 0;
 }
 
 void
@@ -47,29 +51,17 @@ ct_error(struct ct_errors *e, const char *file, int line, const char *key,
 }
 
 void
-strlist_add(struct strlist *l, const char *s)
+ct_warning(struct ct_errors *e, const char *file, int line, const char *key,
+    const char *fmt, ...)
 {
-	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
-	l->v[l->n++] = xstrdup(s);
-}
+	va_list ap;
 
-void
-strlist_free(struct strlist *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-}
-
-bool
-strlist_contains(const struct strlist *l, const char *s)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (strcasecmp(l->v[i], s) == 0)
-			return true;
-	return false;
+	sb_printf(&e->warnings, "%s:%d: %s: ", file, line, key);
+	va_start(ap, fmt);
+	sb_vprintf(&e->warnings, fmt, ap);
+	va_end(ap);
+	sb_putc(&e->warnings, '\n');
+	e->nwarnings++;
 }
 
 static void
@@ -102,6 +94,8 @@ set_text(const struct ct_key *k, void *obj, const char *text, bool append)
 	int iv;
 
 	switch (k->type) {
+	case CT_ALIAS:
+		return "a deprecated name has no value of its own";
 	case CT_STRING:
 		free(*FIELD(obj, k, char *));
 		*FIELD(obj, k, char *) = xstrdup(text);
@@ -187,6 +181,8 @@ ct_defaults(const struct ct_key *tab, size_t n, void *obj)
 	for (size_t i = 0; i < n; i++) {
 		const struct ct_key *k = &tab[i];
 
+		if (k->type == CT_ALIAS)
+			continue;
 		free_value(k, obj);
 		if (k->def == NULL)
 			continue;
@@ -334,6 +330,12 @@ walk(const struct ct_key *tab, size_t n, void *obj, const config_setting_t *grp,
 			ct_error(errs, sfile, config_setting_source_line(s), path, "unknown key");
 			continue;
 		}
+		if (k->type == CT_ALIAS) {
+			ct_warning(errs, sfile, config_setting_source_line(s), path,
+			    "deprecated name, use %s", k->def);
+			if ((k = find_key(tab, n, k->def, &idx)) == NULL)
+				die("alias %s names no key", path);
+		}
 		load_setting(k, obj, s, sfile, errs);
 		if (set != NULL)
 			set[idx] = true;
@@ -403,6 +405,8 @@ ct_copy_key(const struct ct_key *tab, size_t i, void *dst, const void *src)
 	case CT_FACILITY:
 		*FIELD(dst, k, int) = *CFIELD(src, k, int);
 		break;
+	case CT_ALIAS:
+		break;
 	}
 }
 
@@ -440,6 +444,8 @@ ct_print(const struct ct_key *tab, size_t n, const void *obj, strbuf *out)
 		const char *dot = strchr(k->name, '.');
 		char addr[64];
 
+		if (k->type == CT_ALIAS)
+			continue;
 		if (group != NULL && (dot == NULL || (size_t)(dot - k->name) != glen ||
 		    strncmp(k->name, group, glen) != 0)) {
 			sb_puts(out, "};\n");
@@ -455,6 +461,8 @@ ct_print(const struct ct_key *tab, size_t n, const void *obj, strbuf *out)
 		else
 			sb_printf(out, "%s = ", k->name);
 		switch (k->type) {
+		case CT_ALIAS:
+			break;
 		case CT_STRING: {
 			const char *s = *CFIELD(obj, k, char *);
 			print_quoted(out, s != NULL ? s : "");
@@ -519,6 +527,10 @@ ct_print_reference(const struct ct_key *tab, size_t n, strbuf *out)
 	sb_puts(out, "| key | default | meaning |\n|---|---|---|\n");
 	for (size_t i = 0; i < n; i++) {
 		const struct ct_key *k = &tab[i];
+		if (k->type == CT_ALIAS) {
+			sb_printf(out, "| `%s` | | deprecated name of `%s` |\n", k->name, k->def);
+			continue;
+		}
 		if (k->def != NULL && k->def[0] != '\0')
 			sb_printf(out, "| `%s` | `%s` | %s", k->name, k->def, k->help);
 		else

@@ -10,24 +10,16 @@
 #include <string.h>
 #include <strings.h>
 
-#include "postern/dkim.h"
+#include "postern/addr.h"
 #include "postern/log.h"
 #include "postern/pipeline.h"
-#include "postern/spf.h"
 
-/* Order matters at end of message: checks that add Authentication-Results
- * clauses run before check_authres, which writes the header. */
-static const struct check *const checks[] = {
-	&check_size,
-	&check_attach,
-	&check_spf,
-	&check_dkim,
-	&check_dmarc,        /* after spf and dkim: it reads their results */
-	&check_authres,
-};
-
+/* Each row of the check table (filter/checks/table.c), in order; i_ is
+ * its slot, MS its message state, CS its connection state. */
 #define FOR_EACH_CHECK(ck) \
-	for (size_t ci_ = 0; ci_ < NELEM(checks) && ((ck) = checks[ci_], 1); ci_++)
+	for (size_t i_ = 0; i_ < check_count && ((ck) = check_table[i_], 1); i_++)
+#define MS(m) ((m)->state[i_])
+#define CS(c) ((c)->state[i_])
 
 static void
 apply_mode(const struct msg *m, struct verdict *v)
@@ -51,7 +43,7 @@ pl_connect(struct conn *c, const char *hostname, const char *addr,
 	    cidr_list_match(&cfg->internal_hosts, c->family, c->ip);
 	FOR_EACH_CHECK(ck) {
 		if (ck->connect != NULL)
-			ck->connect(c);
+			ck->connect(c, CS(c));
 	}
 }
 
@@ -64,7 +56,7 @@ pl_helo(struct conn *c, const char *helo)
 	c->helo = xstrdup(helo != NULL ? helo : "");
 	FOR_EACH_CHECK(ck) {
 		if (ck->helo != NULL)
-			ck->helo(c);
+			ck->helo(c, CS(c));
 	}
 }
 
@@ -116,9 +108,6 @@ add_policy(struct msg *m, const struct policy *p)
 		return false;
 	m->pol[m->npol++] = p;
 	m->observe = (m->npol == 1 ? true : m->observe) && p->mode == POLICY_OBSERVE;
-	if (p->max_message_size != 0 &&
-	    (m->size_limit == 0 || p->max_message_size < m->size_limit))
-		m->size_limit = p->max_message_size;
 	return true;
 }
 
@@ -147,7 +136,6 @@ pl_envfrom(struct conn *c, const char *sender, const char *const *args,
 		add_policy(m, policy_lookup(ps, m->sender_domain));
 	} else {
 		m->observe = policy_set_all_observe(ps);
-		m->size_limit = policy_set_loosest_size(ps);
 	}
 	verdict_clear(out);
 	FOR_EACH_CHECK(ck) {
@@ -156,7 +144,7 @@ pl_envfrom(struct conn *c, const char *sender, const char *const *args,
 		if (ck->envfrom == NULL)
 			continue;
 		verdict_clear(&v);
-		ck->envfrom(c, m, args, &v);
+		ck->envfrom(c, m, MS(m), args, &v);
 		apply_mode(m, &v);
 		verdict_merge(out, &v);
 	}
@@ -181,7 +169,6 @@ pl_envrcpt(struct conn *c, const char *rcpt, struct verdict *out)
 	char domain[256];
 	bool observe_before = m->observe;
 	size_t npol_before = m->npol;
-	unsigned long long limit_before = m->size_limit;
 
 	verdict_clear(out);
 	if (m->nrcpt >= c->snap->cfg.max_recipients) {
@@ -206,8 +193,6 @@ pl_envrcpt(struct conn *c, const char *rcpt, struct verdict *out)
 				return;
 			}
 		}
-		if (m->npol == 0)
-			m->size_limit = 0;
 		if (!add_policy(m, p)) {
 			refuse_rcpt(m, out, "too many policies in one transaction");
 			return;
@@ -219,7 +204,7 @@ pl_envrcpt(struct conn *c, const char *rcpt, struct verdict *out)
 		if (ck->envrcpt == NULL)
 			continue;
 		verdict_clear(&v);
-		ck->envrcpt(c, m, p, &v);
+		ck->envrcpt(c, m, MS(m), p, &v);
 		if (p->mode == POLICY_OBSERVE)
 			verdict_observe(&v);
 		verdict_merge(out, &v);
@@ -228,7 +213,6 @@ pl_envrcpt(struct conn *c, const char *rcpt, struct verdict *out)
 		/* this recipient is not part of the transaction: undo its policy */
 		m->npol = npol_before;
 		m->observe = observe_before;
-		m->size_limit = limit_before;
 		m->nrcpt_refused++;
 		m->last_rcpt = *out;
 		return;
@@ -239,19 +223,33 @@ pl_envrcpt(struct conn *c, const char *rcpt, struct verdict *out)
 	verdict_clear(out);
 }
 
+/* The author: every From field counted, the first one parsed (addr.c). */
+static void
+note_author(struct msg *m, const char *name, const char *value)
+{
+	struct author *a = &m->author;
+
+	if (strcasecmp(name, "From") != 0 || a->nfrom++ > 0)
+		return;
+	a->status = from_header_domain(value, strlen(value), a->domain, sizeof(a->domain));
+	if (a->status != FROM_OK)
+		a->domain[0] = '\0';
+}
+
 void
 pl_header(struct conn *c, const char *name, const char *value)
 {
 	struct msg *m = &c->msg;
 	const struct check *ck;
 
+	note_author(m, name, value);
 	FOR_EACH_CHECK(ck) {
 		struct verdict v;
 
 		if (ck->header == NULL)
 			continue;
 		verdict_clear(&v);
-		ck->header(c, m, name, value, &v);
+		ck->header(c, m, MS(m), name, value, &v);
 		apply_mode(m, &v);
 		verdict_merge(&m->verdict, &v);
 	}
@@ -269,7 +267,7 @@ pl_eoh(struct conn *c, struct verdict *out)
 		if (ck->eoh == NULL || verdict_refuses(&m->verdict))
 			continue;
 		verdict_clear(&v);
-		ck->eoh(c, m, &v);
+		ck->eoh(c, m, MS(m), &v);
 		apply_mode(m, &v);
 		verdict_merge(&m->verdict, &v);
 	}
@@ -288,7 +286,7 @@ pl_body(struct conn *c, const unsigned char *buf, size_t len, struct verdict *ou
 		if (ck->body == NULL || verdict_refuses(&m->verdict))
 			continue;
 		verdict_clear(&v);
-		ck->body(c, m, buf, len, &v);
+		ck->body(c, m, MS(m), buf, len, &v);
 		apply_mode(m, &v);
 		verdict_merge(&m->verdict, &v);
 	}
@@ -323,7 +321,7 @@ log_summary(struct conn *c, const char *event)
 		sb_puts(&sb, "-");
 	FOR_EACH_CHECK(ck) {
 		if (ck->summary != NULL)
-			ck->summary(c, m, &sb);
+			ck->summary(c, m, MS(m), &sb);
 	}
 	if (m->notes.len)
 		sb_append(&sb, m->notes.s, m->notes.len);
@@ -360,7 +358,7 @@ pl_eom(struct conn *c, const char *qid, struct edits *e, struct verdict *out)
 		if (ck->eom == NULL || verdict_refuses(&m->verdict))
 			continue;
 		verdict_clear(&v);
-		ck->eom(c, m, e, &v);
+		ck->eom(c, m, MS(m), e, &v);
 		apply_mode(m, &v);
 		verdict_merge(&m->verdict, &v);
 	}

@@ -10,10 +10,14 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "postern/attach.h"
-#include "postern/dkim.h"
+#include "postern/check.h"
 #include "postern/session.h"
 
+/*
+ * Each check's connection and message state is allocated once per
+ * connection (the sizes are in the rows) and zeroed between messages:
+ * no allocation per message for the state itself.
+ */
 struct conn *
 conn_new(void)
 {
@@ -21,6 +25,9 @@ conn_new(void)
 
 	c->snap = snapshot_acquire();
 	msg_init(&c->msg);
+	for (size_t i = 0; i < check_count; i++)
+		if (check_table[i]->conn_size > 0)
+			c->state[i] = xcalloc(1, check_table[i]->conn_size);
 	return c;
 }
 
@@ -30,6 +37,13 @@ conn_free(struct conn *c)
 	if (c == NULL)
 		return;
 	msg_free(&c->msg);
+	for (size_t i = 0; i < check_count; i++) {
+		if (c->state[i] == NULL)
+			continue;
+		if (check_table[i]->conn_free != NULL)
+			check_table[i]->conn_free(c->state[i]);
+		free(c->state[i]);
+	}
 	free(c->hostname);
 	free(c->helo);
 	free(c->daemon_name);
@@ -41,28 +55,40 @@ void
 msg_init(struct msg *m)
 {
 	memset(m, 0, sizeof(*m));
-	sb_init(&m->ar_results);
 	sb_init(&m->notes);
 	verdict_clear(&m->verdict);
 	verdict_clear(&m->last_rcpt);
+	for (size_t i = 0; i < check_count; i++)
+		if (check_table[i]->msg_size > 0)
+			m->state[i] = xcalloc(1, check_table[i]->msg_size);
+}
+
+static void
+reset_states(struct msg *m)
+{
+	for (size_t i = 0; i < check_count; i++) {
+		if (m->state[i] == NULL)
+			continue;
+		if (check_table[i]->msg_reset != NULL)
+			check_table[i]->msg_reset(m->state[i]);
+		memset(m->state[i], 0, check_table[i]->msg_size);
+	}
 }
 
 void
 msg_reset(struct msg *m)
 {
-	strbuf ar = m->ar_results, notes = m->notes;
-	unsigned *forged = m->ar_forged;
+	strbuf notes = m->notes;
+	void *state[CHECK_MAX];
 
+	reset_states(m);
+	memcpy(state, m->state, sizeof(state));
 	free(m->sender);
 	free(m->auth_user);
-	attach_free(m->attach);
-	dkim_msg_free(m->dkim);
-	sb_reset(&ar);
 	sb_reset(&notes);
 	memset(m, 0, sizeof(*m));
-	m->ar_results = ar;
 	m->notes = notes;
-	m->ar_forged = forged;    /* capacity is tracked by ar_seen bound */
+	memcpy(m->state, state, sizeof(state));
 	verdict_clear(&m->verdict);
 	verdict_clear(&m->last_rcpt);
 }
@@ -70,12 +96,11 @@ msg_reset(struct msg *m)
 void
 msg_free(struct msg *m)
 {
+	reset_states(m);
+	for (size_t i = 0; i < check_count; i++)
+		free(m->state[i]);
 	free(m->sender);
 	free(m->auth_user);
-	free(m->ar_forged);
-	attach_free(m->attach);
-	dkim_msg_free(m->dkim);
-	sb_free(&m->ar_results);
 	sb_free(&m->notes);
 	memset(m, 0, sizeof(*m));
 }

@@ -380,14 +380,13 @@ dkim_key_free(struct dkim_key *k)
 }
 
 bool
-dkim_keytab_build(struct dkim_keytab *t, const struct strlist *rows,
-    const char *file, struct ct_errors *errs)
+dkim_keytab_build(struct dkim_keytab *t, const struct strlist *rows, strbuf *problems)
 {
-	unsigned before = errs->count;
+	size_t before = problems->len;
 
 	memset(t, 0, sizeof(*t));
 	if (rows->n > DKIM_MAX_KEYS) {
-		ct_error(errs, file, 0, "dkim.keys", "more than %d keys", DKIM_MAX_KEYS);
+		sb_printf(problems, "more than %d keys\n", DKIM_MAX_KEYS);
 		return false;
 	}
 	t->v = xcalloc(rows->n ? rows->n : 1, sizeof(*t->v));
@@ -397,7 +396,7 @@ dkim_keytab_build(struct dkim_keytab *t, const struct strlist *rows,
 		char err[512];
 
 		if (st != DKROW_OK) {
-			ct_error(errs, file, 0, "dkim.keys", "row %zu: %s", i + 1, dkim_row_strerror(st));
+			sb_printf(problems, "row %zu: %s\n", i + 1, dkim_row_strerror(st));
 			continue;
 		}
 		char *d = xstrndup(r.domain, r.domain_len);
@@ -407,13 +406,13 @@ dkim_keytab_build(struct dkim_keytab *t, const struct strlist *rows,
 			t->n++;
 		else {
 			dkim_key_free(&t->v[t->n]);
-			ct_error(errs, file, 0, "dkim.keys", "%s", err);
+			sb_printf(problems, "%s\n", err);
 		}
 		free(d);
 		free(s);
 		free(p);
 	}
-	return errs->count == before;
+	return problems->len == before;
 }
 
 void

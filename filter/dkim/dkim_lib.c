@@ -2,8 +2,9 @@
  * dkim_lib.c - the per-snapshot DKIM state: libopendkim's library handle
  * (header lists, minimum key size, the prescreen that enforces
  * dkim.max_signatures, DNS hooks), the key table, the keys for a From
- * domain, and the header helpers shared by verifying and signing.
- * Called by config.c (snapshot build) and dkim.c / dkim_sign.c.
+ * domain, the per-message job (dkim_msg_*: verify or sign), and the header
+ * helper shared by verifying and signing.
+ * Called by the dkim check (snapshot build, each message).
  */
 #include "config.h"
 
@@ -13,7 +14,6 @@
 #include <string.h>
 
 #include "dkim_int.h"
-#include "postern/config.h"
 
 /* RFC 6376 5.4.1 plus Message-ID and the MIME headers. */
 static const char *const sign_hdrs[] = {
@@ -91,20 +91,21 @@ static const int canon_hdr[] = { DKIM_CANON_RELAXED, DKIM_CANON_RELAXED, DKIM_CA
 static const int canon_body[] = { DKIM_CANON_RELAXED, DKIM_CANON_SIMPLE, DKIM_CANON_SIMPLE, DKIM_CANON_RELAXED };
 
 struct dkim_state *
-dkim_state_build(const struct config *cfg, struct ct_errors *errs)
+dkim_state_build(const struct dkim_settings *set, strbuf *problems)
 {
 	struct dkim_state *st = xcalloc(1, sizeof(*st));
-	struct dkim_opts o = { (unsigned)cfg->dkim_min_key_bits, (unsigned)cfg->dkim_max_signatures };
+	struct dkim_opts o = { set->min_key_bits, set->max_signatures };
 	char err[256];
+	int canon = set->canon >= 0 && set->canon < 4 ? set->canon : 0;
 
 	st->max_signatures = o.max_signatures;
-	st->sign_subdomains = cfg->dkim_sign_subdomains;
-	st->canon_hdr = canon_hdr[cfg->dkim_canon];
-	st->canon_body = canon_body[cfg->dkim_canon];
-	if (!dkim_keytab_build(&st->keys, &cfg->dkim_keys, cfg->file, errs))
+	st->sign_subdomains = set->sign_subdomains;
+	st->canon_hdr = canon_hdr[canon];
+	st->canon_body = canon_body[canon];
+	if (!dkim_keytab_build(&st->keys, set->keys, problems))
 		goto bad;
 	if ((st->lib = dkim_lib_new(&o, err, sizeof(err))) == NULL) {
-		ct_error(errs, cfg->file, 0, "dkim", "%s", err);
+		sb_printf(problems, "%s\n", err);
 		goto bad;
 	}
 	return st;
@@ -156,70 +157,64 @@ dkim_header_line(strbuf *sb, const char *name, const char *value)
 	sb_puts(sb, "\r\n");
 }
 
-/*
- * The first mailbox of a From field: the first "<...>" outside quoted
- * strings and comments, else the text up to the first ',' outside them.
- * A second mailbox makes the field ambiguous for signing: false.
- */
-bool
-dkim_from_domain(const char *value, size_t len, char *out, size_t size)
+/* ---- one message ----------------------------------------------------------- */
+
+struct dkim_msg *
+dkim_msg_new(const struct dkim_state *st, const char *id, bool sign)
 {
-	const char *start = value, *end = value + len, *at = NULL;
-	bool quoted = false, angle = false, done = false;
-	int comment = 0;
-	size_t n = 0;
+	struct dkim_msg *dm = xcalloc(1, sizeof(*dm));
 
-	for (const char *p = value; p < value + len; p++) {
-		char ch = *p;
-
-		if (ch == '\\' && (quoted || comment) && p + 1 < value + len) {
-			p++;
-			continue;
-		}
-		if (quoted) {
-			quoted = ch != '"';
-		} else if (comment > 0) {
-			comment += ch == '(' ? 1 : ch == ')' ? -1 : 0;
-		} else if (ch == '"') {
-			quoted = true;
-		} else if (ch == '(') {
-			comment = 1;
-		} else if (done && ch == ',') {
-			return false;            /* a second mailbox */
-		} else if (ch == '<' && !done) {
-			start = p + 1;
-			angle = true;
-		} else if (ch == '>' && angle && !done) {
-			end = p;
-			done = true;
-		} else if (ch == ',' && !angle) {
-			end = p;
-			done = true;
-			for (const char *q = p + 1; q < value + len; q++)
-				if (!isspace((unsigned char)*q))
-					return false;   /* a second mailbox */
-			break;
-		}
-	}
-	if (angle && !done)
-		return false;
-	for (const char *p = start; p < end; p++)
-		if (*p == '@')
-			at = p;
-	if (at == NULL)
-		return false;
-	for (const char *p = at + 1; p < end; p++) {
-		unsigned char ch = (unsigned char)*p;
-
-		if (isspace(ch) || ch == '(')
-			break;
-		if (!(isalnum(ch) || ch == '.' || ch == '-' || ch == '_') || n + 1 >= size)
-			return false;
-		out[n++] = (char)tolower(ch);
-	}
-	while (n > 0 && out[n - 1] == '.')
-		n--;
-	out[n] = '\0';
-	return n > 0;
+	dm->st = st;
+	dm->id = id;
+	dm->signing = sign;
+	sb_init(&dm->hdrs);
+	return dm;
 }
 
+void
+dkim_msg_free(struct dkim_msg *dm)
+{
+	if (dm == NULL)
+		return;
+	if (dm->verify != NULL)
+		dkim_free(dm->verify);
+	for (size_t i = 0; i < dm->nsign; i++)
+		dkim_signer_free(dm, i);
+	sb_free(&dm->hdrs);
+	free(dm);
+}
+
+void
+dkim_msg_header(struct dkim_msg *dm, const char *name, const char *value)
+{
+	strbuf line;
+
+	sb_init(&line);
+	dkim_header_line(&line, name, value);
+	if (dm->signing) {
+		if (dm->st->keys.n > 0 && dm->nhdrs < DKIM_MAX_HEADERS_KEPT) {
+			sb_append(&dm->hdrs, line.s, line.len);
+			dm->nhdrs++;
+		}
+	} else {
+		dkim_verify_header(dm, name, &line);
+	}
+	sb_free(&line);
+}
+
+void
+dkim_msg_eoh(struct dkim_msg *dm, const char *domain)
+{
+	if (dm->signing)
+		dkim_sign_eoh(dm, domain);
+	else
+		dkim_verify_eoh(dm);
+}
+
+void
+dkim_msg_body(struct dkim_msg *dm, const unsigned char *buf, size_t len)
+{
+	if (dm->verify != NULL)
+		(void)dkim_body(dm->verify, (u_char *)buf, len);
+	dkim_sign_body(dm, buf, len);
+}

@@ -1,10 +1,11 @@
 /*
  * dkim_sign.c - signing outbound mail: every key of the From domain signs
  * (RSA and Ed25519 side by side, RFC 8463), relaxed/relaxed by default.
- * Headers were kept by dkim.c while they arrived (the From domain, and
- * with it the keys, is only known at end of headers); the body streams
- * into every signing handle; at end of message each DKIM-Signature is
- * inserted at the top.  Called by dkim.c.
+ * Headers are kept while they arrive (the From domain, and with it the
+ * keys, is only known at end of headers); the body streams into every
+ * signing handle; at end of message each DKIM-Signature value goes back
+ * to the caller (the check inserts it at the top).  Called through the
+ * dkim_msg_* functions (dkim_lib.c).
  */
 #include "config.h"
 
@@ -21,13 +22,13 @@
 
 /* libopendkim's error text may quote message data: escape it. */
 static void
-log_failure(const struct msg *m, const struct dkim_key *k, const char *what, const char *why)
+log_failure(const struct dkim_msg *dm, const struct dkim_key *k, const char *what, const char *why)
 {
 	strbuf sb;
 
 	sb_init(&sb);
 	sb_escape(&sb, why != NULL ? why : "?", why != NULL ? strlen(why) : 1, 100);
-	plog(PLOG_ERR, m->qid, "dkim: signing with %s failed%s: %s", k->path, what, sb.s);
+	plog(PLOG_ERR, dm->id, "dkim: signing with %s failed%s: %s", k->path, what, sb.s);
 	sb_free(&sb);
 }
 
@@ -133,25 +134,23 @@ feed_headers(DKIM *d, const strbuf *hdrs)
 }
 
 void
-dkim_sign_eoh(struct conn *c, struct msg *m, struct dkim_msg *dm)
+dkim_sign_eoh(struct dkim_msg *dm, const char *domain)
 {
 	const struct dkim_state *st = dm->st;
 	const struct dkim_key *keys[DKIM_MAX_SIGNERS];
 	size_t nk;
 
-	(void)c;
 	if (st->keys.n == 0)
 		return;
-	if (dm->nfrom != 1 || dm->from_domain[0] == '\0') {
-		dm->sign_skipped = dm->nfrom == 0 ? "no From header" :
-		    dm->nfrom > 1 ? "several From headers" : "no domain in From";
+	if (domain == NULL || *domain == '\0') {
+		dm->sign_skipped = "no usable From domain";
 		return;
 	}
 	if (dm->nhdrs >= DKIM_MAX_HEADERS_KEPT) {
 		dm->sign_skipped = "too many headers";
 		return;
 	}
-	nk = dkim_keys_for(st, dm->from_domain, keys, DKIM_MAX_SIGNERS);
+	nk = dkim_keys_for(st, domain, keys, DKIM_MAX_SIGNERS);
 	if (nk == 0) {
 		dm->sign_skipped = "no key for the From domain";
 		return;
@@ -159,14 +158,14 @@ dkim_sign_eoh(struct conn *c, struct msg *m, struct dkim_msg *dm)
 	for (size_t i = 0; i < nk; i++) {
 		DKIM_STAT s;
 		size_t n = dm->nsign;
-		DKIM *d = dkim_sign(st->lib, (const u_char *)(m->qid[0] ? m->qid : "NOQUEUE"), &dm->trk[n],
+		DKIM *d = dkim_sign(st->lib, (const u_char *)(dm->id[0] ? dm->id : "NOQUEUE"), &dm->trk[n],
 		    (dkim_sigkey_t)keys[i]->keytext, (const u_char *)keys[i]->selector,
 		    (const u_char *)keys[i]->domain, st->canon_hdr, st->canon_body,
 		    keys[i]->alg == DKALG_RSA ? DKIM_SIGN_RSASHA256 : DKIM_SIGN_ED25519SHA256,
 		    -1, &s);
 
 		if (d == NULL) {
-			log_failure(m, keys[i], "", dkim_getresultstr(s));
+			log_failure(dm, keys[i], "", dkim_getresultstr(s));
 			continue;
 		}
 		dm->sign[n] = d;
@@ -182,7 +181,7 @@ dkim_sign_eoh(struct conn *c, struct msg *m, struct dkim_msg *dm)
 				dm->ed_crypto[n] = ed25519_state(&dm->trk[n]);
 		}
 		if (!feed_headers(d, &dm->hdrs)) {
-			log_failure(m, keys[i], " on the headers", dkim_geterror(d));
+			log_failure(dm, keys[i], " on the headers", dkim_geterror(d));
 			dkim_signer_free(dm, n);
 			dm->nsign--;
 		}
@@ -215,10 +214,11 @@ unfold_crlf(const unsigned char *p, size_t n)
 	return out;
 }
 
-void
-dkim_sign_eom(struct conn *c, struct msg *m, struct dkim_msg *dm, struct edits *e)
+unsigned
+dkim_sign_eom(struct dkim_msg *dm, void (*cb)(void *ctx, const char *value), void *ctx)
 {
-	(void)c;
+	unsigned nsigned = 0;
+
 	for (size_t i = 0; i < dm->nsign; i++) {
 		u_char *hdr = NULL;
 		size_t len = 0;
@@ -228,13 +228,22 @@ dkim_sign_eom(struct conn *c, struct msg *m, struct dkim_msg *dm, struct edits *
 			s = dkim_getsighdr_d(dm->sign[i], strlen(SIG_FIELD) + 2, &hdr, &len);
 		if (s != DKIM_STAT_OK || hdr == NULL) {
 			const char *why = dkim_geterror(dm->sign[i]);
-			log_failure(m, dm->signkey[i], "", why != NULL ? why : dkim_getresultstr(s));
+			log_failure(dm, dm->signkey[i], "", why != NULL ? why : dkim_getresultstr(s));
 			continue;
 		}
 		char *val = unfold_crlf(hdr, len);
-		edits_insert(e, 0, SIG_FIELD, val);
+		cb(ctx, val);
 		free(val);
-		dm->nsigned++;
+		nsigned++;
 	}
 	drop_signers(dm);
+	if (nsigned == 0 && dm->sign_skipped == NULL && dm->st->keys.n > 0)
+		dm->sign_skipped = "signing failed";
+	return nsigned;
+}
+
+const char *
+dkim_sign_skipped(const struct dkim_msg *dm)
+{
+	return dm->sign_skipped;
 }

@@ -1,5 +1,7 @@
 /*
- * addr.c - extract the author domain from a From header field body.
+ * addr.c - the one address module: the author domain of a From header
+ * field body (every check that needs it reads the pipeline's one parse,
+ * struct author), and the domain of an envelope address.
  * A single left-to-right pass removes comments, keeps quoted strings
  * opaque, splits mailboxes at top-level commas and finds the angle-addr;
  * then the domain after the last unquoted '@' is validated.  Pure; fuzzed
@@ -164,4 +166,24 @@ from_status_name(enum from_status st)
 	case FROM_BAD: return "malformed";
 	}
 	return "?";
+}
+
+bool
+address_domain(const char *addr, char *buf, size_t size)
+{
+	const char *at = strrchr(addr, '@');
+	size_t len;
+
+	if (at == NULL || at[1] == '\0')
+		return false;
+	at++;
+	len = strcspn(at, ">");
+	while (len > 0 && at[len - 1] == '.')
+		len--;
+	if (len == 0 || len >= size)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (char)tolower((unsigned char)at[i]);
+	buf[len] = '\0';
+	return true;
 }

@@ -34,14 +34,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "postern/check_dkim.h"
 #include "postern/config.h"
-#include "postern/dkim.h"
 #include "postern/dns.h"
 #include "postern/explain.h"
 #include "postern/spf.h"
 #include "postern/log.h"
 #include "postern/milter.h"
 #include "postern/policy.h"
+#include "postern/snapshot.h"
 
 #define DEFAULT_CONF SYSCONFDIR "/postern/postern.conf"
 
@@ -73,6 +74,12 @@ load_or_report(const char *path)
 	s = snapshot_build(path, &errs);
 	if (s == NULL)
 		fputs(errs.text.s != NULL ? errs.text.s : "unknown configuration error\n", stderr);
+	for (const char *w = errs.warnings.s; w != NULL && *w != '\0';) {
+		size_t n = strcspn(w, "\n");
+
+		fprintf(stderr, "postern: warning: %.*s\n", (int)n, w);
+		w += n + (w[n] == '\n');
+	}
 	ct_errors_free(&errs);
 	return s;
 }
@@ -103,7 +110,7 @@ print_reference(void)
 	sb_puts(&out, "### postern.conf\n\n");
 	ct_print_reference(config_keys, config_nkeys, &out);
 	sb_puts(&out, "\n### policies (default.conf, DOMAIN.conf)\n\n");
-	ct_print_reference(policy_keys, policy_nkeys, &out);
+	policy_print_reference(&out);
 	fputs(out.s, stdout);
 	sb_free(&out);
 }
@@ -121,12 +128,14 @@ check_keys(const struct snapshot *s)
 		fprintf(stderr, "postern: resolver: %s\n", err);
 		return false;
 	}
-	for (size_t i = 0; i < s->dkim->keys.n; i++) {
+	const struct dkim_state *dk = check_dkim_state(s);
+
+	for (size_t i = 0; dk != NULL && i < dk->keys.n; i++) {
 		strbuf msg;
 		enum dkim_keycheck r;
 
 		sb_init(&msg);
-		r = dkim_key_check_dns(&s->dkim->keys.v[i], &msg);
+		r = dkim_key_check_dns(&dk->keys.v[i], &msg);
 		printf("postern: dkim key %s\n", msg.s);
 		all = all && r == KEYCHECK_MATCH;
 		sb_free(&msg);
@@ -159,6 +168,8 @@ reload_thread(void *arg)
 			dns_set_timeout((unsigned)s->cfg.dns_timeout);
 			snapshot_install(s);
 			plog(PLOG_NOTICE, NULL, "configuration reloaded from %s", conf_path);
+			if (errs.nwarnings > 0)
+				plog(PLOG_WARNING, NULL, "configuration warnings: %s", errs.warnings.s);
 		}
 		ct_errors_free(&errs);
 	}
@@ -373,7 +384,8 @@ main(int argc, char **argv)
 		return 1;
 	if (test) {
 		printf("postern: %s and %zu domain policies are valid; %zu DKIM signing keys loaded\n",
-		    conf_path, policy_set_count(snap->policies), snap->dkim->keys.n);
+		    conf_path, policy_set_count(snap->policies),
+		    check_dkim_state(snap) != NULL ? check_dkim_state(snap)->keys.n : 0);
 		rc = keys && !check_keys(snap) ? 1 : 0;
 		snapshot_release(snap);
 		return rc;

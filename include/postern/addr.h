@@ -1,12 +1,19 @@
 /*
- * addr.h - the domain of the single author address in a From header field
+ * addr.h - the one address module.
+ *
+ * The domain of the single author address in a From header field
  * (RFC 5322 3.4, as DMARC needs it: RFC 7489 6.6.1).  Comments, quoted
  * display names and quoted local parts are understood; several addresses,
- * groups, domain literals and garbage are reported, not guessed.
+ * groups, domain literals and garbage are reported, not guessed.  The
+ * pipeline parses each message's From once (struct author, session.h);
+ * DKIM signing, dkim.require_signature_from and DMARC all read that one
+ * answer.  Envelope addresses (MAIL FROM, RCPT TO) have no comments or
+ * display names: address_domain() takes the part after the last '@'.
  */
 #ifndef POSTERN_ADDR_H
 #define POSTERN_ADDR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum from_status {
@@ -19,5 +26,10 @@ enum from_status {
 /* Write the lower-cased domain into out (size bytes); FROM_OK on success. */
 enum from_status from_header_domain(const char *buf, size_t len, char *out, size_t size);
 const char *from_status_name(enum from_status st);
+
+/* The domain part of an envelope address ("user@Dom.Example" ->
+ * "dom.example"), written lower-case into buf; false if there is none or
+ * it is too long. */
+bool address_domain(const char *addr, char *buf, size_t size);
 
 #endif

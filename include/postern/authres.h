@@ -20,12 +20,5 @@ enum ar_status authres_parse_id(const char *buf, size_t len, const char **id, si
  * whose id cannot be parsed does not claim it. */
 int authres_claims(const char *buf, size_t len, const char *ours);
 
-struct msg;
-/*
- * Add one resinfo clause ("spf=pass smtp.mailfrom=example.org") to the
- * message's Authentication-Results; clauses are folded one per line.  The
- * caller is responsible for quoting values (see authres_value).
- */
-void authres_add(struct msg *m, const char *clause);
 
 #endif

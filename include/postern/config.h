@@ -1,9 +1,7 @@
 /*
- * config.h - the main configuration file (postern.conf) and the immutable
- * snapshot (config + policies) that connections pin.
- *
- * A reload builds a complete new snapshot; connections keep the one they
- * started with (reference counted) and the old one is freed by the last.
+ * config.h - the main configuration file (postern.conf): its key table,
+ * loading and printing.  The snapshot that connections pin (config +
+ * policies + each check's start-up state) is in snapshot.h.
  */
 #ifndef POSTERN_CONFIG_H
 #define POSTERN_CONFIG_H
@@ -47,26 +45,5 @@ extern const size_t config_nkeys;
 bool config_load(struct config *cfg, const char *path, struct ct_errors *errs);
 void config_free(struct config *cfg);
 void config_print(const struct config *cfg, strbuf *out);
-
-struct policy_set;
-struct dkim_state;
-
-struct snapshot {
-	int refs;
-	struct config cfg;
-	struct policy_set *policies;
-	struct dkim_state *dkim;     /* keys + libopendkim handle (dkim.c) */
-};
-
-/*
- * Build a snapshot from a config file and its policy directory.  Returns
- * NULL and fills errs on any problem.  Owned by the caller (refs = 1).
- */
-struct snapshot *snapshot_build(const char *path, struct ct_errors *errs);
-/* Make snap the current one (takes over the caller's reference). */
-void snapshot_install(struct snapshot *snap);
-/* Pin the current snapshot; release it with snapshot_release. */
-struct snapshot *snapshot_acquire(void);
-void snapshot_release(struct snapshot *snap);
 
 #endif

@@ -26,11 +26,7 @@ enum ct_type {
 	CT_FACILITY, /* int syslog facility */
 	CT_STRLIST,  /* struct strlist */
 	CT_CIDRLIST, /* struct cidr_list */
-};
-
-struct strlist {
-	char **v;
-	size_t n;
+	CT_ALIAS,    /* a deprecated name: def is the key it stands for */
 };
 
 struct ct_key {
@@ -46,11 +42,15 @@ struct ct_key {
 struct ct_errors {
 	strbuf text;     /* one "file:line: key: problem" per line */
 	unsigned count;
+	strbuf warnings; /* one "file:line: key: warning" per line (deprecated names) */
+	unsigned nwarnings;
 };
 
 void ct_errors_init(struct ct_errors *e);
 void ct_errors_free(struct ct_errors *e);
 void ct_error(struct ct_errors *e, const char *file, int line, const char *key,
+    const char *fmt, ...) PST_PRINTF(5, 6);
+void ct_warning(struct ct_errors *e, const char *file, int line, const char *key,
     const char *fmt, ...) PST_PRINTF(5, 6);
 
 /* Fill obj with every key's default. */
@@ -71,8 +71,5 @@ void ct_print(const struct ct_key *tab, size_t n, const void *obj, strbuf *out);
 /* Print a Markdown table of every key: name, default, meaning. */
 void ct_print_reference(const struct ct_key *tab, size_t n, strbuf *out);
 
-void strlist_add(struct strlist *l, const char *s);
-void strlist_free(struct strlist *l);
-bool strlist_contains(const struct strlist *l, const char *s);
 
 #endif

@@ -1,12 +1,14 @@
 /*
- * dkim.h - DKIM verification and signing (libopendkim), the signing key
- * table, key checks and the DNS adapter that hands filter/dns.c to
- * libopendkim.
+ * dkim.h - the DKIM engine: verification and signing (libopendkim), the
+ * signing key table, key checks and the DNS adapter that hands
+ * filter/dns/dns.c to libopendkim.  It knows nothing of checks, sessions,
+ * policies or header edits: the check (check_dkim.h) feeds it a message
+ * and turns what it returns into A-R clauses, verdicts and edits.
  *
  * The key table and the libopendkim library handle belong to a config
- * snapshot: both are built at start-up and reload (snapshot_build), never
- * per message.  Private keys are read, permission-checked and parsed once;
- * each message gets its own signing/verifying handles.
+ * snapshot: both are built at start-up and reload, never per message.
+ * Private keys are read, permission-checked and parsed once; each message
+ * gets its own signing/verifying handles.
  */
 #ifndef POSTERN_DKIM_H
 #define POSTERN_DKIM_H
@@ -14,8 +16,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "postern/check.h"
-#include "postern/conftab.h"
 #include "postern/util.h"
 
 #define DKIM_ROW_MAX 4096       /* one "domain:selector:path" row */
@@ -88,10 +88,9 @@ bool dkim_key_load(struct dkim_key *k, const char *domain, const char *selector,
     const char *path, char *err, size_t errlen);
 void dkim_key_free(struct dkim_key *k);
 
-/* Build the table from the config rows; problems go to errs as
- * "file:0: dkim.keys: ...".  The table is owned by the caller. */
-bool dkim_keytab_build(struct dkim_keytab *t, const struct strlist *rows,
-    const char *file, struct ct_errors *errs);
+/* Build the table from the config rows; each problem is one line
+ * appended to problems.  The table is owned by the caller. */
+bool dkim_keytab_build(struct dkim_keytab *t, const struct strlist *rows, strbuf *problems);
 void dkim_keytab_free(struct dkim_keytab *t);
 
 enum dkim_keycheck { KEYCHECK_MATCH = 0, KEYCHECK_MISMATCH, KEYCHECK_NORECORD, KEYCHECK_DNSERROR };
@@ -130,8 +129,17 @@ struct dkim_state {
 	int canon_hdr, canon_body;  /* DKIM_CANON_* */
 };
 
-struct config;
-struct dkim_state *dkim_state_build(const struct config *cfg, struct ct_errors *errs);
+/* What the per-snapshot state is built from (the dkim.* config keys). */
+struct dkim_settings {
+	const struct strlist *keys;  /* "domain:selector:/path" rows */
+	bool sign_subdomains;
+	int canon;                   /* 0 relaxed/relaxed, 1 relaxed/simple, 2 simple/simple, 3 simple/relaxed */
+	unsigned max_signatures;
+	unsigned min_key_bits;
+};
+
+/* NULL with one line per problem appended to problems. */
+struct dkim_state *dkim_state_build(const struct dkim_settings *s, strbuf *problems);
 void dkim_state_free(struct dkim_state *st);
 
 /* The keys that sign mail whose From domain is `domain` (NULL-terminated
@@ -139,17 +147,44 @@ void dkim_state_free(struct dkim_state *st);
 size_t dkim_keys_for(const struct dkim_state *st, const char *domain,
     const struct dkim_key **out, size_t max);
 
-extern const struct check check_dkim;
+/* ---- one message (dkim_verify.c, dkim_sign.c) ---------------------------- */
 
-#define DKIM_MAX_PASS 8   /* passing signatures remembered for DMARC */
-struct msg;
-/* The d= (lower case) of each signature that passed in this inbound
- * message, after the dkim check's eom (for DMARC: run after it).  The
- * strings live until msg_reset.  Returns how many were written to out. */
-size_t dkim_pass_domains(const struct msg *m, const char **out, size_t max);
+struct dkim_msg;   /* opaque: dkim_int.h */
 
-/* Per-message DKIM state (struct msg holds a pointer to it). */
-struct dkim_msg;
+/* A verifying (sign = false) or signing job; id names the message in
+ * logs and must live as long as the job (the queue id buffer). */
+struct dkim_msg *dkim_msg_new(const struct dkim_state *st, const char *id, bool sign);
 void dkim_msg_free(struct dkim_msg *dm);
+/* Every header field as it arrives (value without the leading space). */
+void dkim_msg_header(struct dkim_msg *dm, const char *name, const char *value);
+/* End of headers.  Signing: domain is the From domain to sign for, or
+ * NULL when the From field is unusable (nothing is signed then). */
+void dkim_msg_eoh(struct dkim_msg *dm, const char *domain);
+void dkim_msg_body(struct dkim_msg *dm, const unsigned char *buf, size_t len);
+
+enum dkim_sigres { DKSIG_PASS, DKSIG_FAIL, DKSIG_NEUTRAL, DKSIG_POLICY, DKSIG_TEMPERROR,
+	DKSIG_PERMERROR };
+const char *dkim_sigres_name(enum dkim_sigres r);
+
+/* One verified signature (tag values as found, cut to fit). */
+struct dkim_sigresult {
+	enum dkim_sigres res;
+	const char *why;             /* static text or NULL */
+	unsigned bits;               /* key size on a pass, else 0 */
+	char d[DKIM_DOMAIN_MAX + 1], i[DKIM_DOMAIN_MAX + 66], s[DKIM_SELECTOR_MAX + 1];
+	char a[32], b[9];
+};
+
+/* Verify: end of message.  cb gets every signature, including the ones
+ * too malformed for libopendkim to list (neutral, with why); returns
+ * false when the message itself could not be parsed (no results then). */
+bool dkim_verify_eom(struct dkim_msg *dm,
+    void (*cb)(void *ctx, const struct dkim_sigresult *r), void *ctx);
+
+/* Sign: end of message.  cb gets each DKIM-Signature field value (to be
+ * inserted at the top); returns how many signatures were made. */
+unsigned dkim_sign_eom(struct dkim_msg *dm, void (*cb)(void *ctx, const char *value), void *ctx);
+/* Why nothing was signed (static text), or NULL. */
+const char *dkim_sign_skipped(const struct dkim_msg *dm);
 
 #endif

@@ -13,7 +13,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "postern/conftab.h"
 #include "postern/util.h"
 
 enum dns_status {

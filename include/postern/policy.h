@@ -18,6 +18,11 @@
 enum policy_mode { POLICY_ENFORCE = 0, POLICY_OBSERVE };
 enum policy_conflict { CONFLICT_STRICT = 0, CONFLICT_SPLIT };
 
+/*
+ * The keys every policy has (policy.c).  Each check's own keys live in a
+ * block after these, declared by the check's row (check.h) and read with
+ * check_policy(); the key table is the core keys followed by each row's.
+ */
 struct policy {
 	char *domain;       /* "" for the default policy */
 	char *file;         /* the file that defined it ("built-in" if none) */
@@ -26,36 +31,12 @@ struct policy {
 	char *reply_url;    /* appended to refusal texts when not empty */
 	unsigned long long max_message_size; /* 0 = unlimited */
 	enum action oversize_action;
-	bool add_authres;
-	/* attachment screen (check_attach.c, docs/ATTACHMENTS.md) */
-	unsigned long long max_attachment_size;   /* decoded bytes per part; 0 = unlimited */
-	unsigned long long max_attachments_total; /* decoded bytes of all parts; 0 = unlimited */
-	struct strlist blocked_extensions;
-	struct strlist blocked_types;
-	enum action blocked_action;
-	enum action mime_limit_action;
-	unsigned long long mime_max_depth, mime_max_parts, mime_max_header_line,
-	    mime_max_header_bytes, mime_max_boundary, mime_max_filename, zip_max_entries;
-	struct strlist dkim_require;  /* From domains that must carry a valid aligned signature */
-	enum action dkim_require_action;
-	enum action dkim_broken_action;
-	enum action dkim_dns_error_action;
-	/* DMARC (check_dmarc.c): action per published policy of a failing message */
-	enum action dmarc_reject_action;
-	enum action dmarc_quarantine_action;
-	enum action dmarc_temperror_action;
-	enum action dmarc_multiple_from_action;
-	/* SPF (spf.c, docs/SPF.md): action per RFC 7208 result */
-	enum action spf_fail_action;
-	enum action spf_softfail_action;
-	enum action spf_neutral_action;
-	enum action spf_none_action;
-	enum action spf_temperror_action;
-	enum action spf_permerror_action;
 };
 
-extern const struct ct_key policy_keys[];
-extern const size_t policy_nkeys;
+/* The whole key table: core keys, then each check's (built once). */
+const struct ct_key *policy_key_table(size_t *n);
+/* Check slot i's block of p (check_policy() is the way checks ask). */
+const void *policy_block(const struct policy *p, size_t slot);
 
 struct policy_set;
 
@@ -76,8 +57,7 @@ size_t policy_set_count(const struct policy_set *ps);
 const struct policy *policy_set_get(const struct policy_set *ps, size_t i);
 
 void policy_print(const struct policy *p, strbuf *out);
-/* The domain part of an address ("user@Dom.Example" -> "dom.example"),
- * written lower-case into buf; false if there is none or it is too long. */
-bool address_domain(const char *addr, char *buf, size_t size);
+/* A Markdown table of every policy key (postern -k). */
+void policy_print_reference(strbuf *out);
 
 #endif

@@ -12,19 +12,25 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "postern/config.h"
+#include "postern/addr.h"
 #include "postern/policy.h"
-#include "postern/dmarc.h"
-#include "postern/spf.h"
+#include "postern/snapshot.h"
 #include "postern/util.h"
 #include "postern/verdict.h"
-
-struct dkim_msg;
 
 enum direction { DIR_INBOUND = 0, DIR_OUTBOUND };
 
 #define MSG_MAX_POLICIES 8   /* distinct governing policies per transaction */
 #define QID_MAX 32
+#define CHECK_MAX 16         /* rows in the check table (check.h) */
+
+/* The author of the message: every From field, parsed once (addr.c) for
+ * every check that needs it (DKIM signing and requirements, DMARC). */
+struct author {
+	unsigned nfrom;              /* From fields seen */
+	enum from_status status;     /* of the first one */
+	char domain[256];            /* its domain, lower case, "" unless FROM_OK */
+};
 
 struct msg {
 	bool active;                 /* a MAIL FROM started this transaction */
@@ -41,28 +47,9 @@ struct msg {
 	bool observe;                /* every governing policy is in observe mode */
 	struct verdict verdict;      /* strictest message-level verdict so far */
 	struct verdict last_rcpt;    /* verdict of the last refused recipient */
-	/* size check */
-	unsigned long long declared_size;
-	unsigned long long size_limit; /* 0 = unlimited */
-	unsigned long long size;     /* header + body bytes seen */
-	unsigned hdr_count;
-	unsigned long long hdr_bytes;
-	/* Authentication-Results */
-	unsigned ar_seen;            /* A-R fields seen so far (1-based index) */
-	unsigned *ar_forged;         /* indices of A-R fields claiming our id */
-	size_t nforged;
-	strbuf ar_results;           /* resinfo clauses added by checks */
+	struct author author;        /* From, parsed as the header arrives */
 	strbuf notes;                /* extra summary fields from checks */
-	struct attach *attach;       /* attachment screen + MIME facts; owned (attach.h) */
-	struct dkim_msg *dkim;       /* DKIM verify/sign state (dkim.c); owned */
-	struct spf_fact spf;         /* SPF of this transaction (spf.c) */
-	struct {                     /* DMARC (check_dmarc.c) */
-		unsigned nfrom;              /* From fields seen */
-		int from_status;             /* enum from_status of the first */
-		char from_domain[256];
-		bool evaluated;
-		struct dmarc_output out;
-	} dmarc;
+	void *state[CHECK_MAX];      /* each check's message state (check.h) */
 };
 
 struct conn {
@@ -74,12 +61,11 @@ struct conn {
 	char *helo;                  /* owned */
 	char *daemon_name;           /* owned */
 	bool internal;
-	struct spf_fact spf_helo;    /* SPF of the HELO identity (spf.c) */
 	unsigned nmsgs;
+	void *state[CHECK_MAX];      /* each check's connection state (check.h) */
 	struct msg msg;
 };
 
-/* New connection state pinned to the current snapshot. */
 struct conn *conn_new(void);
 /* Free accepts NULL; releases the snapshot. */
 void conn_free(struct conn *c);

@@ -5,8 +5,8 @@
  * our resolver (spf_dns.c), which also enforces the RFC 7208 4.6.4 limits.
  * Records are checked by our own parser (spf_record.c) before libspf2
  * compiles them, so that libspf2's parsing gaps give the RFC's answer.
- * The check row (spf.c) computes results at HELO / MAIL FROM and enforces
- * them at RCPT under the recipient's policy.
+ * The check (filter/checks/check_spf.c, check_spf.h) computes results at
+ * MAIL FROM and enforces them at RCPT under the recipient's policy.
  */
 #ifndef POSTERN_SPF_H
 #define POSTERN_SPF_H
@@ -84,13 +84,6 @@ struct spf_outcome {
 	char explanation[256];       /* exp= text on fail, sanitised, or "" */
 };
 
-/* What a connection / transaction keeps (struct conn, struct msg). */
-struct spf_fact {
-	bool checked;
-	bool helo_identity;          /* the HELO identity decided */
-	struct spf_outcome o;
-};
-
 /* Create the libspf2 server with our DNS layer.  Call once at start-up
  * (after dns_init); false on failure with a message in err. */
 bool spf_engine_init(char *err, size_t errlen);
@@ -128,16 +121,5 @@ void spf_received_spf(strbuf *out, const struct spf_header_info *h);
 /* Append value as an RFC 5322 dot-atom if it is one, else quoted-string,
  * replacing CR, LF, controls and 8-bit bytes by '?', cut at max bytes. */
 void spf_quote_value(strbuf *out, const char *value, size_t max);
-
-/* ---- the check row (spf.c) --------------------------------------------- */
-struct check;
-extern const struct check check_spf;
-
-/* For DMARC: true when SPF passed for this transaction; *domain is the
- * identity that passed (the MAIL FROM domain, or the HELO name when the
- * HELO identity decided).  The pointer lives as long as the message. */
-struct conn;
-struct msg;
-bool spf_dmarc_identity(const struct conn *c, const struct msg *m, const char **domain);
 
 #endif

@@ -57,4 +57,15 @@ bool strlcpy_ok(char *dst, const char *src, size_t dstsize);
  * garbage or overflow. */
 bool parse_size(const char *s, unsigned long long *out);
 
+/* A list of owned strings (config lists, key rows). */
+struct strlist {
+	char **v;
+	size_t n;
+};
+
+void strlist_add(struct strlist *l, const char *s);
+void strlist_free(struct strlist *l);
+/* Case-insensitive membership. */
+bool strlist_contains(const struct strlist *l, const char *s);
+
 #endif

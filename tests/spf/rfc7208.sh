@@ -25,10 +25,12 @@ nscen=$(python3 "$here/tests/spf/rfc7208gen.py" "$here/tests/data/spf/rfc7208-te
 	bail_out "cannot convert the suite"
 # every result reaches end of message, where Received-SPF says what it was
 cat >"$TEST_TMPDIR/policies/default.conf" <<'EOF'
-spf_fail_action = "tag";
-spf_softfail_action = "tag";
-spf_temperror_action = "tag";
-spf_permerror_action = "tag";
+spf = {
+  fail_action = "tag";
+  softfail_action = "tag";
+  temperror_action = "tag";
+  permerror_action = "tag";
+};
 EOF
 
 threshold=$(sed -n 's/^Conformance threshold: \([0-9]*\)\/203.*/\1/p' "$here/docs/SPF.md" | head -n 1)

@@ -46,6 +46,17 @@ out=$("$P" -t -c good.conf 2>&1); st=$?
 like "$out" "pol/example.com.conf:1: oversize_action: expected accept" "-t names the policy file"
 cp "$here/policies/example.com.conf" pol/
 
+# the SPF keys' names before 0.2 still work, with a warning naming file:line
+printf 'spf_fail_action = "tag";\nspf = { softfail_action = "reject"; };\n' > pol/old.example.conf
+out=$("$P" -t -c good.conf 2>&1); st=$?
+ok $st "-t accepts a deprecated key name"
+like "$out" "warning: .*pol/old.example.conf:1: spf_fail_action: deprecated name, use spf.fail_action" \
+	"-t warns about a deprecated key name with file:line"
+out=$("$P" -n -c good.conf 2>&1)
+like "$out" "$(printf '# policy old.example[^#]*fail_action = "tag";[^#]*softfail_action = "reject";')" \
+	"the deprecated name sets the new key"
+rm pol/old.example.conf
+
 out=$("$P" -n -c good.conf 2>&1); st=$?
 ok $st "-n exits 0"
 like "$out" 'authserv_id = "mx.test.example";' "-n prints the main config"

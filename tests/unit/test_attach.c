@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 
 #include "testutil.h"
-#include "postern/attach.h"
+#include "postern/check_attach.h"
 #include "postern/pipeline.h"
 
 /* zip entries name only the fields they set */

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 
 #include "testutil.h"
+#include "postern/check_authres.h"
+#include "postern/check_size.h"
 #include "postern/pipeline.h"
 
 static char *dir;
@@ -126,7 +128,7 @@ test_declared_size(void **state)
 	/* malformed SIZE is ignored, not trusted */
 	mail(c, "<a@remote.example>", "SIZE=12x", NULL, &v);
 	assert_int_equal(v.action, ACT_ACCEPT);
-	assert_int_equal(c->msg.declared_size, 0);
+	assert_int_equal(check_size_facts(&c->msg)->declared, 0);
 	pl_close(c);
 	conn_free(c);
 }
@@ -170,7 +172,7 @@ test_strictest_recipient_limit(void **state)
 	mail(c, "<a@remote.example>", NULL, NULL, &v);
 	pl_envrcpt(c, "<u@big.example>", &v);
 	pl_envrcpt(c, "<u@plain.example>", &v);
-	assert_int_equal(c->msg.size_limit, 1000);
+	assert_int_equal(check_size_limit(c, &c->msg), 1000);
 	pl_eoh(c, &v);
 	pl_body(c, chunk, sizeof(chunk), &v);
 	pl_body(c, chunk, sizeof(chunk), &v);
@@ -269,8 +271,8 @@ test_authres_added_and_forged_removed(void **state)
 
 	/* the next transaction starts clean: nothing forged any more */
 	mail(c, "<b@remote.example>", NULL, NULL, &v);
-	assert_int_equal(c->msg.nforged, 0);
-	assert_int_equal(c->msg.size, 0);
+	assert_int_equal(authres_forged(&c->msg), 0);
+	assert_int_equal(check_size_facts(&c->msg)->size, 0);
 	pl_envrcpt(c, "<u@plain.example>", &v);
 	pl_header(c, "Subject", "y");
 	pl_eoh(c, &v);

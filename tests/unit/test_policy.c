@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "testutil.h"
+#include "postern/addr.h"
 #include "postern/policy.h"
 
 static char *

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
-#include "postern/config.h"
+#include "postern/snapshot.h"
 #include "postern/util.h"
 
 char *

@@ -1,21 +1,20 @@
 /*
- * attach.h - the attachment screen (check "attach", filter/check_attach.c):
+ * check_attach.h - the attachment screen (check "attach",
+ * filter/checks/check_attach.c) over the MIME engine (mime.h):
  * runs the MIME scanner over the message and refuses, quarantines or tags
  * blocked or oversized attachments and messages over a MIME limit.
  */
-#ifndef POSTERN_ATTACH_H
-#define POSTERN_ATTACH_H
+#ifndef POSTERN_CHECK_ATTACH_H
+#define POSTERN_CHECK_ATTACH_H
 
 #include <stdbool.h>
 
+#include "postern/check.h"
 #include "postern/conftab.h"
 #include "postern/mime.h"
 
-struct attach;
-struct msg;
+extern const struct check check_attach;
 
-/* Free accepts NULL; called by msg_reset / msg_free. */
-void attach_free(struct attach *a);
 /* The MIME facts of the message so far (parts, names, types, sizes), for
  * the spam screen and tools; NULL before the header or when no scan ran. */
 const struct mime_facts *attach_facts(const struct msg *m);

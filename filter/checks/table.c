@@ -1,0 +1,29 @@
+/*
+ * table.c - the check table: one row per check, in the order every phase
+ * runs them.  Adding a check is one line here plus its own files
+ * (docs/ARCHITECTURE.md, "Adding a check").
+ *
+ * Order matters at end of message: checks that add Authentication-Results
+ * clauses run before check_authres, which writes the header; DMARC runs
+ * after SPF and DKIM because it reads their results.
+ */
+#include "config.h"
+
+#include "postern/check_attach.h"
+#include "postern/check_authres.h"
+#include "postern/check_dkim.h"
+#include "postern/check_dmarc.h"
+#include "postern/check_size.h"
+#include "postern/check_spf.h"
+
+const struct check *const check_table[] = {
+	&check_size,
+	&check_attach,
+	&check_spf,
+	&check_dkim,
+	&check_dmarc,
+	&check_authres,
+};
+const size_t check_count = NELEM(check_table);
+
+_Static_assert(NELEM(check_table) <= CHECK_MAX, "raise CHECK_MAX");
