@@ -505,3 +505,21 @@ out:
 	sb_free(&p);
 	return rc;
 }
+
+size_t
+dkim_keys_for(const struct dkim_state *st, const char *domain,
+    const struct dkim_key **out, size_t max)
+{
+	size_t n = 0, dl = strlen(domain);
+
+	for (size_t i = 0; i < st->keys.n && n < max; i++) {
+		const struct dkim_key *k = &st->keys.v[i];
+		size_t kl = strlen(k->domain);
+
+		if (strcmp(k->domain, domain) == 0 ||
+		    (st->sign_subdomains && dl > kl && domain[dl - kl - 1] == '.' &&
+		    strcmp(domain + dl - kl, k->domain) == 0))
+			out[n++] = k;
+	}
+	return n;
+}

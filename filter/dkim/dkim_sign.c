@@ -56,26 +56,6 @@ struct odk211_crypto {
 	unsigned char *out;
 };
 
-void *
-dkim_track_malloc(void *closure, size_t n)
-{
-	struct dkim_memtrack *t = closure;
-	void *p = malloc(n);
-
-	if (t != NULL && t->on && p != NULL && t->n < 2) {
-		t->blk[t->n] = p;
-		t->sz[t->n++] = n;
-	}
-	return p;
-}
-
-void
-dkim_track_free(void *closure, void *p)
-{
-	(void)closure;
-	free(p);
-}
-
 static void *
 ed25519_state(struct dkim_memtrack *t)
 {
