@@ -117,3 +117,38 @@ config_print(const struct config *cfg, strbuf *out)
 	sb_printf(out, "# effective configuration from %s\n", cfg->file);
 	ct_print(config_keys, config_nkeys, cfg, out);
 }
+
+/* Read once at start: the socket, privileges, pid file, syslog and the
+ * resolver's servers and cache (libunbound is set up once).  A SIGUSR1
+ * reload applies every other key, and all of the policies and keys. */
+static const char *const restart_keys[] = { "socket", "socket_owner", "socket_mode",
+	"pid_file", "user", "syslog_facility", "dns.nameservers", "dns.cache_size" };
+
+bool
+config_restart_key(const char *name)
+{
+	for (size_t i = 0; i < sizeof(restart_keys) / sizeof(restart_keys[0]); i++)
+		if (strcmp(name, restart_keys[i]) == 0)
+			return true;
+	return false;
+}
+
+void
+config_restart_changes(const struct config *old, const struct config *cur, strbuf *out)
+{
+	strbuf a, b;
+
+	sb_init(&a);
+	sb_init(&b);
+	for (size_t i = 0; i < config_nkeys; i++) {
+		if (!config_restart_key(config_keys[i].name))
+			continue;
+		a.len = b.len = 0;
+		ct_print(&config_keys[i], 1, old, &a);
+		ct_print(&config_keys[i], 1, cur, &b);
+		if (a.len != b.len || memcmp(a.s, b.s, a.len) != 0)
+			sb_printf(out, "%s%s", out->len ? ", " : "", config_keys[i].name);
+	}
+	sb_free(&a);
+	sb_free(&b);
+}

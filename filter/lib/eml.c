@@ -21,7 +21,7 @@ line_end(const char *buf, size_t len, size_t p)
 enum eml_status
 eml_next_field(const char *buf, size_t len, size_t *off, struct eml_field *f)
 {
-	size_t p = *off, colon, end;
+	size_t p = *off, colon, name_end, end;
 
 	if (p >= len)
 		return EML_END;
@@ -36,6 +36,10 @@ eml_next_field(const char *buf, size_t len, size_t *off, struct eml_field *f)
 		if (c <= ' ' || c >= 0x7f)
 			break;
 	}
+	name_end = colon;
+	/* "Name :" is a field too (Postfix's is_header); the name ends before the blanks */
+	while (colon > p && colon < end && (buf[colon] == ' ' || buf[colon] == '\t'))
+		colon++;
 	if (colon == p || colon >= end || buf[colon] != ':') {
 		*off = end;
 		return EML_BAD_FIELD;
@@ -48,7 +52,7 @@ eml_next_field(const char *buf, size_t len, size_t *off, struct eml_field *f)
 		return EML_TOO_LONG;
 	}
 	f->name = buf + p;
-	f->namelen = colon - p;
+	f->namelen = name_end - p;
 	f->value = buf + colon + 1;
 	f->valuelen = end - (colon + 1);
 	/* drop the final line end */

@@ -10,40 +10,24 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "postern/dns.h"
-#include "postern/eml.h"
 #include "postern/explain.h"
 #include "postern/log.h"
 #include "postern/pipeline.h"
+#include "postern/replay.h"
 
-#define CHUNK 65536
 
 struct opts {
 	const char *conf, *client, *client_name, *helo, *from, *auth, *daemon;
 	const char *size, *qid, *file;
 	struct strlist rcpts;
 };
-
-static bool
-read_all(const char *path, strbuf *out)
-{
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-	char buf[CHUNK];
-	size_t n;
-
-	if (f == NULL)
-		return false;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		sb_append(out, buf, n);
-	if (f != stdin)
-		fclose(f);
-	return true;
-}
 
 static void
 show_verdict(const char *phase, const struct verdict *v)
@@ -66,59 +50,31 @@ show_verdict(const char *phase, const struct verdict *v)
 	sb_free(&sb);
 }
 
-/* Body lines as an MTA sends them: CRLF line ends, in chunks. */
 static bool
-feed_body(struct conn *c, const char *p, size_t len, struct verdict *v)
+feed_body(struct conn *c, const char *msg, size_t len, size_t off, struct verdict *v)
 {
-	unsigned char buf[CHUNK + 2];
-	size_t o = 0, fed = 0;
+	bool refused;
+	size_t fed = replay_body(c, msg, len, off, v, &refused);
 
-	for (size_t i = 0; i < len; i++) {
-		if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r'))
-			buf[o++] = '\r';
-		buf[o++] = (unsigned char)p[i];
-		if (o >= CHUNK || i + 1 == len) {
-			pl_body(c, buf, o, v);
-			fed += o;
-			o = 0;
-			if (verdict_refuses(v)) {
-				printf("  %-10s refused after %zu bytes of body\n", "body", fed);
-				return false;
-			}
-		}
-	}
-	printf("  %-10s %zu bytes\n", "body", fed);
-	return true;
+	if (refused)
+		printf("  %-10s refused after %zu bytes of body\n", "body", fed);
+	else
+		printf("  %-10s %zu bytes\n", "body", fed);
+	return !refused;
 }
 
-static bool
-feed_headers(struct conn *c, const char *buf, size_t len, size_t *body)
+static size_t
+feed_headers(struct conn *c, const char *msg, size_t len)
 {
-	size_t off = 0, n = 0;
-	struct eml_field f;
-	enum eml_status st;
+	struct replay_head h;
 
-	while ((st = eml_next_field(buf, len, &off, &f)) != EML_END) {
-		if (st != EML_FIELD) {
-			printf("  %-10s malformed header line near byte %zu (skipped)\n", "header", off);
-			continue;
-		}
-		char *name = xstrndup(f.name, f.namelen);
-		const char *v = f.value;
-		size_t vl = f.valuelen;
-		if (vl > 0 && (*v == ' ' || *v == '\t')) {  /* the MTA drops one space */
-			v++;
-			vl--;
-		}
-		char *value = xstrndup(v, vl);
-		pl_header(c, name, value);
-		free(name);
-		free(value);
-		n++;
-	}
-	*body = off;
-	printf("  %-10s %zu fields\n", "headers", n);
-	return true;
+	replay_headers(c, msg, len, &h);
+	if (h.early)
+		printf("  %-10s line at byte %zu is %s: the header block ends there and the body "
+		    "starts with it, as the MTA reads it\n", "header", h.bad_at,
+		    h.bad == EML_TOO_LONG ? "a field over 1 MiB" : "not a header field");
+	printf("  %-10s %zu fields\n", "headers", h.fields);
+	return h.body;
 }
 
 static void
@@ -162,7 +118,7 @@ run(const struct opts *o, const char *msg, size_t len)
 	struct conn *c = conn_new();
 	struct verdict v;
 	struct edits e;
-	size_t body = 0;
+	size_t body;
 	char sizearg[40];
 	const char *args[2] = { NULL, NULL };
 	unsigned accepted = 0;
@@ -199,10 +155,10 @@ run(const struct opts *o, const char *msg, size_t len)
 		final_reply(&c->msg.last_rcpt);
 		goto done;
 	}
-	feed_headers(c, msg, len, &body);
+	body = feed_headers(c, msg, len);
 	pl_eoh(c, &v);
 	show_verdict("headers", &v);
-	if (verdict_refuses(&v) || !feed_body(c, msg + body, len - body, &v)) {
+	if (verdict_refuses(&v) || !feed_body(c, msg, len, body, &v)) {
 		show_verdict("body", &v);
 		final_reply(&v);
 		goto done;
@@ -287,8 +243,8 @@ explain_main(int argc, char **argv, const char *default_conf)
 	log_set_level(snap->cfg.log_level);
 	snapshot_install(snap);
 	sb_init(&msg);
-	if (!read_all(o.file, &msg)) {
-		fprintf(stderr, "postern explain: cannot read %s\n", o.file);
+	if (!replay_read(o.file, &msg)) {
+		fprintf(stderr, "postern explain: cannot read %s: %s\n", o.file, strerror(errno));
 		rc = 1;
 		goto out;
 	}

@@ -41,6 +41,7 @@
 #include "postern/spf.h"
 #include "postern/log.h"
 #include "postern/milter.h"
+#include "postern/pidfile.h"
 #include "postern/policy.h"
 #include "postern/snapshot.h"
 
@@ -109,6 +110,13 @@ print_reference(void)
 	sb_init(&out);
 	sb_puts(&out, "### postern.conf\n\n");
 	ct_print_reference(config_keys, config_nkeys, &out);
+	sb_puts(&out, "\nSIGUSR1 reloads this file, the policies and the DKIM keys into a new "
+	    "snapshot; connections already open keep theirs.  Read only at start (a reload keeps "
+	    "the running value and logs a warning):");
+	for (size_t i = 0; i < config_nkeys; i++)
+		if (config_restart_key(config_keys[i].name))
+			sb_printf(&out, " `%s`", config_keys[i].name);
+	sb_puts(&out, ".\n");
 	sb_puts(&out, "\n### policies (default.conf, DOMAIN.conf)\n\n");
 	policy_print_reference(&out);
 	fputs(out.s, stdout);
@@ -164,10 +172,21 @@ reload_thread(void *arg)
 			plog(PLOG_ERR, NULL, "reload failed, keeping the running configuration: %s",
 			    errs.text.s != NULL ? errs.text.s : "?");
 		} else {
+			struct snapshot *old = snapshot_acquire();
+			strbuf kept;
+
+			sb_init(&kept);
+			if (old != NULL)
+				config_restart_changes(&old->cfg, &s->cfg, &kept);
+			snapshot_release(old);
 			log_set_level(s->cfg.log_level);
 			dns_set_timeout((unsigned)s->cfg.dns_timeout);
 			snapshot_install(s);
 			plog(PLOG_NOTICE, NULL, "configuration reloaded from %s", conf_path);
+			if (kept.len > 0)
+				plog(PLOG_WARNING, NULL, "changed keys that apply only after a restart, "
+				    "running with their old values: %s", kept.s);
+			sb_free(&kept);
 			if (errs.nwarnings > 0)
 				plog(PLOG_WARNING, NULL, "configuration warnings: %s", errs.warnings.s);
 		}
@@ -310,21 +329,6 @@ drop_privileges(const char *user)
 	return true;
 }
 
-static bool
-write_pid_file(const char *path)
-{
-	FILE *f;
-
-	if (path[0] == '\0')
-		return true;
-	if ((f = fopen(path, "w")) == NULL) {
-		fprintf(stderr, "postern: pid file %s: %s\n", path, strerror(errno));
-		return false;
-	}
-	fprintf(f, "%ld\n", (long)getpid());
-	return fclose(f) == 0;
-}
-
 static void
 daemonize(void)
 {
@@ -406,10 +410,24 @@ main(int argc, char **argv)
 		return 1;
 	if (!foreground)
 		daemonize();
-	if (!write_pid_file(snap->cfg.pid_file))
+	{
+		uid_t uid = (uid_t)-1;
+		gid_t gid = (gid_t)-1;
+
+		if (snap->cfg.user[0] != '\0' && !lookup_user(snap->cfg.user, &uid, &gid)) {
+			fprintf(stderr, "postern: unknown user \"%s\"\n", snap->cfg.user);
+			return 1;
+		}
+		if (!pidfile_open(snap->cfg.pid_file, uid, gid, err, sizeof(err))) {
+			fprintf(stderr, "postern: %s\n", err);
+			plog(PLOG_ERR, NULL, "%s", err);
+			return 1;
+		}
+	}
+	if (!drop_privileges(snap->cfg.user)) {
+		pidfile_remove();
 		return 1;
-	if (!drop_privileges(snap->cfg.user))
-		return 1;
+	}
 
 	/*
 	 * Block the signals before any thread exists, so every thread inherits
@@ -433,29 +451,26 @@ main(int argc, char **argv)
 	dopt.resolv_conf = NULL;
 	if (!dns_init(&dopt, err, sizeof(err))) {
 		plog(PLOG_ERR, NULL, "resolver: %s", err);
+		pidfile_remove();
 		return 1;
 	}
 	if (!spf_engine_init(err, sizeof(err))) {
 		plog(PLOG_ERR, NULL, "%s", err);
+		pidfile_remove();
 		return 1;
 	}
-	snapshot_install(snap);
+	plog(PLOG_NOTICE, NULL, "postern %s starting on %s", PACKAGE_VERSION, snap->cfg.socket);
+	snapshot_install(snap);   /* the reference from load_or_report goes to `current` */
 	if (pthread_create(&reloader, NULL, reload_thread, &usr1) != 0)
 		die("cannot start the reload thread");
 	pthread_detach(reloader);
-
-	plog(PLOG_NOTICE, NULL, "postern %s starting on %s", PACKAGE_VERSION,
-	    snapshot_acquire()->cfg.socket);
-	snapshot_release(snap);   /* the acquire above */
 	rc = smfi_main();
 	plog(PLOG_NOTICE, NULL, "postern stopping");
+	/* libmilter's workers are done; the reload thread may still build a
+	 * snapshot, which it installs and we then drop with the rest */
+	snapshot_uninstall();
 	spf_engine_free();
 	dns_shutdown();
-	{
-		struct snapshot *cur = snapshot_acquire();
-		if (cur != NULL && cur->cfg.pid_file[0] != '\0')
-			unlink(cur->cfg.pid_file);
-		snapshot_release(cur);
-	}
+	pidfile_remove();
 	return rc == MI_SUCCESS ? 0 : 1;
 }

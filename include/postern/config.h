@@ -45,5 +45,10 @@ extern const size_t config_nkeys;
 bool config_load(struct config *cfg, const char *path, struct ct_errors *errs);
 void config_free(struct config *cfg);
 void config_print(const struct config *cfg, strbuf *out);
+/* Keys a SIGUSR1 reload does not apply (read once at start). */
+bool config_restart_key(const char *name);
+/* Append to out, comma-separated, the restart-only keys whose values
+ * differ between old and cur. */
+void config_restart_changes(const struct config *old, const struct config *cur, strbuf *out);
 
 #endif

@@ -36,6 +36,22 @@ nobody=$(id -u nobody)
 is "$uid" "$nobody,$nobody,$nobody,$nobody" "privileges dropped to nobody (real, effective, saved, fs uid)"
 groups=$(awk '/^Groups:/ { $1 = ""; print }' /proc/$pid/status | xargs)
 [ "$groups" != "0" ] && ! echo " $groups " | grep -q ' 0 '; ok $? "no root group left ($groups)"
+owner=$(stat -c '%U %a' "$TEST_TMPDIR/run/p.pid")
+is "$owner" "nobody 644" "the pid file belongs to the unprivileged user"
+# a second daemon on the same pid file is refused and leaves the first alone
+sed "s|p.sock|q.sock|" "$TEST_TMPDIR/d.conf" >"$TEST_TMPDIR/d2.conf"
+"$P" -f -c "$TEST_TMPDIR/d2.conf" >"$TEST_TMPDIR/second.out" 2>&1
+st=$?
+[ $st -ne 0 ] && grep -q "held by a running postern (pid $pid)" "$TEST_TMPDIR/second.out"
+ok $? "a second postern on the same pid file is refused (exit $st)"
+is "$(cat "$TEST_TMPDIR/run/p.pid")" "$pid" "the first daemon's pid file is intact"
+# a pid file path that is a symbolic link is not followed
+ln -s "$TEST_TMPDIR/victim" "$TEST_TMPDIR/run/link.pid"
+sed "s|p.sock|r.sock|; s|p.pid|link.pid|" "$TEST_TMPDIR/d.conf" >"$TEST_TMPDIR/d3.conf"
+"$P" -f -c "$TEST_TMPDIR/d3.conf" >"$TEST_TMPDIR/third.out" 2>&1
+st=$?
+[ $st -ne 0 ] && [ ! -e "$TEST_TMPDIR/victim" ]
+ok $? "a pid file that is a symbolic link is refused (exit $st)"
 perm=$(stat -c '%a %U %G' "$TEST_TMPDIR/run/p.sock")
 is "$perm" "660 nobody nogroup" "unix socket mode and owner"
 cat > "$TEST_TMPDIR/s.lua" <<'LUA'
@@ -63,4 +79,16 @@ for _ in $(seq 1 50); do alive "$pid" || break; sleep 0.1; done
 alive "$pid"
 [ $? -ne 0 ]; ok $? "SIGTERM stops the background daemon"
 [ ! -e "$TEST_TMPDIR/run/p.pid" ]; ok $? "the pid file is removed on exit"
+# a pid file in a directory only root may write: after the privilege drop
+# the daemon cannot unlink it, so it empties it (no stale pid is left)
+mkdir -p "$TEST_TMPDIR/rootrun"; chmod 755 "$TEST_TMPDIR/rootrun"
+sed "s|run/p.sock|run/s.sock|; s|run/p.pid|rootrun/p.pid|" "$TEST_TMPDIR/d.conf" >"$TEST_TMPDIR/d4.conf"
+"$P" -c "$TEST_TMPDIR/d4.conf"
+for _ in $(seq 1 50); do [ -s "$TEST_TMPDIR/rootrun/p.pid" ] && break; sleep 0.1; done
+pid4=$(cat "$TEST_TMPDIR/rootrun/p.pid" 2>/dev/null)
+on_exit "kill -TERM $pid4 2>/dev/null"
+kill -0 "$pid4" 2>/dev/null; ok $? "daemon with its pid file in a root-only directory runs ($pid4)"
+kill -TERM "$pid4"
+for _ in $(seq 1 50); do alive "$pid4" || break; sleep 0.1; done
+[ ! -s "$TEST_TMPDIR/rootrun/p.pid" ]; ok $? "its pid file is emptied at stop"
 tap_done

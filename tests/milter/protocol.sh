@@ -49,6 +49,17 @@ kill -USR1 "$PSTN_PID"
 wait_log 'reload failed, keeping the running configuration: .*default.conf:1: max_message_size'
 ok $? "a broken reload is reported with file:line: key"
 run_lua reload -D want=refused
+# a restart-only key changed in postern.conf: the reload applies the rest and
+# names the key it keeps
+echo 'max_message_size = 1000;' >"$TEST_TMPDIR/policies/default.conf"
+cp "$PSTN_CONF" "$TEST_TMPDIR/postern.conf.orig"
+sed -i 's|^socket = .*|socket = "inet:1@127.0.0.1";|' "$PSTN_CONF"
+echo 'syslog_facility = "local3";' >>"$PSTN_CONF"
+kill -USR1 "$PSTN_PID"
+wait_log 'changed keys that apply only after a restart, running with their old values: socket, syslog_facility'
+ok $? "a reload names the restart-only keys it did not apply"
+run_lua reload -D want=refused
+cp "$TEST_TMPDIR/postern.conf.orig" "$PSTN_CONF"
 
 # the summary line names every transaction, and hostile text is escaped
 grep -q 'HDR1: abort: .*verdict=reject check=size reply="552 5.3.4 too many header fields (limit 20)"' "$PSTN_LOG"

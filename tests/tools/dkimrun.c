@@ -6,10 +6,10 @@
  *
  *   dkimrun -c CONF [-C CLIENT_IP] [-a AUTH_USER] [-o OUTDIR] FILE...
  *
- * Headers are handed over as an MTA does without SMFIP_HDR_LEADSPC (one
- * space after the colon dropped, folded lines joined with LF); the body
- * goes in 64 KiB chunks with CRLF line ends.  With -o, each message is
- * written to OUTDIR/<basename> with the inserted headers on top (CRLF).
+ * The message goes in through replay.h, in the MTA's form (one space
+ * after the colon dropped, folds joined with LF, body in 64 KiB chunks
+ * with CRLF line ends).  With -o, each message is written to
+ * OUTDIR/<basename> with the inserted headers on top, all in CRLF.
  */
 #include "config.h"
 
@@ -23,107 +23,65 @@
 #include "postern/dns.h"
 #include "postern/log.h"
 #include "postern/pipeline.h"
+#include "postern/replay.h"
 
-#define CHUNK 65536
-#define FILE_MAX (64 << 20)
-
-static char *
-slurp(const char *path, size_t *len)
+static void
+write_out(const char *outdir, const char *path, const struct edits *e, const char *msg,
+    size_t len)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	size_t n;
+	char *copy = xstrdup(path), out[4096];
+	strbuf text;
+	bool cr = false;
+	FILE *f;
 
-	if (f == NULL)
-		return NULL;
-	buf = xmalloc(FILE_MAX + 1);
-	n = fread(buf, 1, FILE_MAX, f);
+	snprintf(out, sizeof(out), "%s/%s", outdir, basename(copy));
+	free(copy);
+	if ((f = fopen(out, "wb")) == NULL)
+		return;
+	sb_init(&text);
+	for (size_t i = e->n; i > 0; i--) {
+		const char *v = e->v[i - 1].value;
+
+		if (e->v[i - 1].op != EDIT_INSERT)
+			continue;
+		sb_printf(&text, "%s: ", e->v[i - 1].name);
+		replay_crlf(&text, v, strlen(v), &cr);
+		sb_puts(&text, "\r\n");
+	}
+	cr = false;
+	replay_crlf(&text, msg, len, &cr);
+	if (text.len > 0)
+		fwrite(text.s, 1, text.len, f);
 	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
-/* Line end at p: length of "\r\n" or "\n", 0 if none. */
-static size_t
-eol(const char *p, const char *end)
-{
-	if (p < end && *p == '\n')
-		return 1;
-	if (p + 1 < end && p[0] == '\r' && p[1] == '\n')
-		return 2;
-	return 0;
+	sb_free(&text);
 }
 
 static void
 run_one(const char *path, const char *client, const char *auth, const char *outdir)
 {
-	size_t len;
-	char *buf = slurp(path, &len);
-	const char *p, *end;
 	struct conn *c;
 	struct verdict v;
 	struct edits e;
-	strbuf body, head;
+	struct replay_head h;
+	strbuf msg;
+	bool refused;
 
-	if (buf == NULL) {
+	sb_init(&msg);
+	if (!replay_read(path, &msg)) {
 		printf("== %s\nerror: cannot read\n", path);
+		sb_free(&msg);
 		return;
 	}
-	p = buf;
-	end = buf + len;
+	if (msg.s == NULL)
+		sb_puts(&msg, "");
 	c = conn_new();
 	pl_connect(c, "client.example", client, NULL);
 	pl_helo(c, "client.example");
 	pl_envfrom(c, "<sender@example.org>", (const char *const[]){ NULL }, "RUN1", auth, &v);
 	pl_envrcpt(c, "<rcpt@example.net>", &v);
-	sb_init(&head);
-	sb_init(&body);
-	/* headers */
-	while (p < end && eol(p, end) == 0) {
-		const char *colon = memchr(p, ':', (size_t)(end - p));
-		const char *q = p;
-		strbuf val;
-
-		sb_init(&val);
-		for (; q < end; q++) {          /* end of this field: EOL not followed by WSP */
-			size_t l = eol(q, end);
-			if (l && !(q + l < end && (q[l] == ' ' || q[l] == '\t')))
-				break;
-		}
-		if (colon == NULL || colon > q) {
-			p = q + eol(q, end);
-			sb_free(&val);
-			continue;
-		}
-		char *name = xstrndup(p, (size_t)(colon - p));
-		const char *vs = colon + 1;
-		if (vs < q && *vs == ' ')
-			vs++;
-		for (const char *r = vs; r < q; r++) {
-			if (*r == '\r' && r + 1 < q && r[1] == '\n')
-				continue;
-			sb_putc(&val, *r);
-		}
-		pl_header(c, name, val.s != NULL ? val.s : "");
-		sb_append(&head, p, (size_t)(q - p));
-		sb_puts(&head, "\r\n");
-		free(name);
-		sb_free(&val);
-		p = q + eol(q, end);
-	}
-	p += eol(p, end);
+	replay_headers(c, msg.s, msg.len, &h);
 	pl_eoh(c, &v);
-	/* body with CRLF line ends */
-	for (; p < end; p++) {
-		if (*p == '\n' && (p == buf || p[-1] != '\r'))
-			sb_putc(&body, '\r');
-		sb_putc(&body, *p);
-	}
-	for (size_t off = 0; off < body.len; off += CHUNK) {
-		size_t n = body.len - off < CHUNK ? body.len - off : CHUNK;
-		pl_body(c, (const unsigned char *)body.s + off, n, &v);
-	}
+	replay_body(c, msg.s, msg.len, h.body, &v, &refused);
 	edits_init(&e);
 	pl_eom(c, "RUN1", &e, &v);
 	printf("== %s\n", path);
@@ -131,37 +89,12 @@ run_one(const char *path, const char *client, const char *auth, const char *outd
 		if (e.v[i].op == EDIT_INSERT)
 			printf("insert %u %s: %s\n", e.v[i].index, e.v[i].name, e.v[i].value);
 	printf("verdict: %s %u %s %s\n", action_name(v.action), v.code, v.xcode, v.text);
-	if (outdir != NULL) {
-		char *copy = xstrdup(path), out[4096];
-		FILE *f;
-
-		snprintf(out, sizeof(out), "%s/%s", outdir, basename(copy));
-		if ((f = fopen(out, "wb")) != NULL) {
-			for (size_t i = e.n; i > 0; i--) {
-				if (e.v[i - 1].op != EDIT_INSERT)
-					continue;
-				fprintf(f, "%s: ", e.v[i - 1].name);
-				for (const char *r = e.v[i - 1].value; *r; r++) {
-					if (*r == '\n')
-						fputc('\r', f);
-					fputc(*r, f);
-				}
-				fputs("\r\n", f);
-			}
-			fwrite(head.s, 1, head.len, f);
-			fputs("\r\n", f);
-			if (body.len)
-				fwrite(body.s, 1, body.len, f);
-			fclose(f);
-		}
-		free(copy);
-	}
+	if (outdir != NULL)
+		write_out(outdir, path, &e, msg.s, msg.len);
 	edits_free(&e);
 	pl_close(c);
 	conn_free(c);
-	sb_free(&head);
-	sb_free(&body);
-	free(buf);
+	sb_free(&msg);
 }
 
 int
