@@ -105,7 +105,7 @@ xx_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	m->steps = *pf1;
 	if (f0 & SMFIF_SETSYMLIST) {
 		smfi_setsymlist(ctx, SMFIM_CONNECT, "{daemon_name} {client_addr} j");
-		smfi_setsymlist(ctx, SMFIM_HELO, "{tls_version}");
+		smfi_setsymlist(ctx, SMFIM_HELO, "{tls_version} {cipher} {cipher_bits}");
 		smfi_setsymlist(ctx, SMFIM_ENVFROM, "i {auth_authen} {auth_type}");
 		smfi_setsymlist(ctx, SMFIM_ENVRCPT, "i");
 		smfi_setsymlist(ctx, SMFIM_EOH, "i");
@@ -130,6 +130,7 @@ xx_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 	if (a == NULL)
 		a = macro(ctx, "{client_addr}");
 	pl_connect(m->conn, hostname, a, macro(ctx, "{daemon_name}"));
+	pl_server(m->conn, macro(ctx, "j"));
 	return noreply(m, SMFIP_NR_CONN);
 }
 
@@ -140,6 +141,8 @@ xx_helo(SMFICTX *ctx, char *helo)
 
 	if (m == NULL)
 		return SMFIS_TEMPFAIL;
+	pl_tls(m->conn, macro(ctx, "{tls_version}"), macro(ctx, "{cipher}"),
+	    macro(ctx, "{cipher_bits}"));
 	pl_helo(m->conn, helo);
 	return noreply(m, SMFIP_NR_HELO);
 }
