@@ -388,6 +388,9 @@ log_summary(struct conn *c, const char *event)
 		sb_printf(&sb, " reply=\"%u %s %s\"", v->code, v->xcode, v->text);
 	else if (v->observed || v->text[0])
 		sb_printf(&sb, " reason=\"%s\"", v->text);
+	if (m->nrcpt > 0 && m->nrcpt_refused > 0 && m->last_rcpt.code != 0)
+		sb_printf(&sb, " last_refused_rcpt=\"%u %s %s\"", m->last_rcpt.code,
+		    m->last_rcpt.xcode, m->last_rcpt.text);
 	plog(PLOG_INFO, m->qid, "%s", sb.s);
 	if (c->summary_copy != NULL)
 		sb_append(c->summary_copy, sb.s, sb.len);
