@@ -7,7 +7,11 @@
  * cipher strength; the facts are the MTA's {tls_version}, {cipher} and
  * {cipher_bits} (struct conn_tls, sent with the HELO after STARTTLS).
  * Refused at RCPT (inbound: the recipient's policy governs) with
- * 530 5.7.0, or 450 4.7.0 when tls.action is tempfail.
+ * 530 5.7.0, or 450 4.7.0 when tls.action is tempfail.  Outbound mail
+ * (the sender's policy governs from MAIL FROM) may be required to be
+ * handed over TLS (tls.required_outbound), refused at MAIL FROM.  The TLS
+ * of delivery to other servers is the MTA's (Postfix smtp_tls_policy_maps):
+ * a milter never sees it.
  *
  * Submission: mail through a daemon named in submission.daemons (the
  * MTA's {daemon_name}: Postfix's submission/smtps services) without SMTP
@@ -28,6 +32,7 @@
 
 struct access_policy {
 	bool tls_required;
+	bool tls_outbound;
 	struct lookup *tls_from;
 	int tls_min_version;
 	unsigned long long tls_min_bits;
@@ -44,6 +49,8 @@ static const char *const version_choices[] = { "any", "SSLv3", "TLSv1", "TLSv1.1
 static const struct ct_key keys[] = {
 	{ "tls.required", CT_BOOL, OFF(tls_required), "false", 0, 0, NULL,
 	  "inbound mail to this domain must arrive over TLS (STARTTLS)" },
+	{ "tls.required_outbound", CT_BOOL, OFF(tls_outbound), "false", 0, 0, NULL,
+	  "outbound mail from this domain (submission, AUTH, internal clients) must be handed over TLS; refused at MAIL FROM" },
 	{ "tls.required_from", CT_LOOKUP, OFF(tls_from), NULL, LK_NAME, 0, NULL,
 	  "sender domains (and subdomains, file:PATH) whose mail to this domain must arrive over TLS" },
 	{ "tls.min_version", CT_ENUM, OFF(tls_min_version), "any", 0, 0, version_choices,
@@ -88,8 +95,8 @@ check_access_tls_rank(const char *v)
 static const char *
 tls_short(const struct conn *c, const struct msg *m, const struct access_policy *ap)
 {
-	bool required = ap->tls_required ||
-	    (m->sender_domain[0] != '\0' && lookup_domain(ap->tls_from, m->sender_domain));
+	bool required = m->dir == DIR_OUTBOUND ? ap->tls_outbound : (ap->tls_required ||
+	    (m->sender_domain[0] != '\0' && lookup_domain(ap->tls_from, m->sender_domain)));
 	unsigned rank = check_access_tls_rank(c->tls.version);
 
 	if (!required)
@@ -143,11 +150,17 @@ access_envfrom(struct conn *c, struct msg *m, void *ms, const char *const *args,
     struct verdict *v)
 {
 	struct access_msg *s = ms;
+	const char *why;
 
 	(void)args;
-	if (m->npol > 0 && unauth_submission(c, m, pol(m->pol[0]))) {
+	if (m->npol == 0)
+		return;
+	if (unauth_submission(c, m, pol(m->pol[0]))) {
 		s->decision = "submission_unauthenticated";
 		sub_refuse(v, m->pol[0]);
+	} else if ((why = tls_short(c, m, pol(m->pol[0]))) != NULL) {
+		s->decision = strcmp(why, "none") == 0 ? "tls_required" : why;
+		tls_refuse(v, m->pol[0], why);
 	}
 }
 

@@ -1,8 +1,12 @@
 /*
  * check_lists.c - check "lists": allow and deny lists in each policy.
  *
- * A deny is refused at the earliest phase that knows both the fact and
- * the governing policy: outbound mail (the sender's policy governs from
+ * A client that every policy denies (the default policy's deny.clients,
+ * and each domain policy's, all enforcing a refusal) is refused at
+ * connect: the connect reply when the milter asked to answer connect
+ * (check_lists_connect_denies), and every MAIL FROM.  Otherwise a deny is
+ * refused at the earliest phase that knows both the fact and the
+ * governing policy: outbound mail (the sender's policy governs from
  * MAIL FROM) at MAIL FROM; inbound mail at RCPT, per recipient (its
  * policy); a From domain on deny.senders in the header phase (the reply
  * goes to the first body chunk).  Deny wins over allow.
@@ -146,6 +150,48 @@ refuse(struct verdict *v, const struct policy *p, const char *what)
 	    "%s refused by the policy of %s", what, policy_name(p));
 }
 
+/* Would p refuse this client (enforced, not observed)? */
+static bool
+policy_refuses_client(const struct policy *p, const struct conn *c)
+{
+	const struct lists_policy *lp = pol(p);
+
+	return p->mode == POLICY_ENFORCE && lp->deny_action >= ACT_TEMPFAIL &&
+	    lookup_ip(lp->deny_clients, c->family, c->ip);
+}
+
+bool
+check_lists_connect_denies(const struct snapshot *s)
+{
+	const struct policy *d = policy_default(s->policies);
+
+	return lookup_count(pol(d)->deny_clients) > 0;
+}
+
+static void
+lists_connect(struct conn *c, void *cs)
+{
+	const struct policy_set *ps = c->snap->policies;
+	const struct policy *d = policy_default(ps);
+	const struct lookup *dl = pol(d)->deny_clients;
+
+	(void)cs;
+	if (c->family == 0 || c->internal || !policy_refuses_client(d, c))
+		return;
+	for (size_t i = 0; i < policy_set_count(ps); i++) {
+		const struct policy *p = policy_set_get(ps, i);
+
+		/* an inherited list is the same table: no second look-up */
+		if (pol(p)->deny_clients == dl && p->mode == d->mode &&
+		    pol(p)->deny_action == pol(d)->deny_action)
+			continue;
+		if (!policy_refuses_client(p, c))
+			return;
+	}
+	check_verdict(&c->refusal, NAME, d, pol(d)->deny_action, 554, "5.7.1",
+	    "client refused by the policy of every domain here");
+}
+
 /* Outbound: the sender's policy governs from MAIL FROM. */
 static void
 lists_envfrom(struct conn *c, struct msg *m, void *ms, const char *const *args, struct verdict *v)
@@ -225,6 +271,7 @@ const struct check check_lists = {
 	.npolicy_keys = NELEM(keys),
 	.policy_size = sizeof(struct lists_policy),
 	.msg_size = sizeof(struct lists_msg),
+	.connect = lists_connect,
 	.envfrom = lists_envfrom,
 	.envrcpt = lists_envrcpt,
 	.header = lists_header,

@@ -45,10 +45,27 @@ pl_connect(struct conn *c, const char *hostname, const char *addr,
 
 	c->internal = c->family != 0 &&
 	    cidr_list_match(&cfg->internal_hosts, c->family, c->ip);
+	verdict_clear(&c->refusal);
 	FOR_EACH_CHECK(ck) {
 		if (ck->connect != NULL)
 			ck->connect(c, CS(c));
 	}
+	if (verdict_refuses(&c->refusal)) {
+		strbuf sb;
+
+		sb_init(&sb);
+		sb_escape(&sb, c->hostname, strlen(c->hostname), 100);
+		plog(PLOG_INFO, NULL, "connect: client=%s[%s] check=%s reply=\"%u %s %s\"",
+		    sb.s, c->addr, c->refusal.check ? c->refusal.check : "?", c->refusal.code,
+		    c->refusal.xcode, c->refusal.text);
+		sb_free(&sb);
+	}
+}
+
+void
+pl_connect_reply(const struct conn *c, struct verdict *out)
+{
+	*out = c->refusal;
 }
 
 void
@@ -175,6 +192,11 @@ pl_envfrom(struct conn *c, const char *sender, const char *const *args,
 		m->observe = policy_set_all_observe(ps);
 	}
 	verdict_clear(out);
+	if (verdict_refuses(&c->refusal)) {   /* the connection was refused */
+		*out = c->refusal;
+		verdict_merge(&m->verdict, out);
+		return;
+	}
 	FOR_EACH_CHECK(ck) {
 		struct verdict v;
 

@@ -139,6 +139,8 @@ run(const struct opts *o, const char *msg, size_t len)
 	pl_server(c, o->mta_name);
 	printf("  %-10s %s [%s] %s%s\n", "connect", c->hostname, c->addr[0] ? c->addr : "unknown",
 	    c->internal ? "internal" : "external", o->daemon ? " (daemon set)" : "");
+	if (verdict_refuses(&c->refusal))
+		show_verdict("connect", &c->refusal);
 	pl_tls(c, o->tls, o->cipher, o->bits);
 	pl_helo(c, o->helo);
 	printf("  %-10s %s tls=%s%s%s\n", "helo", c->helo, c->tls.version[0] ? c->tls.version : "none",

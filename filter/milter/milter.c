@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "postern/check_lists.h"
 #include "postern/log.h"
 #include "postern/milter.h"
 #include "postern/pipeline.h"
@@ -100,6 +101,8 @@ xx_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		return SMFIS_TEMPFAIL;
 	*pf0 = f0 & WANT_ACTIONS;
 	*pf1 = f1 & WANT_STEPS;
+	if (check_lists_connect_denies(m->conn->snap))
+		*pf1 &= ~(unsigned long)SMFIP_NR_CONN;   /* connect may be refused */
 	*pf2 = 0;
 	*pf3 = 0;
 	m->steps = *pf1;
@@ -118,6 +121,7 @@ static sfsistat
 xx_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 {
 	struct mctx *m = get(ctx);
+	struct verdict v;
 	char addr[INET6_ADDRSTRLEN] = "";
 	const char *a = NULL;
 
@@ -131,7 +135,10 @@ xx_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 		a = macro(ctx, "{client_addr}");
 	pl_connect(m->conn, hostname, a, macro(ctx, "{daemon_name}"));
 	pl_server(m->conn, macro(ctx, "j"));
-	return noreply(m, SMFIP_NR_CONN);
+	if (m->steps & SMFIP_NR_CONN)
+		return SMFIS_NOREPLY;
+	pl_connect_reply(m->conn, &v);
+	return reply(ctx, &v);
 }
 
 static sfsistat

@@ -10,4 +10,9 @@
 
 extern const struct check check_lists;
 
+/* True if the snapshot's default policy denies client networks: the
+ * milter then answers connect (a client every policy denies is refused
+ * there) instead of asking for no reply at connect. */
+bool check_lists_connect_denies(const struct snapshot *s);
+
 #endif

@@ -16,6 +16,8 @@
 
 void pl_connect(struct conn *c, const char *hostname, const char *addr,
     const char *daemon_name);
+/* The reply to connect: a refusal of the whole connection, or accept. */
+void pl_connect_reply(const struct conn *c, struct verdict *out);
 void pl_helo(struct conn *c, const char *helo);
 /* Session facts from the MTA's macros: its own name (j, at connect) and the
  * TLS of the session ({tls_version} {cipher} {cipher_bits}, at the HELO

@@ -76,6 +76,10 @@ struct conn {
 	char *mta_name;              /* the MTA's own name ("j"); owned */
 	struct conn_tls tls;
 	strbuf *summary_copy;        /* explain: the summary line also goes here */
+	/* A refusal of the whole connection, written by a check's connect
+	 * hook (check_lists: a client every policy denies); the reply to
+	 * connect, and to every MAIL FROM. */
+	struct verdict refusal;
 	bool internal;
 	unsigned nmsgs;
 	void *state[CHECK_MAX];      /* each check's connection state (check.h) */

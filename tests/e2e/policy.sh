@@ -25,8 +25,10 @@ mkdir -m 700 "$T/keys"
 dns_start "$T/zone.txt" || bail_out "DNS fixture did not start"
 
 mkdir -p "$T/policies"
-echo 'submission = { daemons = [ "SUBMISSION" ]; };' >"$T/policies/default.conf"
-echo 'deny = { senders = [ "spammer@remote.example" ]; };' >"$T/policies/example.com.conf"
+printf '%s\n' 'submission = { daemons = [ "SUBMISSION" ]; };' \
+	'deny = { clients = [ "192.0.2.99" ]; };' >"$T/policies/default.conf"
+echo 'deny = { senders = [ "spammer@remote.example" ]; clients = [ "192.0.2.99" ]; };' \
+	>"$T/policies/example.com.conf"
 echo 'tls = { required = true; min_version = "TLSv1.2"; };' >"$T/policies/example.net.conf"
 echo 'sender_login = { action = "tag"; };' >"$T/policies/other.example.conf"
 postern_start "$T/policies" "
@@ -54,6 +56,18 @@ ok $? "554 5.7.1 from the deny list" || diag_file "$SMTP_LOG"
 smtp_send --xclient-addr 192.0.2.10 --from friend@remote.example --to user@example.com \
 	--header "Subject: e2e-notdenied"
 ok $? "another sender accepted"
+
+# a client every policy denies: refused at connect (Postfix 3.7 answers the
+# XCLIENT with its own "554 <host> ESMTP not accepting connections", not
+# the milter's text; docs/NOTES-policy.md)
+smtp_send --xclient-addr 192.0.2.99 --from a@remote.example --to user@example.com \
+	--header "Subject: e2e-denied-client"
+st=$?
+[ $st -ne 0 ]; ok $? "a client every policy denies is refused (swaks $st)"
+grep -q '<\*\* 554 .*not accepting connections' "$SMTP_LOG"
+ok $? "554 at connect" || diag_file "$SMTP_LOG"
+grep -q 'connect: client=.*\[192.0.2.99\] check=lists reply="554 5.7.1 client refused by the policy of every domain here"' "$PSTN_LOG"
+ok $? "postern logged the connect refusal"
 
 # 2. TLS required by example.net: refused without, accepted with STARTTLS
 smtp_send --xclient-addr 192.0.2.10 --from a@remote.example --to user@example.net \

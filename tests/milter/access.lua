@@ -77,3 +77,13 @@ conn = open("192.0.2.10", { "{daemon_name}", "ORIGINATING" })
 mail(conn, "<a@sub.example>", "SUB3")
 expect(conn, SMFIR_REPLYCODE, "unauthenticated on the sender policy's submission daemon: MAIL FROM")
 mt.disconnect(conn)
+
+-- outbound mail of tlsout.example must be handed over TLS: MAIL FROM
+conn = open("10.1.2.3")
+mail(conn, "<a@tlsout.example>", "TLS8")
+expect(conn, SMFIR_REPLYCODE, "outbound without TLS refused at MAIL FROM")
+mt.disconnect(conn)
+conn = open_helo("10.1.2.3", "client.example", nil, tls13)
+mail(conn, "<a@tlsout.example>", "TLS9")
+expect(conn, SMFIR_CONTINUE, "outbound over TLS")
+mt.disconnect(conn)

@@ -58,6 +58,9 @@ logline LST11 'lists=deny:sender'
 logline LST12 'lists=allow:client excused=attach .*verdict=accept'
 logline LST13 'check=attach reply="554 5.7.1'
 logline LST14 'dir=outbound .*lists=deny:sender .*reply="554 5.7.1 sender refused by the policy of out.example"'
+logline LST15 'refused_rcpts=1 .*lists=deny:client .*last_refused_rcpt="554 5.7.1 client refused by the policy of default"'
+grep -q 'connect: client=denied.example\[192.0.2.99\] check=lists reply="554 5.7.1 client refused by the policy of every domain here"' "$PSTN_LOG"
+ok $? "the connect refusal is logged"
 # access
 logline TLS1 'tls=none access=tls_required .*last_refused_rcpt="530 5.7.0 Must issue a STARTTLS command first: TLS is required by the policy of tls.example"'
 logline TLS2 'tls=TLSv1.3 .*verdict=accept'
@@ -68,6 +71,8 @@ logline TLS4 'reply="450 4.7.0 Must issue a STARTTLS' "tls.action = tempfail giv
 logline TLS5 'access=tls_required'
 logline TLS6 'verdict=accept'
 logline TLS7 'tls=TLSv1.3 .*verdict=accept' "TLS facts from the second EHLO"
+logline TLS8 'dir=outbound .*access=tls_required .*reply="530 5.7.0 Must issue a STARTTLS command first: TLS is required by the policy of tlsout.example"'
+logline TLS9 'dir=outbound tls=TLSv1.3|dir=outbound .*tls=TLSv1.3 .*verdict=accept'
 logline SUB1 'access=submission_unauthenticated .*reply="530 5.7.0 Authentication required"'
 logline SUB2 'dir=outbound .*verdict=accept'
 logline SUB3 'dir=outbound .*access=submission_unauthenticated .*530 5.7.0'

@@ -88,4 +88,9 @@ like "$out" 'rcpt <u@helo.example> reject 504 5.5.2 HELO must be a host name' "e
 out=$(P_ --client 192.0.2.10 --helo mx.self.example --mta-name mx.self.example --from a@remote.example \
 	--rcpt u@helo.example plain.eml)
 like "$out" 'rcpt <u@helo.example> reject 550 5.7.1 HELO claims to be this server' "explain: HELO with our own name"
+out=$(P_ --client 192.0.2.99 --from a@remote.example --rcpt u@example.net plain.eml)
+like "$out" 'connect +reject 554 5.7.1 client refused by the policy of every domain here \(check lists\)' \
+	"explain: a client every policy denies is refused at connect"
+out=$(P_ --client 10.1.2.3 --from a@tlsout.example --rcpt u@remote.example plain.eml)
+like "$out" 'mail from +reject 530 5.7.0 Must issue a STARTTLS command first' "explain: outbound TLS required"
 tap_done
