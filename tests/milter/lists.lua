@@ -136,3 +136,13 @@ expect(conn, SMFIR_REPLYCODE, "refused for a domain under the default list")
 rcpt(conn, "<u@lists.example>")
 expect(conn, SMFIR_CONTINUE, "accepted for a domain with its own list")
 mt.disconnect(conn)
+
+-- an excuse lasts only while every accepted recipient has it: a second
+-- recipient under a policy without the allow brings the DKIM rule back
+conn = open("192.0.2.77")
+mail(conn, "<a@remote.example>", "LST16")
+rcpt(conn, "<u@lists.example>")
+rcpt(conn, "<u@example.net>")
+message(conn, hdrs, "hello\r\n")
+check(mt.getreply(conn) == SMFIR_REPLYCODE, "allowed for one recipient only: dkim requirement applies")
+mt.disconnect(conn)

@@ -58,6 +58,7 @@ logline LST11 'lists=deny:sender'
 logline LST12 'lists=allow:client excused=attach .*verdict=accept'
 logline LST13 'check=attach reply="554 5.7.1'
 logline LST14 'dir=outbound .*lists=deny:sender .*reply="554 5.7.1 sender refused by the policy of out.example"'
+logline LST16 'lists=allow:client excused=none .*check=dkim reply="550 5.7.20'
 logline LST15 'refused_rcpts=1 .*lists=deny:client .*last_refused_rcpt="554 5.7.1 client refused by the policy of default"'
 grep -q 'connect: client=denied.example\[192.0.2.99\] check=lists reply="554 5.7.1 client refused by the policy of every domain here"' "$PSTN_LOG"
 ok $? "the connect refusal is logged"
