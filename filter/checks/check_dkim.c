@@ -23,6 +23,7 @@
 
 #include "postern/check_authres.h"
 #include "postern/check_dkim.h"
+#include "postern/check_login.h"
 #include "postern/config.h"
 
 #define NAME "dkim"
@@ -139,6 +140,10 @@ sign_domain(const struct msg *m, struct dk_msg *d)
 {
 	const struct author *au = &m->author;
 
+	if (check_login_mismatch(m)) {
+		d->sign_skipped = "sender not bound to the login (sender_login)";
+		return NULL;
+	}
 	if (au->nfrom == 1 && au->status == FROM_OK)
 		return au->domain;
 	d->sign_skipped = au->nfrom == 0 ? "no From header" :

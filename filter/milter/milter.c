@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "postern/check_lists.h"
 #include "postern/log.h"
 #include "postern/milter.h"
 #include "postern/pipeline.h"
@@ -100,12 +101,14 @@ xx_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		return SMFIS_TEMPFAIL;
 	*pf0 = f0 & WANT_ACTIONS;
 	*pf1 = f1 & WANT_STEPS;
+	if (check_lists_connect_denies(m->conn->snap))
+		*pf1 &= ~(unsigned long)SMFIP_NR_CONN;   /* connect may be refused */
 	*pf2 = 0;
 	*pf3 = 0;
 	m->steps = *pf1;
 	if (f0 & SMFIF_SETSYMLIST) {
 		smfi_setsymlist(ctx, SMFIM_CONNECT, "{daemon_name} {client_addr} j");
-		smfi_setsymlist(ctx, SMFIM_HELO, "{tls_version}");
+		smfi_setsymlist(ctx, SMFIM_HELO, "{tls_version} {cipher} {cipher_bits}");
 		smfi_setsymlist(ctx, SMFIM_ENVFROM, "i {auth_authen} {auth_type}");
 		smfi_setsymlist(ctx, SMFIM_ENVRCPT, "i");
 		smfi_setsymlist(ctx, SMFIM_EOH, "i");
@@ -118,6 +121,7 @@ static sfsistat
 xx_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 {
 	struct mctx *m = get(ctx);
+	struct verdict v;
 	char addr[INET6_ADDRSTRLEN] = "";
 	const char *a = NULL;
 
@@ -130,7 +134,11 @@ xx_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 	if (a == NULL)
 		a = macro(ctx, "{client_addr}");
 	pl_connect(m->conn, hostname, a, macro(ctx, "{daemon_name}"));
-	return noreply(m, SMFIP_NR_CONN);
+	pl_server(m->conn, macro(ctx, "j"));
+	if (m->steps & SMFIP_NR_CONN)
+		return SMFIS_NOREPLY;
+	pl_connect_reply(m->conn, &v);
+	return reply(ctx, &v);
 }
 
 static sfsistat
@@ -140,6 +148,8 @@ xx_helo(SMFICTX *ctx, char *helo)
 
 	if (m == NULL)
 		return SMFIS_TEMPFAIL;
+	pl_tls(m->conn, macro(ctx, "{tls_version}"), macro(ctx, "{cipher}"),
+	    macro(ctx, "{cipher_bits}"));
 	pl_helo(m->conn, helo);
 	return noreply(m, SMFIP_NR_HELO);
 }
