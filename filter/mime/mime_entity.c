@@ -26,6 +26,18 @@ ms_limit(struct mime_scan *s, enum mime_limit l, unsigned value, const char *wha
 	s->status = MIME_LIMIT;
 }
 
+/* Malformed structure that clients read differently: a limit decision. */
+void
+ms_violation(struct mime_scan *s, const char *what)
+{
+	if (s->st == ST_STOP)
+		return;
+	s->f.limit = MIME_LIM_SYNTAX;
+	snprintf(s->f.reason, sizeof(s->f.reason), "malformed MIME: %s", what);
+	s->st = ST_STOP;
+	s->status = MIME_LIMIT;
+}
+
 void
 ms_stop(struct mime_scan *s)
 {
@@ -115,6 +127,7 @@ set_kind(struct mime_scan *s, struct ent *e, struct mime_part *p, const struct m
 		e->blen = bnd->len;
 		e->digest = strcmp(p->type, "multipart/digest") == 0;
 		s->nbound++;
+		s->nmulti++;
 	} else if (message && p->enc != ENC_BASE64 && p->enc != ENC_QP) {
 		p->kind = e->kind = MIME_MESSAGE;
 	} else if (message) {
@@ -297,6 +310,7 @@ ms_end_entity(struct mime_scan *s)
 			s->f.unterminated = true;
 			s->nbound--;
 		}
+		s->nmulti--;
 		free(e->boundary);
 	}
 	s->nstk--;

@@ -50,6 +50,7 @@ enum mime_limit {
 	MIME_LIM_BOUNDARY,
 	MIME_LIM_FILENAME,
 	MIME_LIM_ZIP_ENTRIES,
+	MIME_LIM_SYNTAX,        /* malformed structure clients read differently */
 };
 
 enum mime_enc { ENC_7BIT = 0, ENC_8BIT, ENC_BINARY, ENC_BASE64, ENC_QP, ENC_OTHER };
