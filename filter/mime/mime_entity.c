@@ -137,7 +137,13 @@ set_kind(struct mime_scan *s, struct ent *e, struct mime_part *p, const struct m
 		p->kind = e->kind = MIME_LEAF;
 		mime_dec_init(&s->dec, p->enc);
 		s->nmagic = 4;
-		if (e->depth + 1 <= s->lim.depth && s->f.nparts < s->lim.parts) {
+		/* no room for the message's own entity: the limit it crosses,
+		 * as an unencoded message/rfc822 part would */
+		if (e->depth + 1 > s->lim.depth) {
+			ms_limit(s, MIME_LIM_DEPTH, s->lim.depth, "MIME nesting depth");
+		} else if (s->f.nparts >= s->lim.parts) {
+			ms_limit(s, MIME_LIM_PARTS, s->lim.parts, "number of MIME parts");
+		} else {
 			struct mime_limits sl = s->lim;
 			sl.depth = s->lim.depth - (e->depth + 1);
 			sl.parts = s->lim.parts - (unsigned)s->f.nparts;
