@@ -162,7 +162,7 @@ struct mime_dec {
 	enum mime_enc enc;
 	unsigned bits;       /* base64 accumulator */
 	unsigned nbits;
-	bool b64_end;        /* '=' seen */
+	bool b64_pad;        /* '=' seen (decoding goes on after it) */
 	unsigned char qp_state; /* 0 text, 1 after '=', 2 after '=X', 3 after '=\r' */
 	unsigned char qp_hex;
 	unsigned qp_ws;      /* trailing blanks held back */
