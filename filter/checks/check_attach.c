@@ -184,18 +184,31 @@ blocked(struct attach *a, const struct policy *p, const char *what, const char *
 	sb_free(&sb);
 }
 
+/* The part's name that a policy's extensions block: the file name or any
+ * other name a client may show (name= beside filename=, ...), or NULL. */
+static const char *
+blocked_name(const struct attach_policy *ap, const struct mime_part *mp)
+{
+	if (mp->filename != NULL &&
+	    attach_blocked_ext(&ap->blocked_extensions, mp->filename, strlen(mp->filename)) != NULL)
+		return mp->filename;
+	for (unsigned i = 0; i < mp->nnames; i++)
+		if (attach_blocked_ext(&ap->blocked_extensions, mp->names[i], strlen(mp->names[i])) != NULL)
+			return mp->names[i];
+	return NULL;
+}
+
 static void
 screen_part(struct attach *a, const struct mime_part *mp)
 {
-	const char *hit;
+	const char *hit, *bn;
 
 	for (size_t i = 0; i < a->npol; i++) {
 		const struct policy *p = a->pol[i];
 		const char *fn = mp->filename ? mp->filename : "";
 
-		if (mp->filename != NULL &&
-		    (hit = attach_blocked_ext(&AP(p)->blocked_extensions, fn, strlen(fn))) != NULL)
-			blocked(a, p, "attachment", fn, strlen(fn), "file type");
+		if ((bn = blocked_name(AP(p), mp)) != NULL)
+			blocked(a, p, "attachment", bn, strlen(bn), "file type");
 		else if (mp->kind == MIME_LEAF &&
 		    (hit = attach_blocked_type(&AP(p)->blocked_types, mp->type)) != NULL)
 			blocked(a, p, "attachment", mp->filename ? fn : mp->type,

@@ -366,8 +366,13 @@ mime_scan_free(struct mime_scan *s)
 		return;
 	for (size_t i = 0; i < s->nstk; i++)
 		free(s->stk[i].boundary);
-	for (size_t i = 0; i < s->f.nparts; i++)
-		free(s->f.parts[i].filename);
+	for (size_t i = 0; i < s->f.nparts; i++) {
+		struct mime_part *p = &s->f.parts[i];
+		free(p->filename);
+		for (unsigned j = 0; j < p->nnames; j++)
+			free(p->names[j]);
+		free(p->names);
+	}
 	free(s->f.parts);
 	free(s->stk);
 	free(s->head);

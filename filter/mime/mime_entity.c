@@ -161,6 +161,48 @@ set_kind(struct mime_scan *s, struct ent *e, struct mime_part *p, const struct m
 	}
 }
 
+struct names_ctx {
+	struct mime_part *p;
+	bool toolong;
+};
+
+/* One name a client may show: kept unless it is the file name or known. */
+static void
+add_name(void *ctx, const char *v, size_t n, bool toolong)
+{
+	struct names_ctx *nc = ctx;
+	struct mime_part *p = nc->p;
+
+	if (toolong) {
+		nc->toolong = true;
+		return;
+	}
+	if (n == 0 || (p->filename != NULL && strlen(p->filename) == n && memcmp(p->filename, v, n) == 0))
+		return;
+	for (unsigned i = 0; i < p->nnames; i++)
+		if (strlen(p->names[i]) == n && memcmp(p->names[i], v, n) == 0)
+			return;
+	p->names = xrealloc(p->names, (p->nnames + 1) * sizeof(*p->names));
+	p->names[p->nnames++] = xstrndup(v, n);
+}
+
+/* Every name of the part a reader may show: both parameters, each of their
+ * forms (filename= twice, filename*= beside filename=, sections); false if
+ * one is over the file name limit. */
+static bool
+all_names(struct mime_scan *s, struct mime_part *p, char *buf)
+{
+	struct names_ctx nc = { .p = p };
+
+	if (s->have_cdisp)
+		mime_param_variants(s->cdisp.s, s->cdisp.len, "filename", buf, s->lim.filename + 1,
+		    add_name, &nc);
+	if (s->have_ctype)
+		mime_param_variants(s->ctype.s, s->ctype.len, "name", buf, s->lim.filename + 1,
+		    add_name, &nc);
+	return !nc.toolong;
+}
+
 /* The current entity's header is complete: type, name, encoding, kind. */
 void
 ms_headers_done(struct mime_scan *s)
@@ -205,6 +247,10 @@ ms_headers_done(struct mime_scan *s)
 		const struct mime_pval *v = fn.found ? &fn : &ct[1];
 		if (v->len > 0)
 			p->filename = xstrndup(v->buf, v->len);
+	}
+	if (!all_names(s, p, fbuf)) {
+		ms_limit(s, MIME_LIM_FILENAME, s->lim.filename, "attachment file name length");
+		goto out;
 	}
 	p->enc = s->have_cte ? mime_parse_enc(s->cte.s, s->cte.len) : ENC_7BIT;
 	set_kind(s, e, p, &ct[0]);
@@ -270,6 +316,8 @@ sub_done(struct mime_scan *s, unsigned base)
 		s->f.parts[s->f.nparts] = *q;
 		s->f.parts[s->f.nparts++].depth += base;
 		q->filename = NULL;      /* ownership moved */
+		q->names = NULL;
+		q->nnames = 0;
 	}
 	if (sub->f.nparts > 0 && sub->f.max_depth + base > s->f.max_depth)
 		s->f.max_depth = sub->f.max_depth + base;

@@ -304,6 +304,56 @@ test_parse_field(void **state)
 }
 
 static void
+collect(void *ctx, const char *v, size_t n, bool toolong)
+{
+	strbuf *sb = ctx;
+
+	if (sb->len > 0)
+		sb_putc(sb, '|');
+	if (toolong)
+		sb_puts(sb, "(long)");
+	else
+		sb_append(sb, v, n);
+}
+
+/* every form of a parameter a reader may take (issue 9: names that disagree) */
+static void
+test_param_variants(void **state)
+{
+	static const struct {
+		const char *in, *want;
+	} rows[] = {
+		{ "attachment; filename=a.pdf", "a.pdf" },
+		{ "attachment; filename=\"a.pdf\"; filename=\"b.exe\"", "a.pdf|b.exe" },
+		{ "attachment; filename*=UTF-8''a.pdf; filename=\"b.exe\"", "a.pdf|b.exe" },
+		{ "attachment; filename=\"b.exe\"; filename*0=\"a\"; filename*1=\".pdf\"", "b.exe|a.pdf" },
+		{ "attachment; filename*0*=utf-8''%62; filename*1=.exe", "b.exe" },
+		{ "attachment; filename=\"=?utf-8?B?Yi5leGU=?=\"", "b.exe" },
+		{ "attachment; FileName=x; name=y", "x" },
+		{ "attachment; filename=\"0123456789abcdef0123456789abcdef.exe\"; filename=ok", "(long)|ok" },
+		{ "attachment", "" },
+		{ "attachment; filename", "" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(rows); i++) {
+		char buf[32];
+		strbuf got;
+		size_t len = strlen(rows[i].in);
+		char *copy = xmalloc(len);
+
+		sb_init(&got);
+		memcpy(copy, rows[i].in, len);
+		mime_param_variants(copy, len, "filename", buf, sizeof(buf), collect, &got);
+		free(copy);
+		if (strcmp(got.s ? got.s : "", rows[i].want) != 0)
+			fail_msg("row %zu \"%s\": got \"%s\", want \"%s\"", i, rows[i].in,
+			    got.s ? got.s : "", rows[i].want);
+		sb_free(&got);
+	}
+}
+
+static void
 test_encoded_words(void **state)
 {
 	static const struct { const char *in, *out; } rows[] = {
@@ -353,6 +403,7 @@ main(void)
 		cmocka_unit_test(test_well_formed),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_parse_field),
+		cmocka_unit_test(test_param_variants),
 		cmocka_unit_test(test_encoded_words),
 		cmocka_unit_test(test_decoders),
 	};
