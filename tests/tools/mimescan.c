@@ -10,7 +10,8 @@
  *   -q  print only the summary line
  *   -t  print the time the scanner took and its throughput (stderr)
  *   -a  print each part's other names ("  name<TAB>NAME": name= beside
- *       filename=, duplicates, filename*= beside filename=)
+ *       filename=, duplicates, filename*= beside filename=) and for a zip
+ *       part "  zipstatus<TAB>listed|broken<TAB>entries"
  * Used by tests/mime/corpus.sh; links libpostern.a like postern does.
  */
 #include "config.h"
@@ -77,6 +78,8 @@ scan_one(const unsigned char *buf, size_t len, size_t maxchunk)
 		if (p->filename)
 			print_name(p->filename, strlen(p->filename));
 		printf("\t%s\t%llu\t%llu\n", mime_enc_name(p->enc), p->enc_size, p->dec_size);
+		if (allnames && p->is_zip)
+			printf("  zipstatus\t%s\t%u\n", p->zip_broken ? "broken" : "listed", p->zip_entries);
 		for (unsigned k = 0; allnames && k < p->nnames; k++) {
 			printf("  name\t");
 			print_name(p->names[k], strlen(p->names[k]));
