@@ -330,10 +330,16 @@ log_summary(struct conn *c, const char *event)
 		sb_printf(&sb, " observe_would=%s", action_name(v->would));
 	if (v->check != NULL)
 		sb_printf(&sb, " check=%s", v->check);
-	if (v->code != 0)
-		sb_printf(&sb, " reply=\"%u %s %s\"", v->code, v->xcode, v->text);
-	else if (v->observed || v->text[0])
-		sb_printf(&sb, " reason=\"%s\"", v->text);
+	/* the reply text may quote message data (a file name, a domain) */
+	if (v->code != 0) {
+		sb_printf(&sb, " reply=\"%u %s ", v->code, v->xcode);
+		sb_escape(&sb, v->text, strlen(v->text), sizeof(v->text));
+		sb_putc(&sb, '"');
+	} else if (v->observed || v->text[0]) {
+		sb_puts(&sb, " reason=\"");
+		sb_escape(&sb, v->text, strlen(v->text), sizeof(v->text));
+		sb_putc(&sb, '"');
+	}
 	plog(PLOG_INFO, m->qid, "%s", sb.s);
 	sb_free(&sb);
 }

@@ -227,8 +227,13 @@ apply_edits(SMFICTX *ctx, const struct edits *e)
 		else
 			r = smfi_insheader(ctx, (int)h->index, h->name, h->value);
 		if (r != MI_SUCCESS) {
+			strbuf nm;
+
+			sb_init(&nm);    /* a deleted field's name came from the network */
+			sb_escape(&nm, h->name, strlen(h->name), 100);
 			plog(PLOG_ERR, NULL, "the MTA refused to %s header %s",
-			    h->op == EDIT_DELETE ? "delete" : "insert", h->name);
+			    h->op == EDIT_DELETE ? "delete" : "insert", nm.s);
+			sb_free(&nm);
 			ok = false;
 		}
 	}

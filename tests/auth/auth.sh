@@ -39,6 +39,11 @@ out="$T/auth.out"
 st=$?; ok $st "miltertest auth.lua"
 [ $st -eq 0 ] || diag_file "$out"
 
+"$MILTERTEST" -w -D sock="$PSTN_SOCK" -D libdir="$here/tests/milter" \
+	-s "$here/tests/auth/logtext.lua" >"$T/logtext.out" 2>&1
+st=$?; ok $st "miltertest logtext.lua"
+[ $st -eq 0 ] || diag_file "$T/logtext.out"
+
 logged() { grep -qE "$1" "$PSTN_LOG"; ok $? "$2"; }
 for q in AU1 AU2 AU3 AU4 AU5 AU6; do
 	logged "$q: eom: .*dmarc=permerror .*verdict=reject check=dmarc reply=\"550 5.7.1 From address cannot be parsed|$q: eom: .*dmarc=permerror .*verdict=reject check=dmarc reply=\"550 5.7.1 no From header field" \
@@ -54,4 +59,14 @@ logged 'AU13: eom: .*dkim=pass:0,fail:0,temperror:1.* verdict=tempfail check=dki
 logged 'AU14: eom: .*forged_authres=1 forged_received_spf=1 forged_x_postern=2 .*verdict=accept' "AU14: one A-R, one of two Received-SPF, both X-Postern-* removed"
 logged 'AU15: eom: .*dkim_signed=0 dkim_sign_failed=1 .*verdict=tempfail check=dkim reply="451 4.3.0' "AU15: signing failure tempfails with 451 4.3.0"
 logged 'AU16: eom: .*dkim_signed=1 .*verdict=accept' "AU16: the same key signs a normal message"
+# 12. network text in log lines is escaped
+line=$(grep -a 'LOG1: eom: ' "$PSTN_LOG")
+[ -n "$line" ]; ok $? "LOG1: summary line written"
+printf '%s' "$line" | LC_ALL=C grep -q $'[\x01-\x1f\x7f-\xff]'
+[ $? -ne 0 ]; ok $? "LOG1: no control or 8-bit byte in the summary line"
+like "$line" 'application/x\\x1b\[31m\\xc3\\xa9,evil\\x01' "LOG1: the Content-Type value escaped"
+like "$line" 'from=<x\\x22q@bounce.example>' "LOG1: a quote in the sender escaped"
+[ "$(printf '%s' "$line" | grep -o ' verdict=' | wc -l)" = 1 ]; ok $? "LOG1: one verdict= field: a quoted name cannot add fields"
+LC_ALL=C grep -a -q $'[\x01-\x08\x0b-\x1f\x7f-\xff]' "$PSTN_LOG"
+[ $? -ne 0 ]; ok $? "no control or 8-bit byte anywhere in the log"
 tap_done
