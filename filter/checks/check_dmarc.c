@@ -2,8 +2,9 @@
  * check_dmarc.c - check "dmarc": DMARC for inbound mail (RFC 7489).
  *
  * The author domain is the message's From, parsed once by the pipeline
- * (struct author, addr.c); more than one From field or address is a
- * decision of its own.  End of
+ * (struct author, addr.c); a From that names no single author (none,
+ * several fields or addresses, one that cannot be parsed) is a decision
+ * of its own, dmarc.unusable_from_action.  End of
  * message (after check_spf and check_dkim in the table): the SPF identity
  * that passed and the d= of each passing DKIM signature are evaluated
  * against the From domain's record (dmarc.c over dns.c).  A failing
@@ -30,7 +31,7 @@
 
 /* Each policy's DMARC block: the action per published policy. */
 struct dmarc_policy_keys {
-	enum action reject, quarantine, temperror, multiple_from;
+	enum action reject, quarantine, temperror, unusable_from;
 };
 
 #define OFF(f) offsetof(struct dmarc_policy_keys, f)
@@ -41,8 +42,9 @@ static const struct ct_key dmarc_keys[] = {
 	  "DMARC fail where the domain publishes p=quarantine (quarantine = the MTA's hold queue)" },
 	{ "dmarc.temperror_action", CT_ACTION, OFF(temperror), "accept", 0, 0, NULL,
 	  "the DMARC record could not be fetched (tempfail = 451 4.7.5)" },
-	{ "dmarc.multiple_from_action", CT_ACTION, OFF(multiple_from), "reject", 0, 0, NULL,
-	  "several From fields or addresses, which DMARC cannot evaluate (reject = 550 5.7.1)" },
+	{ "dmarc.unusable_from_action", CT_ACTION, OFF(unusable_from), "reject", 0, 0, NULL,
+	  "no From field, several From fields or addresses, or one that cannot be parsed: DMARC cannot name the author (reject = 550 5.7.1)" },
+	{ "dmarc.multiple_from_action", CT_ALIAS, 0, "dmarc.unusable_from_action", 0, 0, NULL, NULL },
 };
 #undef OFF
 
@@ -84,10 +86,10 @@ act_temperror(const void *pol, int unused)
 }
 
 static enum action
-act_multifrom(const void *pol, int unused)
+act_unusable(const void *pol, int unused)
 {
 	(void)unused;
-	return ((const struct dmarc_policy_keys *)pol)->multiple_from;
+	return ((const struct dmarc_policy_keys *)pol)->unusable_from;
 }
 
 #define strictest(m, f, arg, who) check_strictest((m), &check_dmarc, (f), (arg), (who))
@@ -114,11 +116,13 @@ dmarc_eom(struct conn *c, struct msg *m, void *ms, struct edits *e, struct verdi
 		    au->nfrom > 1 ? "several From fields" : from_status_name(au->status),
 		    sizeof(out->why));
 		authres_add(m, "dmarc=permerror (unusable From)");
-		if (au->nfrom > 1 || au->status == FROM_MULTIPLE) {
-			a = strictest(m, act_multifrom, 0, &who);
-			check_verdict(v, NAME, who, a, 550, "5.7.1",
-			    "more than one author address in From");
-		}
+		/* issue 9: what cannot name one author is refused by policy,
+		 * never evaluated as "no policy" (fail closed) */
+		a = strictest(m, act_unusable, 0, &who);
+		check_verdict(v, NAME, who, a, 550, "5.7.1",
+		    au->nfrom > 1 || au->status == FROM_MULTIPLE ?
+		    "more than one author address in From" :
+		    au->nfrom == 0 ? "no From header field" : "From address cannot be parsed");
 		return;
 	}
 	memset(&in, 0, sizeof(in));
@@ -167,6 +171,10 @@ dmarc_summary(const struct conn *c, const struct msg *m, const void *ms, strbuf 
 	if (d->out.result == DMARC_PASS || d->out.result == DMARC_FAIL)
 		sb_printf(out, "(p=%s%s)", dmarc_policy_name(d->out.policy),
 		    d->out.sampled_out ? ",sampled-out" : "");
+	if (d->out.result == DMARC_PERMERROR && d->out.why[0] != '\0') {
+		sb_puts(out, " dmarc_why=");
+		sb_escape(out, d->out.why, strlen(d->out.why), 100);
+	}
 	if (au->domain[0] != '\0') {
 		sb_puts(out, " header.from=");
 		sb_escape(out, au->domain, strlen(au->domain), 100);

@@ -406,13 +406,21 @@ log_summary(struct conn *c, const char *event)
 		sb_printf(&sb, " observe_would=%s", action_name(v->would));
 	if (v->check != NULL)
 		sb_printf(&sb, " check=%s", v->check);
-	if (v->code != 0)
-		sb_printf(&sb, " reply=\"%u %s %s\"", v->code, v->xcode, v->text);
-	else if (v->observed || v->text[0])
-		sb_printf(&sb, " reason=\"%s\"", v->text);
-	if (m->nrcpt > 0 && m->nrcpt_refused > 0 && m->last_rcpt.code != 0)
-		sb_printf(&sb, " last_refused_rcpt=\"%u %s %s\"", m->last_rcpt.code,
-		    m->last_rcpt.xcode, m->last_rcpt.text);
+	/* the reply text may quote message data (a file name, a domain) */
+	if (v->code != 0) {
+		sb_printf(&sb, " reply=\"%u %s ", v->code, v->xcode);
+		sb_escape(&sb, v->text, strlen(v->text), sizeof(v->text));
+		sb_putc(&sb, '"');
+	} else if (v->observed || v->text[0]) {
+		sb_puts(&sb, " reason=\"");
+		sb_escape(&sb, v->text, strlen(v->text), sizeof(v->text));
+		sb_putc(&sb, '"');
+	}
+	if (m->nrcpt > 0 && m->nrcpt_refused > 0 && m->last_rcpt.code != 0) {
+		sb_printf(&sb, " last_refused_rcpt=\"%u %s ", m->last_rcpt.code, m->last_rcpt.xcode);
+		sb_escape(&sb, m->last_rcpt.text, strlen(m->last_rcpt.text), sizeof(m->last_rcpt.text));
+		sb_putc(&sb, '"');
+	}
 	plog(PLOG_INFO, m->qid, "%s", sb.s);
 	if (c->summary_copy != NULL)
 		sb_append(c->summary_copy, sb.s, sb.len);

@@ -126,6 +126,14 @@ fetch_record(const char *domain, struct dmarc_record *r)
 	sb_init(&name);
 	sb_init(&txt);
 	sb_printf(&name, "_dmarc.%s", domain);
+	if (!dns_name_askable(name.s)) {
+		/* a name over 253 octets or with a label over 63 cannot hold a
+		 * record: none here (the organisational domain is asked
+		 * next), never a temperror a sender could choose (issue 9) */
+		sb_free(&name);
+		sb_free(&txt);
+		return FETCH_NONE;
+	}
 	st = dns_query(name.s, 16, &a);
 	if (st == DNS_TIMEOUT || st == DNS_SERVFAIL || st == DNS_ERROR) {
 		dns_answer_free(&a);
@@ -159,6 +167,8 @@ domain_missing(const char *domain)
 {
 	static const int types[] = { 1, 28, 15 };
 
+	if (!dns_name_askable(domain))
+		return true;     /* a name that cannot be asked cannot exist */
 	for (size_t i = 0; i < NELEM(types); i++) {
 		struct dns_answer a;
 		enum dns_status st = dns_query(domain, types[i], &a);

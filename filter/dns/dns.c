@@ -209,6 +209,28 @@ fill_answer(struct dns_answer *out, struct ub_result *res)
 	}
 }
 
+bool
+dns_name_askable(const char *name)
+{
+	size_t n = name != NULL ? strlen(name) : 0, label = 0;
+
+	if (n > 0 && name[n - 1] == '.')
+		n--;
+	if (n == 0 || n > 253)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (name[i] != '.') {
+			if (++label > 63)
+				return false;
+			continue;
+		}
+		if (label == 0)
+			return false;
+		label = 0;
+	}
+	return label > 0;
+}
+
 enum dns_status
 dns_query(const char *name, int rrtype, struct dns_answer *out)
 {

@@ -224,17 +224,26 @@ apply_edits(SMFICTX *ctx, const struct edits *e)
 {
 	bool ok = true;
 
-	for (size_t i = 0; i < e->n; i++) {
-		const struct hdr_edit *h = &e->v[i];
+	/* every deletion first: its index counts the fields as they arrived,
+	 * and the MTA counts the fields inserted before it too */
+	for (size_t i = 0; i < 2 * e->n; i++) {
+		const struct hdr_edit *h = &e->v[i % e->n];
 		int r;
 
+		if ((h->op == EDIT_DELETE) != (i < e->n))
+			continue;
 		if (h->op == EDIT_DELETE)
 			r = smfi_chgheader(ctx, h->name, (int)h->index, NULL);
 		else
 			r = smfi_insheader(ctx, (int)h->index, h->name, h->value);
 		if (r != MI_SUCCESS) {
+			strbuf nm;
+
+			sb_init(&nm);    /* a deleted field's name came from the network */
+			sb_escape(&nm, h->name, strlen(h->name), 100);
 			plog(PLOG_ERR, NULL, "the MTA refused to %s header %s",
-			    h->op == EDIT_DELETE ? "delete" : "insert", h->name);
+			    h->op == EDIT_DELETE ? "delete" : "insert", nm.s);
+			sb_free(&nm);
 			ok = false;
 		}
 	}

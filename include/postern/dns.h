@@ -51,6 +51,11 @@ void dns_set_timeout(unsigned timeout_ms);
 enum dns_status dns_query(const char *name, int rrtype, struct dns_answer *out);
 void dns_answer_free(struct dns_answer *a);
 
+/* Can name be asked at all (RFC 1035 2.3.4: labels of 1..63 octets, at
+ * most 253 octets without the root dot)?  A name that cannot be asked
+ * cannot exist: that is an answer (no such name), not a DNS failure. */
+bool dns_name_askable(const char *name);
+
 /* The character-strings of TXT record i, concatenated (RFC 7208 3.3). */
 bool dns_txt_join(const struct dns_answer *a, size_t i, strbuf *out);
 const char *dns_status_name(enum dns_status st);

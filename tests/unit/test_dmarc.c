@@ -11,6 +11,7 @@
 
 #include "postern/addr.h"
 #include "postern/dmarc.h"
+#include "postern/dns.h"
 
 static const struct {
 	const char *rec;
@@ -78,7 +79,9 @@ static const struct {
 	{ "\"a@evil.example\" <b@good.example>", FROM_OK, "good.example" },
 	{ "\"weird@local\"@real.example", FROM_OK, "real.example" },
 	{ "(comment@evil.example) user@good.example (trailing)", FROM_OK, "good.example" },
-	{ "user@(c)good.example", FROM_OK, "good.example" },
+	{ " < user@spaced.example > ", FROM_OK, "spaced.example" },
+	{ "Name <u@n.example> (trailing (nested))", FROM_OK, "n.example" },
+	{ "\"a b\"@quoted.example", FROM_OK, "quoted.example" },
 	{ "Name (nested (comment)) <u@n.example>", FROM_OK, "n.example" },
 	{ "\r\n\tFolded Name\r\n <u@f.example>", FROM_OK, "f.example" },
 	{ "u@trailing.dot.example.", FROM_OK, "trailing.dot.example" },
@@ -105,6 +108,20 @@ static const struct {
 	{ "(unterminated a@b.example", FROM_BAD, NULL },
 	{ "\"x\\", FROM_BAD, NULL },
 	{ "a@b.example\x01", FROM_BAD, NULL },
+	/* issue 9: what clients read differently is unusable, never guessed */
+	{ "user@(c)good.example", FROM_BAD, NULL },
+	{ "user(c)@good.example", FROM_BAD, NULL },
+	{ "a@b.example <>", FROM_BAD, NULL },
+	{ "<>", FROM_EMPTY, NULL },
+	{ "a@ b.example", FROM_BAD, NULL },
+	{ "a @b.example", FROM_BAD, NULL },
+	{ "a@b .example", FROM_BAD, NULL },
+	{ "a@b.example <c@d.example>", FROM_BAD, NULL },
+	{ "[a] <c@d.example>", FROM_BAD, NULL },
+	{ "<c@d.example> x@e.example", FROM_BAD, NULL },
+	{ "<c@d.example> trailing", FROM_BAD, NULL },
+	{ "Alice <a@b.example", FROM_BAD, NULL },
+	{ "Alice <a@b.example>, Bob <c@d.example>", FROM_MULTIPLE, NULL },
 };
 
 static void
@@ -183,6 +200,34 @@ test_alignment(void **state)
 	dmarc_psl_free();
 }
 
+/* A name that cannot be asked is no DNS failure (issue 9, item 8). */
+static void
+test_name_askable(void **state)
+{
+	char name[300];
+
+	(void)state;
+	assert_true(dns_name_askable("_dmarc.example.org"));
+	assert_true(dns_name_askable("_dmarc.example.org."));
+	assert_false(dns_name_askable(""));
+	assert_false(dns_name_askable("."));
+	assert_false(dns_name_askable("a..b"));
+	assert_false(dns_name_askable(".a"));
+	memset(name, 'a', 63);
+	strcpy(name + 63, ".example");
+	assert_true(dns_name_askable(name));
+	memset(name, 'a', 64);
+	strcpy(name + 64, ".example");
+	assert_false(dns_name_askable(name));
+	for (size_t i = 0; i < 253; i++)
+		name[i] = i % 2 ? '.' : 'a';
+	name[253] = '\0';   /* 253 octets ending in 'a' */
+	assert_true(dns_name_askable(name));
+	strcpy(name + 253, "a");
+	name[252] = 'a';
+	assert_false(dns_name_askable(name));
+}
+
 int
 main(void)
 {
@@ -192,6 +237,7 @@ main(void)
 		cmocka_unit_test(test_from_long_input),
 		cmocka_unit_test(test_org_domain),
 		cmocka_unit_test(test_alignment),
+		cmocka_unit_test(test_name_askable),
 	};
 	return cmocka_run_group_tests_name("dmarc", tests, NULL, NULL);
 }
