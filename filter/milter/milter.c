@@ -220,11 +220,13 @@ apply_edits(SMFICTX *ctx, const struct edits *e)
 
 		if (h->op == EDIT_DELETE)
 			r = smfi_chgheader(ctx, h->name, (int)h->index, NULL);
+		else if (h->op == EDIT_CHANGE)
+			r = smfi_chgheader(ctx, h->name, (int)h->index, h->value);
 		else
 			r = smfi_insheader(ctx, (int)h->index, h->name, h->value);
 		if (r != MI_SUCCESS) {
 			plog(PLOG_ERR, NULL, "the MTA refused to %s header %s",
-			    h->op == EDIT_DELETE ? "delete" : "insert", h->name);
+			    h->op == EDIT_DELETE ? "delete" : h->op == EDIT_CHANGE ? "change" : "insert", h->name);
 			ok = false;
 		}
 	}
