@@ -306,6 +306,14 @@ refuse_as_spam(struct verdict *v, const struct spam_rules *rs, const struct spam
 	sb_free(&names);
 }
 
+/* A recipient refusal does not end the transaction: say it in the log. */
+static void
+log_rcpt_refusal(const struct msg *m, const struct policy *p, const struct verdict *v)
+{
+	plog(PLOG_NOTICE, m->qid, "spam: recipient refused under policy %s: %u %s %s",
+	    p->domain[0] ? p->domain : "default", v->code, v->xcode, v->text);
+}
+
 static void
 spam_envrcpt(struct conn *c, struct msg *m, void *ms, const struct policy *p, struct verdict *v)
 {
@@ -325,12 +333,15 @@ spam_envrcpt(struct conn *c, struct msg *m, void *ms, const struct policy *p, st
 			continue;
 		check_verdict(v, NAME, p, ACT_REJECT, 554, "5.7.1", "client %s is listed in %s (%s)",
 		    c->addr, l->name, l->zone);
+		log_rcpt_refusal(m, p, v);
 		return;
 	}
 	score = spam_total(&s->rules, &sp->scores, &sm->hits);
 	thresholds(sp, m->dir, &tag, &quar, &rej);
-	if (rej != SCORE_OFF && score >= rej)
+	if (rej != SCORE_OFF && score >= rej) {
 		refuse_as_spam(v, &s->rules, sp, p, &sm->hits, score);
+		log_rcpt_refusal(m, p, v);
+	}
 }
 
 /* ---- header and body ------------------------------------------------ */
