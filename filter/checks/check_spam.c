@@ -27,7 +27,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <pthread.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "postern/check_authres.h"
 #include "postern/check_dkim.h"
@@ -50,6 +52,7 @@ struct spam_policy {
 	struct strlist scores;
 	char *subject_prefix;
 	struct strlist dnsbl_reject;
+	enum action spamd_down;
 };
 
 #define OFF(f) offsetof(struct spam_policy, f)
@@ -72,6 +75,8 @@ static const struct ct_key spam_keys[] = {
 	  "text put before the Subject of tagged mail (e.g. \"[SPAM]\"); empty for none" },
 	{ "spam.dnsbl_reject", CT_STRLIST, OFF(dnsbl_reject), NULL, 0, 0, NULL,
 	  "names of spam.dnsbl lists whose listing refuses the recipient at RCPT (554 5.7.1)" },
+	{ "spam.spamd_down_action", CT_ACTION, OFF(spamd_down), "accept", 0, 0, NULL,
+	  "spam.spamd is configured but did not answer (down, timeout, bad reply): accept (go on without it) or tempfail (451 4.7.1)" },
 };
 #undef OFF
 
@@ -105,6 +110,10 @@ struct spam_msg {
 	int score, threshold;
 	enum action action;
 	const struct policy *who;        /* the policy whose result decided */
+	struct spamd_job *spamd;         /* the spamd check streaming with the message */
+	bool spamd_asked;
+	enum spamd_status spamd_st;
+	struct spamd_result spamd_res;
 };
 
 static const struct spam_snap *
@@ -352,6 +361,7 @@ spam_reset(void *ms)
 	struct spam_msg *sm = ms;
 
 	free(sm->subject);
+	spamd_free(sm->spamd);
 }
 
 static void
@@ -375,11 +385,18 @@ spam_header(struct conn *c, struct msg *m, void *ms, const char *name, const cha
     struct verdict *v)
 {
 	struct spam_msg *sm = ms;
+	const struct spam_snap *s = snap_of(c);
 	size_t vlen = strlen(value);
 
-	(void)c;
-	(void)m;
 	(void)v;
+	if (!sm->spamd_asked && s->spamd.family != 0 &&
+	    (m->dir == DIR_OUTBOUND || screened_client(c))) {
+		const struct config *cfg = &c->snap->cfg;
+		sm->spamd_asked = true;
+		sm->spamd = spamd_start(&s->spamd, (unsigned)cfg->spam_spamd_timeout,
+		    (size_t)cfg->spam_spamd_max_size);
+	}
+	spamd_header(sm->spamd, name, value);
 	if (strcasecmp(name, "Date") == 0)
 		sm->date = true;
 	else if (strcasecmp(name, "Message-ID") == 0)
@@ -404,6 +421,74 @@ spam_body(struct conn *c, struct msg *m, void *ms, const unsigned char *buf, siz
 	(void)m;
 	(void)v;
 	spam_gtube_feed(&sm->gtube, buf, len);
+	spamd_body(sm->spamd, buf, len);
+}
+
+static void
+spam_eoh(struct conn *c, struct msg *m, void *ms, struct verdict *v)
+{
+	struct spam_msg *sm = ms;
+
+	(void)c;
+	(void)m;
+	(void)v;
+	spamd_eoh(sm->spamd);
+}
+
+/* spamd trouble is logged at most once a minute (every message shows it
+ * in its summary line). */
+static void
+log_spamd_trouble(const struct conn *c, const struct msg *m, const struct spam_msg *sm)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static time_t last;
+	time_t now = time(NULL);
+	bool say;
+
+	pthread_mutex_lock(&lock);
+	say = now - last >= 60 || now < last;
+	if (say)
+		last = now;
+	pthread_mutex_unlock(&lock);
+	if (say)
+		plog(PLOG_WARNING, m->qid, "spam: spamd %s: %s (%s); going on per spam.spamd_down_action",
+		    snap_of(c)->spamd.text, spamd_status_name(sm->spamd_st), sm->spamd_res.why);
+}
+
+static enum action
+act_spamd_down(const void *pol, int unused)
+{
+	(void)unused;
+	return ((const struct spam_policy *)pol)->spamd_down;
+}
+
+/* Read spamd's answer; false when the message must wait (tempfail). */
+static bool
+spamd_hits(struct conn *c, struct msg *m, struct spam_msg *sm, struct verdict *v)
+{
+	const struct policy *who;
+	enum action a;
+
+	if (sm->spamd == NULL)
+		return true;
+	sm->spamd_st = spamd_finish(sm->spamd, &sm->spamd_res);
+	spamd_free(sm->spamd);
+	sm->spamd = NULL;
+	if (sm->spamd_st == SPAMD_OK) {
+		spam_hit(&sm->hits, SR_SPAMD, sm->spamd_res.score);
+		return true;
+	}
+	if (sm->spamd_st == SPAMD_TOO_BIG)
+		return true;
+	spam_hit(&sm->hits, SR_SPAMD_ERROR, 0);
+	log_spamd_trouble(c, m, sm);
+	a = check_strictest(m, &check_spam, act_spamd_down, 0, &who);
+	if (a >= ACT_TEMPFAIL) {
+		check_verdict(v, NAME, who, ACT_TEMPFAIL, 451, "4.7.1",
+		    "spam check unavailable, try again later");
+		return false;
+	}
+	return true;
 }
 
 /* ---- end of message ------------------------------------------------- */
@@ -539,6 +624,8 @@ spam_eom(struct conn *c, struct msg *m, void *ms, struct edits *e, struct verdic
 		auth_hits(c, m, sm);
 	}
 	header_hits(sm);
+	if (!spamd_hits(c, m, sm, v))
+		return;
 	sm->scored = true;
 	sm->action = ACT_ACCEPT;
 	for (size_t i = 0; i < m->npol; i++) {
@@ -604,6 +691,11 @@ spam_summary(const struct conn *c, const struct msg *m, const void *ms, strbuf *
 		sb_puts(out, " spam_rules=");
 		spam_format_hits(&s->rules, ovr, &sm->hits, out, ",", true, 0);
 	}
+	if (sm->spamd_asked && sm->spamd == NULL) {
+		sb_printf(out, " spamd=%s", spamd_status_name(sm->spamd_st));
+		if (sm->spamd_st == SPAMD_OK)
+			sb_printf(out, "(%s)", score_format(sm->spamd_res.score, sc));
+	}
 	if (sm->nxs > 0 || sm->xs_overflow)
 		sb_printf(out, " xspam_removed=%zu%s", sm->nxs, sm->xs_overflow ? "+" : "");
 }
@@ -622,6 +714,7 @@ const struct check check_spam = {
 	.connect = spam_connect,
 	.envrcpt = spam_envrcpt,
 	.header = spam_header,
+	.eoh = spam_eoh,
 	.body = spam_body,
 	.eom = spam_eom,
 	.summary = spam_summary,

@@ -170,4 +170,30 @@ struct spamd_addr {
 /* "127.0.0.1:783" or "[::1]:783"; false if malformed. */
 bool spamd_addr_parse(const char *s, struct spamd_addr *out);
 
+enum spamd_status { SPAMD_OK = 0, SPAMD_DOWN, SPAMD_TIMEOUT, SPAMD_PROTOCOL, SPAMD_TOO_BIG };
+
+struct spamd_result {
+	bool spam;                      /* spamd's own verdict */
+	int score, threshold;           /* hundredths */
+	char symbols[256];              /* its rule names, printable ASCII, cut */
+	char why[96];                   /* on failure */
+};
+
+struct spamd_job;
+/* Connect (within the deadline, timeout_ms from now) and send the request
+ * line; never NULL: a failed job remembers why and ignores what follows. */
+struct spamd_job *spamd_start(const struct spamd_addr *a, unsigned timeout_ms, size_t max_size);
+/* The message as it streams: each header field (value as the MTA gives
+ * it), the end of the header, body chunks (CRLF). */
+void spamd_header(struct spamd_job *j, const char *name, const char *value);
+void spamd_eoh(struct spamd_job *j);
+void spamd_body(struct spamd_job *j, const unsigned char *buf, size_t len);
+/* End of message: read and parse the reply (until the deadline). */
+enum spamd_status spamd_finish(struct spamd_job *j, struct spamd_result *out);
+void spamd_free(struct spamd_job *j);
+/* Parse a SYMBOLS reply ("SPAMD/1.1 0 EX_OK", "Spam: True ; 7.3 / 5.0",
+ * blank line, rule names).  Never reads past len. */
+enum spamd_status spamd_reply_parse(const char *buf, size_t len, struct spamd_result *out);
+const char *spamd_status_name(enum spamd_status st);
+
 #endif
