@@ -149,6 +149,56 @@ spam_snap_new(const struct config *cfg, void **out, struct ct_errors *errs)
 	return ok;
 }
 
+/* One policy's names: every spam.scores rule must exist, every
+ * spam.dnsbl_reject list must be one of spam.dnsbl.  An inherited value
+ * is reported once, under the first file that shows it. */
+static bool
+check_one_policy(const struct spam_snap *s, const struct policy *p, struct ct_errors *errs)
+{
+	const struct spam_policy *sp = check_policy(p, &check_spam);
+	bool ok = true;
+	strbuf msg;
+
+	sb_init(&msg);
+	for (size_t i = 0; i < sp->scores.n; i++) {
+		const char *e = sp->scores.v[i];
+		size_t nl = strcspn(e, "=");
+		if (spam_rule_find(&s->rules, e, nl) >= 0)
+			continue;
+		sb_reset(&msg);
+		sb_printf(&msg, "spam.scores: unknown rule \"%.*s\"", (int)nl, e);
+		if (errs->text.s == NULL || strstr(errs->text.s, msg.s) == NULL)
+			ct_error(errs, p->file, 0, "spam.scores", "unknown rule \"%.*s\" (docs/SPAM.md)", (int)nl, e);
+		ok = false;
+	}
+	for (size_t i = 0; i < sp->dnsbl_reject.n; i++) {
+		bool found = false;
+		for (size_t j = 0; j < s->rules.nlists; j++)
+			found = found || (s->rules.lists[j].kind == SPAM_LIST_IP &&
+			    strcmp(s->rules.lists[j].name, sp->dnsbl_reject.v[i]) == 0);
+		if (found)
+			continue;
+		sb_reset(&msg);
+		sb_printf(&msg, "spam.dnsbl_reject: \"%s\" is not", sp->dnsbl_reject.v[i]);
+		if (errs->text.s == NULL || strstr(errs->text.s, msg.s) == NULL)
+			ct_error(errs, p->file, 0, "spam.dnsbl_reject", "\"%s\" is not the name of a spam.dnsbl list",
+			    sp->dnsbl_reject.v[i]);
+		ok = false;
+	}
+	sb_free(&msg);
+	return ok;
+}
+
+static bool
+spam_policies_check(const void *st, const struct policy_set *ps, struct ct_errors *errs)
+{
+	bool ok = check_one_policy(st, policy_default(ps), errs);
+
+	for (size_t i = 0; i < policy_set_count(ps); i++)
+		ok = check_one_policy(st, policy_set_get(ps, i), errs) && ok;
+	return ok;
+}
+
 static void
 spam_snap_free(void *st)
 {
@@ -707,6 +757,7 @@ const struct check check_spam = {
 	.policy_size = sizeof(struct spam_policy),
 	.snap_new = spam_snap_new,
 	.snap_free = spam_snap_free,
+	.policies_check = spam_policies_check,
 	.conn_size = sizeof(struct spam_conn),
 	.conn_free = spam_conn_free,
 	.msg_size = sizeof(struct spam_msg),

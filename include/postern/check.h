@@ -61,6 +61,9 @@ struct check {
 	 * Returns false with errors in errs; *out may stay NULL. */
 	bool (*snap_new)(const struct config *cfg, void **out, struct ct_errors *errs);
 	void (*snap_free)(void *st);
+	/* After snap_new: check the policies' values against the snapshot's
+	 * state (names the config defines); false with errors in errs. */
+	bool (*policies_check)(const void *st, const struct policy_set *ps, struct ct_errors *errs);
 	/* Per connection: conn_size bytes, zeroed at connect; conn_free
 	 * releases what the state owns (not the state itself). */
 	size_t conn_size;

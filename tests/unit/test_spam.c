@@ -404,6 +404,13 @@ test_config_lists(void **state)
 		{ "spam = { spamd = \"127.0.0.1:99999\"; };", "spam.spamd:" },
 		{ "spam = { spamd_timeout = 5; };", "spam.spamd_timeout" },
 	};
+	static const struct { const char *conf, *policy, *err; } prow[] = {
+		{ "spam = { dnsbl = [ \"bl bl.example score=4\" ]; };",
+		  "spam = { scores = [ \"dnsbl_bl=1\", \"spf_fail=3\" ]; dnsbl_reject = [ \"bl\" ]; };", NULL },
+		{ "", "spam = { scores = [ \"dnsbl_bl=1\" ]; };", "default.conf:0: spam.scores: unknown rule \"dnsbl_bl\"" },
+		{ "", "spam = { scores = [ \"spf_fial=1\" ]; };", "spam.scores: unknown rule \"spf_fial\"" },
+		{ "", "spam = { dnsbl_reject = [ \"bl\" ]; };", "spam.dnsbl_reject: \"bl\" is not the name of a spam.dnsbl list" },
+	};
 
 	(void)state;
 	for (size_t i = 0; i < NELEM(rows); i++) {
@@ -421,6 +428,30 @@ test_config_lists(void **state)
 		if (rows[i].err == NULL ? s == NULL :
 		    (s != NULL || e.text.s == NULL || strstr(e.text.s, rows[i].err) == NULL))
 			fail_msg("row %zu: want %s, got %s", i, rows[i].err ? rows[i].err : "success",
+			    e.text.s ? e.text.s : "(none)");
+		if (s != NULL)
+			snapshot_release(s);
+		ct_errors_free(&e);
+		free(conf);
+		free(pol);
+		tu_rmdir(dir);
+		tu_rmdir(pdir);
+	}
+	for (size_t i = 0; i < NELEM(prow); i++) {
+		char *dir = tu_mkdtemp(), *pdir = tu_mkdtemp(), *conf, *pol;
+		struct ct_errors e;
+		struct snapshot *s;
+		char text[1024];
+
+		pol = tu_write(pdir, "default.conf", prow[i].policy);
+		*strrchr(pol, '/') = '\0';
+		snprintf(text, sizeof(text), "policy_dir = \"%s\";\n%s\n", pol, prow[i].conf);
+		conf = tu_write(dir, "postern.conf", text);
+		ct_errors_init(&e);
+		s = snapshot_build(conf, &e);
+		if (prow[i].err == NULL ? s == NULL :
+		    (s != NULL || e.text.s == NULL || strstr(e.text.s, prow[i].err) == NULL))
+			fail_msg("policy row %zu: want %s, got %s", i, prow[i].err ? prow[i].err : "success",
 			    e.text.s ? e.text.s : "(none)");
 		if (s != NULL)
 			snapshot_release(s);
