@@ -7,7 +7,7 @@ PKGS="build-essential autoconf automake libtool pkg-config
 libmilter-dev libopendkim-dev libspf2-dev libssl-dev libconfig-dev
 libunbound-dev libevent-dev libcmocka-dev libpsl-dev publicsuffix
 postfix swaks miltertest unbound python3 python3-yaml procps
-opendkim libnet-ssleay-perl libio-socket-ssl-perl"
+opendkim libnet-ssleay-perl libio-socket-ssl-perl spamd spamassassin"
 
 missing=""
 for p in $PKGS; do

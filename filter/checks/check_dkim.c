@@ -287,6 +287,15 @@ dkim_pass_domains(const struct msg *m, const char **out, size_t max)
 	return n;
 }
 
+void
+dkim_counts(const struct msg *m, unsigned *npass, unsigned *nfail)
+{
+	const struct dk_msg *d = check_msg_state(m, &check_dkim);
+
+	*npass = d->npass;
+	*nfail = d->nfail;
+}
+
 static bool
 required_for(const struct dkim_policy *p, const char *from)
 {

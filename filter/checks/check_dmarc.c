@@ -158,6 +158,17 @@ dmarc_eom(struct conn *c, struct msg *m, void *ms, struct edits *e, struct verdi
 	    "DMARC policy of %s: no aligned SPF or DKIM pass", au->domain);
 }
 
+bool
+check_dmarc_result(const struct msg *m, enum dmarc_result *out)
+{
+	const struct dmarc_msg *d = check_msg_state(m, &check_dmarc);
+
+	if (!d->evaluated)
+		return false;
+	*out = d->out.result;
+	return true;
+}
+
 static void
 dmarc_summary(const struct conn *c, const struct msg *m, const void *ms, strbuf *out)
 {

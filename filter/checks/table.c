@@ -5,7 +5,9 @@
  *
  * Order matters at end of message: checks that add Authentication-Results
  * clauses run before check_authres, which writes the header; DMARC runs
- * after SPF and DKIM because it reads their results.
+ * after SPF and DKIM because it reads their results; spam after DMARC
+ * (authentication results are rules) and before authres (which carries
+ * its score).
  */
 #include "config.h"
 
@@ -18,6 +20,7 @@
 #include "postern/check_lists.h"
 #include "postern/check_login.h"
 #include "postern/check_size.h"
+#include "postern/check_spam.h"
 #include "postern/check_spf.h"
 
 const struct check *const check_table[] = {
@@ -30,6 +33,7 @@ const struct check *const check_table[] = {
 	&check_spf,
 	&check_dkim,
 	&check_dmarc,
+	&check_spam,
 	&check_authres,
 };
 const size_t check_count = NELEM(check_table);

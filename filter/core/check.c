@@ -60,6 +60,17 @@ edits_delete(struct edits *e, const char *name, unsigned occurrence)
 }
 
 void
+edits_change(struct edits *e, const char *name, unsigned occurrence, const char *value)
+{
+	struct hdr_edit *h = edits_add(e);
+
+	h->op = EDIT_CHANGE;
+	h->index = occurrence;
+	h->name = xstrdup(name);
+	h->value = xstrdup(value);
+}
+
+void
 check_verdict(struct verdict *v, const char *check, const struct policy *p,
     enum action action, unsigned code, const char *xcode, const char *fmt, ...)
 {

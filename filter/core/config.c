@@ -67,6 +67,14 @@ const struct ct_key config_keys[] = {
 	  "signatures verified per message; later ones are reported as dkim=policy" },
 	{ "dkim.min_key_bits", CT_UINT, OFF(dkim_min_key_bits), "1024", 512, 16384, NULL,
 	  "smallest RSA key accepted when verifying (RFC 8301: 1024)" },
+	{ "spam.dnsbl", CT_STRLIST, OFF(spam_dnsbl), NULL, 0, 0, NULL,
+	  "DNS lists for the client address, \"NAME ZONE score=S [codes=127.0.0.2,...] [mask=N]\" (negative score: an allowlist); asked at connect, rule dnsbl_NAME" },
+	{ "spam.spamd", CT_STRING, OFF(spam_spamd), "", 0, 0, NULL,
+	  "SpamAssassin spamd to ask at end of message, ADDR:PORT; empty for none (rule spamd)" },
+	{ "spam.spamd_timeout", CT_UINT, OFF(spam_spamd_timeout), "10000", 100, 120000, NULL,
+	  "milliseconds spamd may take for one message before it counts as down (rule spamd_error)" },
+	{ "spam.spamd_max_size", CT_SIZE, OFF(spam_spamd_max_size), "512K", 1024, 64ULL << 20, NULL,
+	  "larger messages are not sent to spamd" },
 };
 const size_t config_nkeys = NELEM(config_keys);
 

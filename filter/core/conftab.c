@@ -75,6 +75,7 @@ free_value(const struct ct_key *k, void *obj)
 		break;
 	}
 	case CT_STRLIST:
+	case CT_SCORELIST:
 		strlist_free(FIELD(obj, k, struct strlist));
 		break;
 	case CT_CIDRLIST:
@@ -161,6 +162,28 @@ set_text(const struct ct_key *k, void *obj, const char *text, bool append)
 			return "empty list element";
 		strlist_add(FIELD(obj, k, struct strlist), text);
 		return NULL;
+	case CT_SCORE:
+		if (strcasecmp(text, "off") == 0) {
+			*FIELD(obj, k, int) = SCORE_OFF;
+			return NULL;
+		}
+		if (!parse_score(text, strlen(text), &iv))
+			return "expected a score (-1000 to 1000, at most 2 decimals) or \"off\"";
+		*FIELD(obj, k, int) = iv;
+		return NULL;
+	case CT_SCORELIST: {
+		const char *eq = strchr(text, '=');
+		size_t nl = eq != NULL ? (size_t)(eq - text) : 0;
+		if (!append)
+			strlist_free(FIELD(obj, k, struct strlist));
+		if (eq == NULL || nl == 0 || nl > CT_NAME_MAX ||
+		    strspn(text, "abcdefghijklmnopqrstuvwxyz0123456789_") != nl)
+			return "expected \"rule=score\" (rule: a-z, 0-9, _; at most 48 characters)";
+		if (!parse_score(eq + 1, strlen(eq + 1), &iv))
+			return "expected \"rule=score\" with a score from -1000 to 1000, at most 2 decimals";
+		strlist_add(FIELD(obj, k, struct strlist), text);
+		return NULL;
+	}
 	case CT_CIDRLIST: {
 		struct cidr c;
 		enum cidr_status st;
@@ -201,7 +224,7 @@ static bool
 is_list(const struct ct_key *k)
 {
 	return k->type == CT_STRLIST || k->type == CT_CIDRLIST || k->type == CT_LOOKUP ||
-	    k->type == CT_FLAGS;
+	    k->type == CT_FLAGS || k->type == CT_SCORELIST;
 }
 
 /* Finish a lookup key after its last element (sort once). */
@@ -347,6 +370,19 @@ load_setting(const struct ct_key *k, void *obj, const config_setting_t *s,
 		finish_value(k, obj);
 		return;
 	}
+	if (k->type == CT_SCORE && (config_setting_type(s) == CONFIG_TYPE_INT ||
+	    config_setting_type(s) == CONFIG_TYPE_INT64 || config_setting_type(s) == CONFIG_TYPE_FLOAT)) {
+		double d = config_setting_type(s) == CONFIG_TYPE_FLOAT ?
+		    config_setting_get_float(s) : (double)config_setting_get_int64(s);
+		double c = d * 100.0;
+		long r = (long)(c < 0 ? c - 0.5 : c + 0.5);
+		if (c > SCORE_LIMIT || c < -SCORE_LIMIT || c - (double)r > 1e-6 || (double)r - c > 1e-6) {
+			ct_error(errs, file, line, k->name, "expected a score (-1000 to 1000, at most 2 decimals) or \"off\"");
+			return;
+		}
+		*FIELD(obj, k, int) = (int)r;
+		return;
+	}
 	text = scalar_text(s, buf, sizeof(buf));
 	if (text == NULL) {
 		ct_error(errs, file, line, k->name, "expected %s", is_list(k) ? "a list of strings" : "a single value");
@@ -463,7 +499,8 @@ ct_copy_key(const struct ct_key *tab, size_t i, void *dst, const void *src)
 		*FIELD(dst, k, char *) = s != NULL ? xstrdup(s) : NULL;
 		break;
 	}
-	case CT_STRLIST: {
+	case CT_STRLIST:
+	case CT_SCORELIST: {
 		const struct strlist *l = CFIELD(src, k, struct strlist);
 		for (size_t j = 0; j < l->n; j++)
 			strlist_add(FIELD(dst, k, struct strlist), l->v[j]);
@@ -492,6 +529,7 @@ ct_copy_key(const struct ct_key *tab, size_t i, void *dst, const void *src)
 		break;
 	case CT_ENUM:
 	case CT_FACILITY:
+	case CT_SCORE:
 		*FIELD(dst, k, int) = *CFIELD(src, k, int);
 		break;
 	case CT_ALIAS:
@@ -583,7 +621,14 @@ ct_print(const struct ct_key *tab, size_t n, const void *obj, strbuf *out)
 			sb_printf(out, "\"%s\"", found >= 0 ? fac_names[found] : "?");
 			break;
 		}
-		case CT_STRLIST: {
+		case CT_SCORE: {
+			char sc[SCORE_TEXT_MAX];
+			int v = *CFIELD(obj, k, int);
+			sb_printf(out, "\"%s\"", v == SCORE_OFF ? "off" : score_format(v, sc));
+			break;
+		}
+		case CT_STRLIST:
+		case CT_SCORELIST: {
 			const struct strlist *l = CFIELD(obj, k, struct strlist);
 			sb_putc(out, '[');
 			for (size_t j = 0; j < l->n; j++) {

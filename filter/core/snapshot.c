@@ -51,6 +51,10 @@ snapshot_build(const char *path, struct ct_errors *errs)
 			snapshot_destroy(s);
 			return NULL;
 		}
+		if (ck->policies_check != NULL && !ck->policies_check(s->state[i], s->policies, errs)) {
+			snapshot_destroy(s);
+			return NULL;
+		}
 	}
 	return s;
 }

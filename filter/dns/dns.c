@@ -231,60 +231,110 @@ dns_name_askable(const char *name)
 	return label > 0;
 }
 
+struct dns_pending {
+	struct waiter w;
+	struct timespec deadline;
+	int id;
+	bool started;
+};
+
+struct dns_pending *
+dns_start(const char *name, int rrtype)
+{
+	struct dns_pending *p;
+	pthread_condattr_t ca;
+	int r;
+
+	if (ctx == NULL || name == NULL || *name == '\0' || strlen(name) > 253 + 1)
+		return NULL;
+	p = xcalloc(1, sizeof(*p));
+	pthread_mutex_init(&p->w.lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&p->w.cond, &ca);
+	pthread_condattr_destroy(&ca);
+	deadline_after(&p->deadline, query_timeout_ms);
+	r = ub_resolve_async(ctx, name, rrtype, 1 /* IN */, &p->w, on_result, &p->id);
+	if (r != 0)
+		plog(PLOG_WARNING, NULL, "resolver: %s", ub_strerror(r));
+	else
+		p->started = true;
+	return p;
+}
+
+static void
+pending_free(struct dns_pending *p)
+{
+	pthread_cond_destroy(&p->w.cond);
+	pthread_mutex_destroy(&p->w.lock);
+	free(p);
+}
+
+/* Wait for the answer until the deadline (or forever); false if it was
+ * cancelled before the callback ran. */
+static bool
+pending_wait(struct dns_pending *p, bool until_deadline)
+{
+	struct waiter *w = &p->w;
+
+	pthread_mutex_lock(&w->lock);
+	while (!w->done) {
+		if (!until_deadline) {
+			pthread_mutex_unlock(&w->lock);
+			if (ub_cancel(ctx, p->id) == 0)
+				return false;
+			pthread_mutex_lock(&w->lock);
+			while (!w->done)
+				pthread_cond_wait(&w->cond, &w->lock);
+			break;
+		}
+		if (pthread_cond_timedwait(&w->cond, &w->lock, &p->deadline) == ETIMEDOUT && !w->done)
+			until_deadline = false;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return true;
+}
+
+enum dns_status
+dns_collect(struct dns_pending *p, struct dns_answer *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->status = DNS_ERROR;
+	if (p == NULL)
+		return out->status;
+	if (!p->started)
+		goto out;
+	if (!pending_wait(p, true)) {
+		/* cancelled: the callback will never run */
+		out->status = DNS_TIMEOUT;
+		goto out;
+	}
+	if (p->w.err != 0 || p->w.result == NULL) {
+		out->status = DNS_SERVFAIL;
+		if (p->w.result != NULL)
+			ub_resolve_free(p->w.result);
+		goto out;
+	}
+	fill_answer(out, p->w.result);
+out:
+	pending_free(p);
+	return out->status;
+}
+
+void
+dns_discard(struct dns_pending *p)
+{
+	if (p == NULL)
+		return;
+	if (p->started && pending_wait(p, false) && p->w.result != NULL)
+		ub_resolve_free(p->w.result);
+	pending_free(p);
+}
+
 enum dns_status
 dns_query(const char *name, int rrtype, struct dns_answer *out)
 {
-	struct waiter w;
-	struct timespec ts;
-	int id, r;
-
-	memset(out, 0, sizeof(*out));
-	out->status = DNS_ERROR;
-	if (ctx == NULL || name == NULL || *name == '\0' || strlen(name) > 253 + 1)
-		return out->status;
-	memset(&w, 0, sizeof(w));
-	pthread_mutex_init(&w.lock, NULL);
-	{
-		pthread_condattr_t ca;
-		pthread_condattr_init(&ca);
-		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-		pthread_cond_init(&w.cond, &ca);
-		pthread_condattr_destroy(&ca);
-	}
-	r = ub_resolve_async(ctx, name, rrtype, 1 /* IN */, &w, on_result, &id);
-	if (r != 0) {
-		plog(PLOG_WARNING, NULL, "resolver: %s", ub_strerror(r));
-		goto out;
-	}
-	deadline_after(&ts, query_timeout_ms);
-	pthread_mutex_lock(&w.lock);
-	while (!w.done) {
-		if (pthread_cond_timedwait(&w.cond, &w.lock, &ts) == ETIMEDOUT && !w.done) {
-			pthread_mutex_unlock(&w.lock);
-			if (ub_cancel(ctx, id) == 0) {
-				/* cancelled: the callback will never run */
-				out->status = DNS_TIMEOUT;
-				goto out;
-			}
-			/* the callback is being delivered: wait for it */
-			pthread_mutex_lock(&w.lock);
-			while (!w.done)
-				pthread_cond_wait(&w.cond, &w.lock);
-			break;
-		}
-	}
-	pthread_mutex_unlock(&w.lock);
-	if (w.err != 0 || w.result == NULL) {
-		out->status = DNS_SERVFAIL;
-		if (w.result != NULL)
-			ub_resolve_free(w.result);
-		goto out;
-	}
-	fill_answer(out, w.result);
-out:
-	pthread_cond_destroy(&w.cond);
-	pthread_mutex_destroy(&w.lock);
-	return out->status;
+	return dns_collect(dns_start(name, rrtype), out);
 }
 
 void

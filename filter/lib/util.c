@@ -237,6 +237,53 @@ parse_size(const char *s, unsigned long long *out)
 	return true;
 }
 
+bool
+parse_score(const char *buf, size_t len, int *out)
+{
+	size_t i = 0, nint = 0, nfrac = 0;
+	bool neg = false;
+	long v = 0;
+
+	if (i < len && (buf[i] == '-' || buf[i] == '+'))
+		neg = buf[i++] == '-';
+	for (; i < len && isdigit((unsigned char)buf[i]); i++, nint++) {
+		if (nint >= 5)
+			return false;
+		v = v * 10 + (buf[i] - '0');
+	}
+	if (nint == 0)
+		return false;
+	v *= 100;
+	if (i < len && buf[i] == '.') {
+		long scale = 10;
+		for (i++; i < len && isdigit((unsigned char)buf[i]); i++, nfrac++) {
+			if (nfrac >= 2)
+				return false;
+			v += (buf[i] - '0') * scale;
+			scale /= 10;
+		}
+		if (nfrac == 0)
+			return false;
+	}
+	if (i != len || v > SCORE_LIMIT)
+		return false;
+	*out = neg ? (int)-v : (int)v;
+	return true;
+}
+
+const char *
+score_format(int score, char *buf)
+{
+	unsigned a = score < 0 ? (unsigned)-(long)score : (unsigned)score;
+	unsigned frac = a % 100;
+
+	if (frac % 10 == 0)
+		snprintf(buf, SCORE_TEXT_MAX, "%s%u.%u", score < 0 ? "-" : "", a / 100, frac / 10);
+	else
+		snprintf(buf, SCORE_TEXT_MAX, "%s%u.%02u", score < 0 ? "-" : "", a / 100, frac);
+	return buf;
+}
+
 void
 strlist_add(struct strlist *l, const char *s)
 {

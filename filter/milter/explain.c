@@ -92,6 +92,9 @@ show_edits(const struct edits *e)
 		sb_init(&sb);
 		if (h->op == EDIT_DELETE) {
 			printf("  - delete %s #%u\n", h->name, h->index);
+		} else if (h->op == EDIT_CHANGE) {
+			sb_escape(&sb, h->value, strlen(h->value), 400);
+			printf("  ~ change %s #%u: %s\n", h->name, h->index, sb.s);
 		} else {
 			sb_escape(&sb, h->value, strlen(h->value), 400);
 			printf("  + insert at %u: %s: %s\n", h->index, h->name, sb.s);

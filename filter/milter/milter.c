@@ -234,6 +234,8 @@ apply_edits(SMFICTX *ctx, const struct edits *e)
 			continue;
 		if (h->op == EDIT_DELETE)
 			r = smfi_chgheader(ctx, h->name, (int)h->index, NULL);
+		else if (h->op == EDIT_CHANGE)
+			r = smfi_chgheader(ctx, h->name, (int)h->index, h->value);
 		else
 			r = smfi_insheader(ctx, (int)h->index, h->name, h->value);
 		if (r != MI_SUCCESS) {
@@ -242,7 +244,7 @@ apply_edits(SMFICTX *ctx, const struct edits *e)
 			sb_init(&nm);    /* a deleted field's name came from the network */
 			sb_escape(&nm, h->name, strlen(h->name), 100);
 			plog(PLOG_ERR, NULL, "the MTA refused to %s header %s",
-			    h->op == EDIT_DELETE ? "delete" : "insert", nm.s);
+			    h->op == EDIT_DELETE ? "delete" : h->op == EDIT_CHANGE ? "change" : "insert", nm.s);
 			sb_free(&nm);
 			ok = false;
 		}

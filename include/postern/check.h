@@ -23,13 +23,13 @@
 #include "postern/session.h"
 #include "postern/verdict.h"
 
-enum edit_op { EDIT_INSERT, EDIT_DELETE };
+enum edit_op { EDIT_INSERT, EDIT_DELETE, EDIT_CHANGE };
 
 struct hdr_edit {
 	enum edit_op op;
-	unsigned index;   /* insert position, or 1-based occurrence to delete */
+	unsigned index;   /* insert position, or 1-based occurrence to delete / change */
 	char *name;
-	char *value;      /* NULL for delete */
+	char *value;      /* NULL for delete; the new value for change */
 };
 
 /* What end-of-message asks the MTA to do, in order. */
@@ -44,6 +44,7 @@ void edits_init(struct edits *e);
 void edits_free(struct edits *e);
 void edits_insert(struct edits *e, unsigned index, const char *name, const char *value);
 void edits_delete(struct edits *e, const char *name, unsigned occurrence);
+void edits_change(struct edits *e, const char *name, unsigned occurrence, const char *value);
 
 struct config;
 
@@ -60,6 +61,9 @@ struct check {
 	 * Returns false with errors in errs; *out may stay NULL. */
 	bool (*snap_new)(const struct config *cfg, void **out, struct ct_errors *errs);
 	void (*snap_free)(void *st);
+	/* After snap_new: check the policies' values against the snapshot's
+	 * state (names the config defines); false with errors in errs. */
+	bool (*policies_check)(const void *st, const struct policy_set *ps, struct ct_errors *errs);
 	/* Per connection: conn_size bytes, zeroed at connect; conn_free
 	 * releases what the state owns (not the state itself). */
 	size_t conn_size;

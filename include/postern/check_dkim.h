@@ -18,6 +18,9 @@ extern const struct check check_dkim;
  * strings live until the message is reset.  Returns how many were
  * written to out. */
 size_t dkim_pass_domains(const struct msg *m, const char **out, size_t max);
+/* Inbound: how many signatures passed and failed (after the dkim
+ * check's eom); fail counts DKIM fail results only, not temperrors. */
+void dkim_counts(const struct msg *m, unsigned *npass, unsigned *nfail);
 /* The snapshot's key table and library handle (NULL if none). */
 const struct dkim_state *check_dkim_state(const struct snapshot *s);
 /* This message's engine job, NULL before the first header (tests). */

@@ -7,7 +7,12 @@
 #define POSTERN_CHECK_DMARC_H
 
 #include "postern/check.h"
+#include "postern/dmarc.h"
 
 extern const struct check check_dmarc;
+
+/* This message's DMARC result after the dmarc check's eom; false when
+ * none was evaluated (outbound, trusted client, no policy). */
+bool check_dmarc_result(const struct msg *m, enum dmarc_result *out);
 
 #endif

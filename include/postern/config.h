@@ -36,6 +36,10 @@ struct config {
 	int dkim_canon;                      /* index into the canonicalization choices */
 	unsigned long long dkim_max_signatures;
 	unsigned long long dkim_min_key_bits;
+	struct strlist spam_dnsbl;           /* "NAME ZONE score=S ..." rows (spam.h) */
+	char *spam_spamd;                    /* "ADDR:PORT" or "" */
+	unsigned long long spam_spamd_timeout;
+	unsigned long long spam_spamd_max_size;
 };
 
 extern const struct ct_key config_keys[];

@@ -30,8 +30,12 @@ enum ct_type {
 	CT_LOOKUP,   /* struct lookup *, kind in min (lookup.h); inline entries
 	              * and "file:PATH" elements (relative to the naming file) */
 	CT_FLAGS,    /* unsigned long long: bit i set for choices[i] listed */
+	CT_SCORE,    /* int, hundredths of a point: 5, -1.5, "2.25", "off" (util.h) */
+	CT_SCORELIST, /* struct strlist of "name=score" (name: a-z 0-9 _) */
 	CT_ALIAS,    /* a deprecated name: def is the key it stands for */
 };
+
+#define CT_NAME_MAX 48   /* the name part of a CT_SCORELIST element */
 
 struct ct_key {
 	const char *name;            /* dotted path: "dns.timeout" */

@@ -5,7 +5,7 @@
  * milter thread) with a hard deadline; one dispatcher thread drives
  * libunbound's asynchronous interface, so any number of threads may wait
  * at once and all share libunbound's cache.  The SPF and DKIM adapters and
- * the DNSBL queries are built on dns_query().
+ * the DNSBL queries (dns_start/dns_collect) are built on it.
  */
 #ifndef POSTERN_DNS_H
 #define POSTERN_DNS_H
@@ -55,6 +55,20 @@ void dns_answer_free(struct dns_answer *a);
  * most 253 octets without the root dot)?  A name that cannot be asked
  * cannot exist: that is an answer (no such name), not a DNS failure. */
 bool dns_name_askable(const char *name);
+/*
+ * The same query in two steps, so that a caller can ask early (DNSBL at
+ * connect) and read the answer when it needs it: dns_start sends it (the
+ * deadline, dns.timeout, counts from now) and returns a handle, NULL when
+ * the name is unusable or the resolver is not running; dns_collect waits
+ * until the answer or the deadline, fills out as dns_query does and frees
+ * the handle (NULL gives DNS_ERROR); dns_discard frees a handle whose
+ * answer is no longer wanted.  Each handle is collected or discarded
+ * exactly once, by any thread.
+ */
+struct dns_pending;
+struct dns_pending *dns_start(const char *name, int rrtype);
+enum dns_status dns_collect(struct dns_pending *p, struct dns_answer *out);
+void dns_discard(struct dns_pending *p);
 
 /* The character-strings of TXT record i, concatenated (RFC 7208 3.3). */
 bool dns_txt_join(const struct dns_answer *a, size_t i, strbuf *out);

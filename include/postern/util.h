@@ -59,6 +59,19 @@ bool strlcpy_ok(char *dst, const char *src, size_t dstsize);
  * garbage or overflow. */
 bool parse_size(const char *s, unsigned long long *out);
 
+/*
+ * Scores (spam rules, thresholds) are fixed-point: hundredths of a point,
+ * so "-1.5" is -150.  parse_score takes an optional sign, up to 5 integer
+ * digits and up to 2 decimals ("5", "-0.5", "2.25"), nothing else, and
+ * bounds the value to +-SCORE_LIMIT.  score_format writes "5.0", "-0.5",
+ * "2.25" (at least one decimal) into buf (SCORE_TEXT_MAX bytes).
+ */
+#define SCORE_LIMIT 100000         /* 1000.00 points */
+#define SCORE_OFF 0x7fffffff       /* a threshold that never trips ("off") */
+#define SCORE_TEXT_MAX 16
+bool parse_score(const char *buf, size_t len, int *out);
+const char *score_format(int score, char *buf);
+
 /* A list of owned strings (config lists, key rows). */
 struct strlist {
 	char **v;

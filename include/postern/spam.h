@@ -1,0 +1,199 @@
+/*
+ * spam.h - the spam engine (filter/spam/): named rules with scores, the
+ * rule set compiled once per snapshot, a message's hits and their total
+ * under a policy's score overrides, DNS blocklists (RFC 5782 names and
+ * answers), GTUBE and the HELO/header rules.  It knows nothing of
+ * sessions, checks or policies: check_spam.c feeds it facts and turns its
+ * totals into verdicts and header edits.
+ *
+ * Scores are fixed-point hundredths (util.h, parse_score).
+ */
+#ifndef POSTERN_SPAM_H
+#define POSTERN_SPAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "postern/util.h"
+
+#define SPAM_NAME_MAX 48        /* rule names (as CT_NAME_MAX) */
+#define SPAM_LIST_NAME_MAX 32   /* a blocklist's own name; its rule is dnsbl_NAME / uribl_NAME */
+#define SPAM_MAX_LISTS 16       /* blocklists in spam.dnsbl + spam.uribl */
+#define SPAM_MAX_CODES 8        /* codes= entries per list */
+#define SPAM_MAX_RULES 64
+#define SPAM_MAX_HITS 64        /* rules that fire per message (one hit per rule) */
+
+/* The built-in rules, in the rule set's first slots. */
+enum spam_builtin {
+	SR_GTUBE = 0,
+	SR_SPF_FAIL,
+	SR_SPF_SOFTFAIL,
+	SR_DKIM_FAIL,
+	SR_DMARC_FAIL,
+	SR_AUTH_NONE,
+	SR_DKIM_FROM_PASS,
+	SR_HELO_BARE_IP,
+	SR_HELO_NOT_FQDN,
+	SR_HELO_OURS,
+	SR_NO_DATE,
+	SR_NO_MESSAGE_ID,
+	SR_HEADER_8BIT,
+	SR_MANY_RCPTS,
+	SR_DNSBL_ERROR,
+	SR_SPAMD,
+	SR_SPAMD_ERROR,
+	SR_NBUILTIN
+};
+
+enum spam_list_kind { SPAM_LIST_IP = 0, SPAM_LIST_URI };
+
+/* One blocklist (or allowlist: a negative score), from one spam.dnsbl row. */
+struct spam_list {
+	char name[SPAM_LIST_NAME_MAX + 1];
+	char zone[254];
+	int score;
+	enum spam_list_kind kind;
+	uint32_t codes[SPAM_MAX_CODES]; /* exact answers (host order); none = any 127/8 */
+	size_t ncodes;
+	uint32_t mask;                  /* answer & mask != 0 (0 = not used) */
+	size_t rule;                    /* its rule's index in the set */
+};
+
+enum spam_list_status { SPAM_LIST_OK = 0, SPAM_LIST_SYNTAX };
+
+/*
+ * Parse one list row: "NAME ZONE score=S [codes=A,B,...] [mask=N]",
+ * fields separated by blanks; NAME is a-z 0-9 _ (at most 32), ZONE a
+ * domain name, S a score (negative for an allowlist), codes the exact
+ * 127.x.y.z answers that count, mask a bit mask (decimal or 0x hex) over
+ * the answer's last octet.  On error why gets a static description.
+ */
+enum spam_list_status spam_list_parse(const char *buf, size_t len, enum spam_list_kind kind,
+    struct spam_list *out, const char **why);
+
+struct spam_rule {
+	char name[SPAM_NAME_MAX + 1];
+	int score;                      /* default score (weight for "spamd") */
+	const char *desc;               /* static */
+};
+
+/* The compiled rule set: built-ins, then one rule per list.  Immutable
+ * once built; belongs to a snapshot. */
+struct spam_rules {
+	struct spam_rule r[SPAM_MAX_RULES];
+	size_t n;
+	struct spam_list lists[SPAM_MAX_LISTS];
+	size_t nlists;
+};
+
+/* Build from the spam.dnsbl and spam.uribl rows; false with one line per
+ * problem in problems ("spam.dnsbl: element N: ..."). */
+bool spam_rules_build(struct spam_rules *rs, const struct strlist *dnsbl,
+    const struct strlist *uribl, strbuf *problems);
+/* The rule's index, or -1. */
+int spam_rule_find(const struct spam_rules *rs, const char *name, size_t len);
+
+/* A message's hits: each rule at most once. value is the rule's own
+ * measure for weighted rules (spamd's score), else 0. */
+struct spam_hit {
+	unsigned short rule;
+	int value;
+};
+struct spam_hits {
+	struct spam_hit v[SPAM_MAX_HITS];
+	size_t n;
+};
+
+void spam_hit(struct spam_hits *h, size_t rule, int value);
+bool spam_has_hit(const struct spam_hits *h, size_t rule);
+
+/*
+ * Scoring under a policy's overrides (a spam.scores list of "rule=score",
+ * validated at load; NULL = none): a rule's score is its override or its
+ * default; "spamd" multiplies spamd's own score by its score (1.0 = as
+ * spamd says).  Totals saturate at +-SCORE_LIMIT.
+ */
+int spam_rule_score(const struct spam_rules *rs, const struct strlist *ovr, size_t rule);
+int spam_hit_score(const struct spam_rules *rs, const struct strlist *ovr, const struct spam_hit *h);
+int spam_total(const struct spam_rules *rs, const struct strlist *ovr, const struct spam_hits *h);
+/*
+ * Append the hits, strongest (highest score) first: "name=score" joined
+ * by sep when with_scores, else the names only; at most max hits (0 = all).
+ */
+void spam_format_hits(const struct spam_rules *rs, const struct strlist *ovr,
+    const struct spam_hits *h, strbuf *out, const char *sep, bool with_scores, size_t max);
+
+/* ---- DNS blocklists (spam_dnsbl.c) --------------------------------- */
+
+/* The RFC 5782 query name for an address in zone (IPv4: reversed octets,
+ * IPv6: 32 reversed nibbles); false if it does not fit in cap. */
+bool spam_dnsbl_name(int family, const uint8_t ip[16], const char *zone, char *out, size_t cap);
+/* The same for a domain (URI blocklists): "domain.zone". */
+bool spam_uribl_name(const char *domain, const char *zone, char *out, size_t cap);
+
+enum spam_listed { SPAM_NOT_LISTED = 0, SPAM_LISTED, SPAM_LIST_ERROR };
+/* What one A record of a list's answer means: listed if it is one of the
+ * codes (or, without codes, any 127.0.0.0/8 answer except the error range)
+ * and passes the mask; 127.255.255.0/24 and answers outside 127/8 are
+ * errors (a refused or broken zone), never a listing. */
+enum spam_listed spam_list_match(const struct spam_list *l, const unsigned char *rdata, int rdlen);
+
+/* ---- GTUBE and HELO / header rules (spam_rules.c) ------------------ */
+
+#define SPAM_GTUBE "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
+
+/* A streaming matcher over the body: any chunking. */
+struct spam_gtube {
+	size_t matched;
+	bool found;
+};
+void spam_gtube_feed(struct spam_gtube *g, const unsigned char *buf, size_t len);
+
+/* HELO is an address literal or a bare IPv4/IPv6 address. */
+bool spam_helo_bare_ip(const char *helo);
+/* HELO has no dot (and is not an address). */
+bool spam_helo_not_fqdn(const char *helo);
+/* A header value holds 8-bit bytes (raw, not RFC 2047 encoded). */
+bool spam_has_8bit(const char *value, size_t len);
+/* Addresses in a To/Cc value (counted by '@' outside quotes). */
+unsigned spam_count_addresses(const char *value, size_t len);
+
+/* ---- spamd client (spam_spamd.c) ------------------------------------ */
+
+struct spamd_addr {
+	int family;                     /* AF_INET / AF_INET6, 0 = none */
+	uint8_t ip[16];
+	uint16_t port;
+	char text[64];
+};
+/* "127.0.0.1:783" or "[::1]:783"; false if malformed. */
+bool spamd_addr_parse(const char *s, struct spamd_addr *out);
+
+enum spamd_status { SPAMD_OK = 0, SPAMD_DOWN, SPAMD_TIMEOUT, SPAMD_PROTOCOL, SPAMD_TOO_BIG };
+
+struct spamd_result {
+	bool spam;                      /* spamd's own verdict */
+	int score, threshold;           /* hundredths */
+	char symbols[256];              /* its rule names, printable ASCII, cut */
+	char why[96];                   /* on failure */
+};
+
+struct spamd_job;
+/* Connect (within the deadline, timeout_ms from now) and send the request
+ * line; never NULL: a failed job remembers why and ignores what follows. */
+struct spamd_job *spamd_start(const struct spamd_addr *a, unsigned timeout_ms, size_t max_size);
+/* The message as it streams: each header field (value as the MTA gives
+ * it), the end of the header, body chunks (CRLF). */
+void spamd_header(struct spamd_job *j, const char *name, const char *value);
+void spamd_eoh(struct spamd_job *j);
+void spamd_body(struct spamd_job *j, const unsigned char *buf, size_t len);
+/* End of message: read and parse the reply (until the deadline). */
+enum spamd_status spamd_finish(struct spamd_job *j, struct spamd_result *out);
+void spamd_free(struct spamd_job *j);
+/* Parse a SYMBOLS reply ("SPAMD/1.1 0 EX_OK", "Spam: True ; 7.3 / 5.0",
+ * blank line, rule names).  Never reads past len. */
+enum spamd_status spamd_reply_parse(const char *buf, size_t len, struct spamd_result *out);
+const char *spamd_status_name(enum spamd_status st);
+
+#endif

@@ -1,0 +1,57 @@
+/* fuzz_spam.c - libFuzzer target for the spam engine's parsers: a score,
+ * a DNS-list row, a spamd address and a spamd reply.  Invariants: a parsed score is in
+ * bounds and prints back to the same value; a parsed row has a valid name
+ * and zone, bounded codes in 127/8 and a non-zero mask when one is set;
+ * a parsed spamd reply has a bounded score and printable rule names. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "postern/spam.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *buf = (const char *)data;
+	struct spam_list l;
+	char text[SCORE_TEXT_MAX];
+	int v, back;
+
+	if (parse_score(buf, size, &v)) {
+		if (v > SCORE_LIMIT || v < -SCORE_LIMIT)
+			__builtin_trap();
+		score_format(v, text);
+		if (!parse_score(text, strlen(text), &back) || back != v)
+			__builtin_trap();
+	}
+	if (spam_list_parse(buf, size, SPAM_LIST_IP, &l, NULL) == SPAM_LIST_OK) {
+		if (l.name[0] == '\0' || strlen(l.name) > SPAM_LIST_NAME_MAX ||
+		    l.zone[0] == '\0' || strchr(l.zone, ' ') != NULL ||
+		    l.ncodes > SPAM_MAX_CODES || l.mask > 255 ||
+		    l.score > SCORE_LIMIT || l.score < -SCORE_LIMIT)
+			__builtin_trap();
+		for (size_t i = 0; i < l.ncodes; i++)
+			if ((l.codes[i] >> 24) != 127)
+				__builtin_trap();
+	}
+	{
+		struct spamd_result r;
+		if (spamd_reply_parse(buf, size, &r) == SPAMD_OK &&
+		    (r.score > SCORE_LIMIT || r.score < -SCORE_LIMIT || strlen(r.symbols) >= sizeof(r.symbols) ||
+		     strpbrk(r.symbols, "\r\n\"") != NULL))
+			__builtin_trap();
+	}
+	if (size < 128) {
+		char s[128];
+		struct spamd_addr a;
+		memcpy(s, buf, size);
+		s[size] = '\0';
+		if (spamd_addr_parse(s, &a) && (a.port == 0 || a.family == 0))
+			__builtin_trap();
+	}
+	return 0;
+}

@@ -1,0 +1,138 @@
+-- behaviour.lua - the spam screen through the running daemon
+-- (zone: tests/spam/zone.txt, policies: tests/spam/policies).
+dofile(libdir .. "/common.lua")
+
+local GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
+local full = {
+	{ "From", "a@client.example" }, { "To", "u@example.net" },
+	{ "Date", "Thu, 3 Dec 2026 08:00:00 +0000" }, { "Message-ID", "<1@client.example>" },
+}
+
+local function hdrs(extra, drop)
+	local t = {}
+	for _, h in ipairs(full) do
+		if drop == nil or drop[h[1]] == nil then table.insert(t, h) end
+	end
+	for _, h in ipairs(extra or {}) do table.insert(t, h) end
+	return t
+end
+
+local function ar(conn)
+	return mt.getheader(conn, "Authentication-Results", 0) or ""
+end
+
+local function send(ip, qid, rcpts, headers, body, from)
+	local conn = open(ip)
+	mail(conn, from or "<a@client.example>", qid)
+	for _, r in ipairs(rcpts) do rcpt(conn, r) end
+	message(conn, headers, body or "hello\r\n")
+	return conn
+end
+
+-- 1. clean mail: accepted, no X-Spam-Flag, incoming X-Spam-* removed, score in the A-R
+local conn = send("192.0.2.10", "SP1", { "<u@example.net>" },
+    hdrs({ { "Subject", "clean" }, { "X-Spam-Flag", "NO" }, { "X-Spam-Status", "No, score=-100" } }))
+expect(conn, SMFIR_CONTINUE, "clean mail accepted")
+check(not mt.eom_check(conn, MT_HDRINSERT, "X-Spam-Flag"), "clean mail not tagged")
+check(mt.eom_check(conn, MT_HDRCHANGE, "X-Spam-Flag"), "incoming X-Spam-Flag removed")
+check(mt.eom_check(conn, MT_HDRCHANGE, "X-Spam-Status"), "incoming X-Spam-Status removed")
+check(string.find(ar(conn), "x-spam=ham (score=0.5 required=3.0)", 1, true), "A-R x-spam=ham: " .. ar(conn))
+mt.disconnect(conn)
+
+-- 2. answers the lists do not count (code outside codes=, mask miss): clean
+conn = send("192.0.2.77", "SP2", { "<u@example.net>" }, hdrs({ { "Subject", "codes" } }))
+expect(conn, SMFIR_CONTINUE, "unlisted codes accepted")
+check(not mt.eom_check(conn, MT_HDRINSERT, "X-Spam-Flag"), "codes/mask filtered: not tagged")
+mt.disconnect(conn)
+
+-- 3. listed in bl (4) and mask (2.5): 7.0 >= tag 3: headers and subject prefix
+conn = send("192.0.2.66", "SP3", { "<u@example.net>" }, hdrs({ { "Subject", "offer" } }))
+expect(conn, SMFIR_CONTINUE, "tagged mail accepted")
+check(mt.eom_check(conn, MT_HDRINSERT, "X-Spam-Flag", "YES"), "X-Spam-Flag: YES")
+check(mt.eom_check(conn, MT_HDRINSERT, "X-Spam-Score", "7.0"), "X-Spam-Score: 7.0")
+local st = (mt.getheader(conn, "X-Spam-Status", 0) or ""):gsub("\n\t", "")
+check(string.find(st, "Yes, score=7.0 required=3.0 tests=dnsbl_bl=4.0,dnsbl_mask=2.5,auth_none=0.5", 1, true),
+    "X-Spam-Status: " .. st)
+check(mt.eom_check(conn, MT_HDRCHANGE, "Subject", "[SPAM] offer"), "subject prefix")
+check(string.find(ar(conn), "x-spam=spam (score=7.0 required=3.0)", 1, true), "A-R x-spam=spam")
+mt.disconnect(conn)
+
+-- 4. plus no Date (1) and no Message-ID (0.5): 8.5 >= quarantine 8
+conn = send("192.0.2.66", "SP4", { "<u@example.net>" },
+    hdrs({ { "Subject", "held" } }, { Date = 1, ["Message-ID"] = 1 }))
+check(mt.eom_check(conn, MT_QUARANTINE), "quarantined")
+check(mt.eom_check(conn, MT_HDRINSERT, "X-Spam-Flag", "YES"), "quarantined mail is tagged too")
+mt.disconnect(conn)
+
+-- 5. a policy with reject = 2: 0.5 + 1 + 0.5 refused at end of message
+conn = send("192.0.2.10", "SP5", { "<u@low.example>" },
+    hdrs({ { "Subject", "x" } }, { Date = 1, ["Message-ID"] = 1 }))
+expect(conn, SMFIR_REPLYCODE, "score over spam.reject refused at eom")
+mt.disconnect(conn)
+
+-- 6. a list the policy marks reject: 554 at RCPT; another recipient stays
+conn = open("192.0.2.66")
+mail(conn, "<a@client.example>", "SP6")
+check(mt.rcptto(conn, "<u@strict.example>") == nil, "rcpt")
+expect(conn, SMFIR_REPLYCODE, "listed client refused at RCPT for strict.example")
+rcpt(conn, "<u@example.net>")
+expect(conn, SMFIR_CONTINUE, "the other recipient accepted")
+mt.disconnect(conn)
+
+-- 7. the DNS-list score is over score.example's spam.reject already at RCPT
+conn = open("192.0.2.66")
+mail(conn, "<a@client.example>", "SP7")
+check(mt.rcptto(conn, "<u@score.example>") == nil, "rcpt")
+expect(conn, SMFIR_REPLYCODE, "score over spam.reject refused at RCPT")
+mt.disconnect(conn)
+
+-- 8. IPv6 client listed (RFC 5782 nibbles)
+conn = open("2001:db8::66")
+mail(conn, "<a@client.example>", "SP8")
+check(mt.rcptto(conn, "<u@strict.example>") == nil, "rcpt")
+expect(conn, SMFIR_REPLYCODE, "listed IPv6 client refused at RCPT")
+mt.disconnect(conn)
+
+-- 9. allowlist: -3
+conn = send("192.0.2.55", "SP9", { "<u@example.net>" }, hdrs({ { "Subject", "wl" } }))
+check(string.find(ar(conn), "x-spam=ham (score=-2.5 required=3.0)", 1, true), "allowlisted: " .. ar(conn))
+mt.disconnect(conn)
+
+-- 10. the list answers with its error code / times out: not listed, dnsbl_error shown
+conn = send("192.0.2.88", "SP10", { "<u@example.net>" }, hdrs({ { "Subject", "err" } }))
+expect(conn, SMFIR_CONTINUE, "error answer: accepted")
+mt.disconnect(conn)
+conn = send("192.0.2.99", "SP11", { "<u@example.net>" }, hdrs({ { "Subject", "timeout" } }))
+expect(conn, SMFIR_CONTINUE, "list timeout: accepted")
+mt.disconnect(conn)
+
+-- 12. GTUBE refused
+conn = send("192.0.2.10", "SP12", { "<u@example.net>" }, hdrs({ { "Subject", "gtube" } }),
+    "test\r\n" .. GTUBE .. "\r\n")
+expect(conn, SMFIR_REPLYCODE, "GTUBE refused")
+mt.disconnect(conn)
+
+-- 13. per-domain rule scores: loose.example gives bl 0 and mask 0.25
+conn = send("192.0.2.66", "SP13", { "<u@loose.example>" }, hdrs({ { "Subject", "loose" } }))
+expect(conn, SMFIR_CONTINUE, "loose policy accepts")
+check(not mt.eom_check(conn, MT_HDRINSERT, "X-Spam-Flag"), "loose policy: not tagged")
+check(string.find(ar(conn), "x-spam=ham (score=0.75 required=3.0)", 1, true), "loose: " .. ar(conn))
+mt.disconnect(conn)
+
+-- 14. observe mode: GTUBE logged, not refused
+conn = send("192.0.2.10", "SP14", { "<u@watch.example>" }, hdrs({ { "Subject", "w" } }), GTUBE .. "\r\n")
+expect(conn, SMFIR_CONTINUE, "observe mode accepts GTUBE")
+mt.disconnect(conn)
+
+-- 15. outbound: its own thresholds (outbound_reject = 2), never tagged,
+--     the DNS lists do not count, X-Spam-* still removed
+conn = send("10.1.2.3", "SP15", { "<x@remote.example>" },
+    hdrs({ { "Subject", "out" }, { "X-Spam-Score", "-50" } }))
+expect(conn, SMFIR_CONTINUE, "clean outbound accepted")
+check(not mt.eom_check(conn, MT_HDRINSERT, "X-Spam-Flag"), "outbound not tagged")
+check(mt.eom_check(conn, MT_HDRCHANGE, "X-Spam-Score"), "outbound X-Spam-Score removed")
+mt.disconnect(conn)
+conn = send("10.1.2.3", "SP16", { "<x@remote.example>" },
+    hdrs({ { "Subject", "out \195\169" } }, { Date = 1, ["Message-ID"] = 1 }))
+expect(conn, SMFIR_REPLYCODE, "outbound over outbound_reject refused")
+mt.disconnect(conn)

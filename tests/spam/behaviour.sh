@@ -1,0 +1,45 @@
+#!/bin/bash
+# behaviour.sh - the spam screen through the running daemon driven by
+# miltertest, with DNS lists served by the loopback DNS fixture
+# (tests/spam/zone.txt): tag, quarantine, reject at end of message,
+# DNSBL reject and score at RCPT (IPv4 and IPv6), allowlist, list errors
+# and timeouts, GTUBE, per-domain rule scores, observe mode, outbound
+# thresholds, X-Spam-* removal; and the summary lines.
+here=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$here/tests/lib/tap.sh"
+. "$here/tests/lib/dns.sh"
+. "$here/tests/lib/postern.sh"
+MILTERTEST=${MILTERTEST:-$(command -v miltertest)}
+[ -x "$MILTERTEST" ] || bail_out "miltertest not installed (apt-get install miltertest)"
+tmpdir_make
+cp -r "$here/tests/spam/policies" "$TEST_TMPDIR/policies"
+chmod -R u+w "$TEST_TMPDIR/policies"
+dns_start "$here/tests/spam/zone.txt" || bail_out "DNS fixture did not start"
+postern_start "$TEST_TMPDIR/policies" 'spam = { dnsbl = [
+	"bl bl.example score=4 codes=127.0.0.2,127.0.0.3",
+	"mask mask.example score=2.5 mask=0x04",
+	"wl wl.example score=-3" ]; };' || bail_out "postern did not start"
+out="$TEST_TMPDIR/behaviour.out"
+"$MILTERTEST" -w -D sock="$PSTN_SOCK" -D libdir="$here/tests/milter" \
+	-s "$here/tests/spam/behaviour.lua" >"$out" 2>&1
+st=$?; ok $st "miltertest behaviour.lua"
+[ $st -eq 0 ] || { diag_file "$out"; diag_file "$PSTN_LOG"; }
+logged() { grep -qE "$1" "$PSTN_LOG"; ok $? "$2"; }
+logged 'SP1: eom: .* spam=0.5/3.0 spam_rules=auth_none=0.5 xspam_removed=2 verdict=accept' "clean: score, rules and removed fields logged"
+logged 'SP3: eom: .* spam=7.0/3.0 spam_rules=dnsbl_bl=4.0,dnsbl_mask=2.5,auth_none=0.5 verdict=tag check=spam' "tag logged"
+logged 'SP4: eom: .* spam=8.5/8.0 .*verdict=quarantine check=spam' "quarantine logged"
+logged 'SP5: eom: .* verdict=reject check=spam reply="550 5.7.1 message refused as spam \(score 2.0: no_date, auth_none, no_message_id\)"' "eom reject names the strongest rules"
+logged 'SP6: spam: recipient refused under policy strict.example: 554 5.7.1 client 192.0.2.66 is listed in bl \(bl.example\)' "DNSBL reject at RCPT names the list"
+logged 'SP6: abort: .* rcpts=1 refused_rcpts=1 .*spam_rules=dnsbl_bl=4.0,dnsbl_mask=2.5' "the transaction goes on for the other recipient"
+logged 'SP7: abort: .* verdict=reject check=spam reply="550 5.7.1 message refused as spam \(score 6.5: dnsbl_bl, dnsbl_mask\)"' "score over spam.reject refused at RCPT"
+logged 'SP8: abort: .*reply="554 5.7.1 client 2001:db8::66 is listed in bl \(bl.example\)"' "IPv6 listing refused at RCPT"
+logged 'SP9: eom: .* spam=-2.5/3.0 spam_rules=auth_none=0.5,dnsbl_wl=-3.0' "allowlist logged"
+logged 'SP10: eom: .* spam_rules=auth_none=0.5,dnsbl_error=0.0 verdict=accept' "an error answer is dnsbl_error, not a listing"
+logged 'spam: DNS list bl \(bl.example\) could not be asked for 192.0.2.99' "a list timeout is logged"
+logged 'SP11: eom: .* spam_rules=auth_none=0.5,dnsbl_error=0.0 verdict=accept' "a list timeout is dnsbl_error"
+logged 'SP12: eom: .* spam_rules=gtube=1000.0,.* verdict=reject check=spam reply="550 5.7.1 message refused as spam \(GTUBE test message\)"' "GTUBE refused"
+logged 'SP13: eom: .* spam=0.75/3.0 spam_rules=auth_none=0.5,dnsbl_mask=0.25,dnsbl_bl=0.0 verdict=accept' "per-domain scores"
+logged 'SP14: eom: .* verdict=accept observe_would=reject check=spam' "observe mode logs what it would do"
+logged 'SP15: eom: .*dir=outbound.* spam=0.0/2.0 xspam_removed=1 verdict=accept' "outbound scored with its own threshold, no authentication rules" 
+logged 'SP16: eom: .*dir=outbound.* spam=2.0/2.0 spam_rules=no_date=1.0,no_message_id=0.5,header_8bit=0.5 verdict=reject check=spam' "outbound over its threshold refused"
+tap_done

@@ -1,0 +1,483 @@
+/* test_spam.c - the spam engine: scores, list rows, the rule set and
+ * overrides, RFC 5782 names and answers, GTUBE in every chunking, HELO
+ * and header rules; the spam keys in policies and the main config
+ * (malformed rows as many as well-formed). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+
+#include "testutil.h"
+#include "postern/check.h"
+#include "postern/check_spam.h"
+#include "postern/policy.h"
+#include "postern/snapshot.h"
+#include "postern/spam.h"
+
+static void
+test_parse_score(void **state)
+{
+	static const struct { const char *in; bool ok; int v; } rows[] = {
+		{ "0", true, 0 }, { "5", true, 500 }, { "-1.5", true, -150 },
+		{ "2.25", true, 225 }, { "+3.1", true, 310 }, { "1000", true, 100000 },
+		{ "-1000.00", true, -100000 }, { "0.05", true, 5 },
+		{ "", false, 0 }, { "-", false, 0 }, { ".5", false, 0 }, { "5.", false, 0 },
+		{ "1.234", false, 0 }, { "1000.01", false, 0 }, { "123456", false, 0 },
+		{ "5 ", false, 0 }, { " 5", false, 0 }, { "5x", false, 0 }, { "1e3", false, 0 },
+		{ "--1", false, 0 }, { "0x10", false, 0 }, { "1,5", false, 0 },
+	};
+	char buf[SCORE_TEXT_MAX];
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(rows); i++) {
+		int v = 12345;
+		bool ok = parse_score(rows[i].in, strlen(rows[i].in), &v);
+		if (ok != rows[i].ok || (ok && v != rows[i].v))
+			fail_msg("row %zu \"%s\": ok=%d v=%d", i, rows[i].in, ok, v);
+	}
+	/* never past len */
+	{
+		int v;
+		assert_true(parse_score("2.5garbage", 3, &v));
+		assert_int_equal(v, 250);
+	}
+	assert_string_equal(score_format(500, buf), "5.0");
+	assert_string_equal(score_format(-150, buf), "-1.5");
+	assert_string_equal(score_format(225, buf), "2.25");
+	assert_string_equal(score_format(-5, buf), "-0.05");
+	assert_string_equal(score_format(0, buf), "0.0");
+}
+
+static void
+test_list_rows(void **state)
+{
+	static const struct { const char *in; bool ok; } rows[] = {
+		{ "sbl sbl.example score=4", true },
+		{ "zen zen.spamhaus.org score=3.5 codes=127.0.0.2,127.0.0.3,127.0.0.4", true },
+		{ "surbl multi.surbl.org score=2 mask=0x0c", true },
+		{ "wl list.dnswl.org score=-5 codes=127.0.10.2", true },
+		{ "  tabs\tzone.example\t score=1  mask=12 ", true },
+		{ "", false },
+		{ "sbl", false },
+		{ "sbl sbl.example", false },                     /* no score */
+		{ "SBL sbl.example score=1", false },             /* upper-case name */
+		{ "s-bl sbl.example score=1", false },
+		{ "abcdefghijklmnopqrstuvwxyzabcdefg z.example score=1", false }, /* 33 */
+		{ "sbl sbl..example score=1", false },
+		{ "sbl .sbl.example score=1", false },
+		{ "sbl sbl.example. score=1", false },
+		{ "sbl sbl/example score=1", false },
+		{ "sbl sbl.example score=x", false },
+		{ "sbl sbl.example score=1 score=2", false },
+		{ "sbl sbl.example score=1 codes=", false },
+		{ "sbl sbl.example score=1 codes=10.0.0.2", false },  /* outside 127/8 */
+		{ "sbl sbl.example score=1 codes=127.0.0.2,", false },
+		{ "sbl sbl.example score=1 codes=127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4,"
+		  "127.0.0.5,127.0.0.6,127.0.0.7,127.0.0.8,127.0.0.9", false },
+		{ "sbl sbl.example score=1 mask=0", false },
+		{ "sbl sbl.example score=1 mask=256", false },
+		{ "sbl sbl.example score=1 mask=0xzz", false },
+		{ "sbl sbl.example score=1 mask=1 mask=2", false },
+		{ "sbl sbl.example score=1 extra=1", false },
+		{ "sbl sbl.example score=1 reject", false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(rows); i++) {
+		struct spam_list l;
+		const char *why = NULL;
+		bool ok = spam_list_parse(rows[i].in, strlen(rows[i].in), SPAM_LIST_IP, &l, &why) ==
+		    SPAM_LIST_OK;
+		if (ok != rows[i].ok)
+			fail_msg("row %zu \"%s\": ok=%d (%s)", i, rows[i].in, ok, why ? why : "");
+		if (!ok)
+			assert_non_null(why);
+	}
+	{
+		struct spam_list l;
+		const char *r = "zen ZEN.Example score=-2.5 codes=127.0.0.2,127.0.0.10 mask=0x0c";
+		assert_int_equal(spam_list_parse(r, strlen(r), SPAM_LIST_IP, &l, NULL), SPAM_LIST_OK);
+		assert_string_equal(l.name, "zen");
+		assert_string_equal(l.zone, "zen.example");
+		assert_int_equal(l.score, -250);
+		assert_int_equal(l.ncodes, 2);
+		assert_int_equal(l.codes[1], 0x7f00000aU);
+		assert_int_equal(l.mask, 12);
+	}
+}
+
+static void
+rules_of(struct spam_rules *rs, const char *const *rows, size_t n)
+{
+	struct strlist l = { 0 };
+	strbuf p;
+
+	sb_init(&p);
+	for (size_t i = 0; i < n; i++)
+		strlist_add(&l, rows[i]);
+	if (!spam_rules_build(rs, &l, NULL, &p))
+		fail_msg("rules: %s", p.s);
+	sb_free(&p);
+	strlist_free(&l);
+}
+
+static void
+test_rules_and_overrides(void **state)
+{
+	static const char *const rows[] = { "bl bl.example score=4", "wl wl.example score=-3" };
+	struct spam_rules rs;
+	struct spam_hits h = { 0 };
+	struct strlist ovr = { 0 };
+	strbuf out;
+	int bl, wl;
+
+	(void)state;
+	rules_of(&rs, rows, NELEM(rows));
+	assert_int_equal(rs.n, SR_NBUILTIN + 2);
+	bl = spam_rule_find(&rs, "dnsbl_bl", 8);
+	wl = spam_rule_find(&rs, "dnsbl_wl", 8);
+	assert_true(bl >= SR_NBUILTIN && wl >= SR_NBUILTIN);
+	assert_int_equal(spam_rule_find(&rs, "nosuch", 6), -1);
+	assert_int_equal(spam_rule_find(&rs, "spf_fail", 8), SR_SPF_FAIL);
+
+	spam_hit(&h, (size_t)bl, 0);
+	spam_hit(&h, SR_SPF_FAIL, 0);
+	spam_hit(&h, SR_SPF_FAIL, 0);      /* once per rule */
+	spam_hit(&h, (size_t)wl, 0);
+	spam_hit(&h, SR_DNSBL_ERROR, 0);
+	assert_int_equal(h.n, 4);
+	assert_int_equal(spam_total(&rs, NULL, &h), 400 + 200 - 300);
+
+	strlist_add(&ovr, "spf_fail=5");
+	strlist_add(&ovr, "dnsbl_wl=0");
+	strlist_add(&ovr, "dnsbl_wl=-1.25");   /* the last one wins */
+	strlist_add(&ovr, "dnsbl_b=100");      /* a prefix of a name is not the name */
+	assert_int_equal(spam_total(&rs, &ovr, &h), 400 + 500 - 125);
+
+	sb_init(&out);
+	spam_format_hits(&rs, &ovr, &h, &out, ",", true, 0);
+	assert_string_equal(out.s, "spf_fail=5.0,dnsbl_bl=4.0,dnsbl_error=0.0,dnsbl_wl=-1.25");
+	sb_reset(&out);
+	spam_format_hits(&rs, NULL, &h, &out, ", ", false, 2);
+	assert_string_equal(out.s, "dnsbl_bl, spf_fail");
+	sb_free(&out);
+
+	/* spamd: its own score times the rule's weight */
+	memset(&h, 0, sizeof(h));
+	spam_hit(&h, SR_SPAMD, 730);
+	assert_int_equal(spam_total(&rs, NULL, &h), 730);
+	strlist_free(&ovr);
+	strlist_add(&ovr, "spamd=0.5");
+	assert_int_equal(spam_total(&rs, &ovr, &h), 365);
+	strlist_free(&ovr);
+
+	/* saturation */
+	memset(&h, 0, sizeof(h));
+	spam_hit(&h, SR_GTUBE, 0);
+	spam_hit(&h, (size_t)bl, 0);
+	assert_int_equal(spam_total(&rs, NULL, &h), SCORE_LIMIT);
+}
+
+static void
+test_rules_build_errors(void **state)
+{
+	static const char *const bad[] = {
+		"bl bl.example score=4", "bl other.example score=1",   /* name twice */
+		"x", "ok ok.example score=1",
+	};
+	struct strlist l = { 0 };
+	struct spam_rules rs;
+	strbuf p;
+
+	(void)state;
+	sb_init(&p);
+	for (size_t i = 0; i < NELEM(bad); i++)
+		strlist_add(&l, bad[i]);
+	assert_false(spam_rules_build(&rs, &l, NULL, &p));
+	assert_non_null(strstr(p.s, "spam.dnsbl: element 2: list name \"bl\" used twice"));
+	assert_non_null(strstr(p.s, "spam.dnsbl: element 3: "));
+	assert_null(strstr(p.s, "element 4"));
+	strlist_free(&l);
+	sb_reset(&p);
+	for (int i = 0; i < SPAM_MAX_LISTS + 1; i++) {
+		char row[64];
+		snprintf(row, sizeof(row), "l%d l%d.example score=1", i, i);
+		strlist_add(&l, row);
+	}
+	assert_false(spam_rules_build(&rs, &l, NULL, &p));
+	assert_non_null(strstr(p.s, "more than 16 lists"));
+	strlist_free(&l);
+	sb_free(&p);
+}
+
+static void
+test_dnsbl_names(void **state)
+{
+	uint8_t ip[16];
+	char out[300];
+
+	(void)state;
+	/* RFC 5782 2.1 and 2.4 */
+	inet_pton(AF_INET, "192.168.42.23", ip);
+	assert_true(spam_dnsbl_name(AF_INET, ip, "bl.example", out, sizeof(out)));
+	assert_string_equal(out, "23.42.168.192.bl.example");
+	inet_pton(AF_INET6, "2001:db8:1:2:3:4:567:89ab", ip);
+	assert_true(spam_dnsbl_name(AF_INET6, ip, "ugly.example.com", out, sizeof(out)));
+	assert_string_equal(out, "b.a.9.8.7.6.5.0.4.0.0.0.3.0.0.0.2.0.0.0.1.0.0.0.8.b.d.0.1.0.0.2.ugly.example.com");
+	assert_false(spam_dnsbl_name(AF_INET, ip, "bl.example", out, 10));
+	assert_false(spam_dnsbl_name(0, ip, "bl.example", out, sizeof(out)));
+	{
+		char zone[250];
+		memset(zone, 'a', sizeof(zone) - 1);
+		zone[sizeof(zone) - 1] = '\0';
+		assert_false(spam_dnsbl_name(AF_INET6, ip, zone, out, sizeof(out)));   /* > 253 */
+	}
+	assert_true(spam_uribl_name("example.com", "multi.uribl.example", out, sizeof(out)));
+	assert_string_equal(out, "example.com.multi.uribl.example");
+}
+
+static void
+test_list_match(void **state)
+{
+	struct spam_list any, codes, mask;
+	static const char r1[] = "a a.example score=1";
+	static const char r2[] = "c c.example score=1 codes=127.0.0.2,127.0.0.3";
+	static const char r3[] = "m m.example score=1 mask=0x04";
+	static const struct { const char *ip; int len; enum spam_listed any, codes, mask; } rows[] = {
+		{ "127.0.0.2", 4, SPAM_LISTED, SPAM_LISTED, SPAM_NOT_LISTED },
+		{ "127.0.0.3", 4, SPAM_LISTED, SPAM_LISTED, SPAM_NOT_LISTED },
+		{ "127.0.0.4", 4, SPAM_LISTED, SPAM_NOT_LISTED, SPAM_LISTED },
+		{ "127.0.0.12", 4, SPAM_LISTED, SPAM_NOT_LISTED, SPAM_LISTED },
+		{ "127.0.1.2", 4, SPAM_LISTED, SPAM_NOT_LISTED, SPAM_NOT_LISTED },
+		{ "127.255.255.254", 4, SPAM_LIST_ERROR, SPAM_LIST_ERROR, SPAM_LIST_ERROR },
+		{ "127.255.255.252", 4, SPAM_LIST_ERROR, SPAM_LIST_ERROR, SPAM_LIST_ERROR },
+		{ "10.0.0.2", 4, SPAM_LIST_ERROR, SPAM_LIST_ERROR, SPAM_LIST_ERROR },
+		{ "192.0.2.1", 4, SPAM_LIST_ERROR, SPAM_LIST_ERROR, SPAM_LIST_ERROR },
+		{ "127.0.0.2", 3, SPAM_LIST_ERROR, SPAM_LIST_ERROR, SPAM_LIST_ERROR },
+		{ "127.0.0.2", 16, SPAM_LIST_ERROR, SPAM_LIST_ERROR, SPAM_LIST_ERROR },
+	};
+
+	(void)state;
+	assert_int_equal(spam_list_parse(r1, strlen(r1), SPAM_LIST_IP, &any, NULL), SPAM_LIST_OK);
+	assert_int_equal(spam_list_parse(r2, strlen(r2), SPAM_LIST_IP, &codes, NULL), SPAM_LIST_OK);
+	assert_int_equal(spam_list_parse(r3, strlen(r3), SPAM_LIST_IP, &mask, NULL), SPAM_LIST_OK);
+	for (size_t i = 0; i < NELEM(rows); i++) {
+		unsigned char a[16] = { 0 };
+		inet_pton(AF_INET, rows[i].ip, a);
+		if (spam_list_match(&any, a, rows[i].len) != rows[i].any ||
+		    spam_list_match(&codes, a, rows[i].len) != rows[i].codes ||
+		    spam_list_match(&mask, a, rows[i].len) != rows[i].mask)
+			fail_msg("row %zu %s/%d", i, rows[i].ip, rows[i].len);
+	}
+}
+
+static bool
+gtube_in(const char *msg, size_t chunk)
+{
+	struct spam_gtube g = { 0 };
+	size_t n = strlen(msg);
+
+	for (size_t off = 0; off < n; off += chunk)
+		spam_gtube_feed(&g, (const unsigned char *)msg + off, n - off < chunk ? n - off : chunk);
+	return g.found;
+}
+
+static void
+test_gtube(void **state)
+{
+	static const struct { const char *in; bool found; } rows[] = {
+		{ "hello\r\n" SPAM_GTUBE "\r\n", true },
+		{ SPAM_GTUBE, true },
+		{ "XJS*XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X", true },
+		{ "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34", false },
+		{ "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.3 4X", false },
+		{ "xjs*c4jdbqadn1.nsbn3*2idnen*gtube-standard-anti-ube-test-email*c.34x", false },
+		{ "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-\r\nEMAIL*C.34X", false },
+		{ "", false },
+		{ "plain mail", false },
+	};
+	static const size_t chunks[] = { 1, 3, 64, 100000 };
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(rows); i++)
+		for (size_t j = 0; j < NELEM(chunks); j++)
+			if (gtube_in(rows[i].in, chunks[j]) != rows[i].found)
+				fail_msg("row %zu chunk %zu", i, chunks[j]);
+}
+
+static void
+test_helo_and_headers(void **state)
+{
+	static const struct { const char *helo; bool ip, nofqdn; } rows[] = {
+		{ "mail.example.org", false, false },
+		{ "mail.example.org.", false, false },
+		{ "localhost", false, true },
+		{ "localhost.", false, true },
+		{ "EXAMPLE", false, true },
+		{ "192.0.2.1", true, false },
+		{ "2001:db8::1", true, false },
+		{ "[192.0.2.1]", true, false },
+		{ "[IPv6:2001:db8::1]", true, false },
+		{ "192.0.2", false, false },
+		{ "", false, true },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(rows); i++)
+		if (spam_helo_bare_ip(rows[i].helo) != rows[i].ip ||
+		    spam_helo_not_fqdn(rows[i].helo) != rows[i].nofqdn)
+			fail_msg("helo row %zu \"%s\"", i, rows[i].helo);
+	assert_false(spam_has_8bit("=?utf-8?q?caf=C3=A9?=", 21));
+	assert_true(spam_has_8bit("caf\xc3\xa9", 5));
+	assert_false(spam_has_8bit("caf\xc3\xa9", 3));
+	assert_int_equal(spam_count_addresses("a@x, b@y, \"c@d\" <c@z>", 22), 3);
+	assert_int_equal(spam_count_addresses("\"a\\\"@b\" <q@r>", 14), 1);
+	assert_int_equal(spam_count_addresses("undisclosed-recipients:;", 24), 0);
+}
+
+static struct policy_set *
+load_policies(const char *text, char **errs)
+{
+	char *dir = tu_mkdtemp();
+	struct ct_errors e;
+	struct policy_set *ps;
+
+	free(tu_write(dir, "default.conf", text));
+	ct_errors_init(&e);
+	ps = policy_set_load(dir, &e);
+	*errs = e.text.s != NULL ? xstrdup(e.text.s) : NULL;
+	ct_errors_free(&e);
+	tu_rmdir(dir);
+	return ps;
+}
+
+static void
+test_policy_keys(void **state)
+{
+	static const struct { const char *text; const char *err; } rows[] = {
+		{ "spam = { tag = 4.5; reject = 12; quarantine = \"8\"; };\n", NULL },
+		{ "spam = { tag = \"off\"; outbound_reject = -2; };\n", NULL },
+		{ "spam = { scores = [ \"spf_fail=3\", \"dnsbl_bl=-1.5\" ]; };\n", NULL },
+		{ "spam = { subject_prefix = \"[SPAM]\"; dnsbl_reject = [ \"bl\" ]; };\n", NULL },
+		{ "spam = { tag = 4.567; };\n", ":1: spam.tag: expected a score" },
+		{ "spam = { tag = 2000; };\n", ":1: spam.tag: expected a score" },
+		{ "spam = { tag = \"five\"; };\n", ":1: spam.tag: expected a score" },
+		{ "spam = { tag = true; };\n", ":1: spam.tag:" },
+		{ "spam = { reject = \"\"; };\n", ":1: spam.reject: expected a score" },
+		{ "\nspam = { scores = [ \"spf_fail\" ]; };\n", ":2: spam.scores: element 1: \"spf_fail\": expected \"rule=score\"" },
+		{ "spam = { scores = [ \"SPF_FAIL=1\" ]; };\n", ":1: spam.scores: element 1" },
+		{ "spam = { scores = [ \"spf_fail=1\", \"=1\" ]; };\n", ":1: spam.scores: element 2" },
+		{ "spam = { scores = [ \"spf_fail=1.234\" ]; };\n", ":1: spam.scores: element 1" },
+		{ "spam = { scores = [ \"spf-fail=1\" ]; };\n", ":1: spam.scores: element 1" },
+		{ "spam = { scores = [ 3 ]; };\n", ":1: spam.scores: element 1: expected a string" },
+		{ "spam = { nosuch = 1; };\n", "spam.nosuch" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(rows); i++) {
+		char *errs = NULL;
+		struct policy_set *ps = load_policies(rows[i].text, &errs);
+
+		if (rows[i].err == NULL) {
+			if (ps == NULL)
+				fail_msg("row %zu: %s", i, errs);
+		} else if (ps != NULL || errs == NULL || strstr(errs, rows[i].err) == NULL) {
+			fail_msg("row %zu: want \"%s\", got \"%s\"", i, rows[i].err, errs ? errs : "(none)");
+		}
+		policy_set_free(ps);
+		free(errs);
+	}
+}
+
+static void
+test_config_lists(void **state)
+{
+	static const struct { const char *text; const char *err; } rows[] = {
+		{ "spam = { dnsbl = [ \"bl bl.example score=4\", \"wl wl.example score=-2 codes=127.0.10.2\" ]; };", NULL },
+		{ "spam = { spamd = \"127.0.0.1:783\"; };", NULL },
+		{ "spam = { dnsbl = [ \"bl bl.example\" ]; };", "spam.dnsbl: element 1: score= is missing" },
+		{ "spam = { dnsbl = [ \"bl bl.example score=1\", \"bl x.example score=1\" ]; };", "spam.dnsbl: element 2:" },
+		{ "spam = { spamd = \"localhost\"; };", "spam.spamd:" },
+		{ "spam = { spamd = \"127.0.0.1:99999\"; };", "spam.spamd:" },
+		{ "spam = { spamd_timeout = 5; };", "spam.spamd_timeout" },
+	};
+	static const struct { const char *conf, *policy, *err; } prow[] = {
+		{ "spam = { dnsbl = [ \"bl bl.example score=4\" ]; };",
+		  "spam = { scores = [ \"dnsbl_bl=1\", \"spf_fail=3\" ]; dnsbl_reject = [ \"bl\" ]; };", NULL },
+		{ "", "spam = { scores = [ \"dnsbl_bl=1\" ]; };", "default.conf:0: spam.scores: unknown rule \"dnsbl_bl\"" },
+		{ "", "spam = { scores = [ \"spf_fial=1\" ]; };", "spam.scores: unknown rule \"spf_fial\"" },
+		{ "", "spam = { dnsbl_reject = [ \"bl\" ]; };", "spam.dnsbl_reject: \"bl\" is not the name of a spam.dnsbl list" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(rows); i++) {
+		char *dir = tu_mkdtemp(), *pdir = tu_mkdtemp(), *conf, *pol;
+		struct ct_errors e;
+		struct snapshot *s;
+		char text[1024];
+
+		pol = tu_write(pdir, "default.conf", "");
+		*strrchr(pol, '/') = '\0';
+		snprintf(text, sizeof(text), "policy_dir = \"%s\";\n%s\n", pol, rows[i].text);
+		conf = tu_write(dir, "postern.conf", text);
+		ct_errors_init(&e);
+		s = snapshot_build(conf, &e);
+		if (rows[i].err == NULL ? s == NULL :
+		    (s != NULL || e.text.s == NULL || strstr(e.text.s, rows[i].err) == NULL))
+			fail_msg("row %zu: want %s, got %s", i, rows[i].err ? rows[i].err : "success",
+			    e.text.s ? e.text.s : "(none)");
+		if (s != NULL)
+			snapshot_release(s);
+		ct_errors_free(&e);
+		free(conf);
+		free(pol);
+		tu_rmdir(dir);
+		tu_rmdir(pdir);
+	}
+	for (size_t i = 0; i < NELEM(prow); i++) {
+		char *dir = tu_mkdtemp(), *pdir = tu_mkdtemp(), *conf, *pol;
+		struct ct_errors e;
+		struct snapshot *s;
+		char text[1024];
+
+		pol = tu_write(pdir, "default.conf", prow[i].policy);
+		*strrchr(pol, '/') = '\0';
+		snprintf(text, sizeof(text), "policy_dir = \"%s\";\n%s\n", pol, prow[i].conf);
+		conf = tu_write(dir, "postern.conf", text);
+		ct_errors_init(&e);
+		s = snapshot_build(conf, &e);
+		if (prow[i].err == NULL ? s == NULL :
+		    (s != NULL || e.text.s == NULL || strstr(e.text.s, prow[i].err) == NULL))
+			fail_msg("policy row %zu: want %s, got %s", i, prow[i].err ? prow[i].err : "success",
+			    e.text.s ? e.text.s : "(none)");
+		if (s != NULL)
+			snapshot_release(s);
+		ct_errors_free(&e);
+		free(conf);
+		free(pol);
+		tu_rmdir(dir);
+		tu_rmdir(pdir);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_score),
+		cmocka_unit_test(test_list_rows),
+		cmocka_unit_test(test_rules_and_overrides),
+		cmocka_unit_test(test_rules_build_errors),
+		cmocka_unit_test(test_dnsbl_names),
+		cmocka_unit_test(test_list_match),
+		cmocka_unit_test(test_gtube),
+		cmocka_unit_test(test_helo_and_headers),
+		cmocka_unit_test(test_policy_keys),
+		cmocka_unit_test(test_config_lists),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
