@@ -129,6 +129,10 @@ xx_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 		a = inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)sa)->sin6_addr, addr, sizeof(addr));
 	if (a == NULL)
 		a = macro(ctx, "{client_addr}");
+	/* Sendmail names a client without a PTR "[addr]" where Postfix says
+	 * "unknown": one form in the summary line */
+	if (hostname != NULL && hostname[0] == '[')
+		hostname = NULL;
 	pl_connect(m->conn, hostname, a, macro(ctx, "{daemon_name}"));
 	return noreply(m, SMFIP_NR_CONN);
 }
