@@ -11,7 +11,8 @@ libmilter-dev libopendkim-dev libspf2-dev libssl-dev libconfig-dev
 libunbound-dev libevent-dev libcmocka-dev libpsl-dev publicsuffix
 postfix swaks miltertest unbound python3 python3-yaml procps
 opendkim
-m4 liblockfile1 libwrap0 libsasl2-2 libsasl2-modules sasl2-bin"
+m4 liblockfile1 libwrap0 libsasl2-2 libsasl2-modules sasl2-bin
+libmicrohttpd-dev curl"
 
 missing=""
 for p in $PKGS; do

@@ -12,6 +12,7 @@
 
 #include "postern/addr.h"
 #include "postern/log.h"
+#include "postern/metrics.h"
 #include "postern/pipeline.h"
 
 /* Each row of the check table (filter/checks/table.c), in order; i_ is
@@ -336,6 +337,7 @@ log_summary(struct conn *c, const char *event)
 		sb_printf(&sb, " reason=\"%s\"", v->text);
 	plog(PLOG_INFO, m->qid, "%s", sb.s);
 	sb_free(&sb);
+	metrics_message(m->dir == DIR_OUTBOUND, (int)v->action, v->check, v->code);
 }
 
 void

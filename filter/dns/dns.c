@@ -17,6 +17,7 @@
 
 #include "postern/dns.h"
 #include "postern/log.h"
+#include "postern/metrics.h"
 
 struct waiter {
 	pthread_mutex_t lock;
@@ -214,6 +215,7 @@ dns_query(const char *name, int rrtype, struct dns_answer *out)
 {
 	struct waiter w;
 	struct timespec ts;
+	uint64_t t0 = metrics_now();
 	int id, r;
 
 	memset(out, 0, sizeof(*out));
@@ -262,6 +264,7 @@ dns_query(const char *name, int rrtype, struct dns_answer *out)
 out:
 	pthread_cond_destroy(&w.cond);
 	pthread_mutex_destroy(&w.lock);
+	metrics_dns((int)out->status, metrics_now() - t0);
 	return out->status;
 }
 

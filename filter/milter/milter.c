@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "postern/log.h"
+#include "postern/metrics.h"
 #include "postern/milter.h"
 #include "postern/pipeline.h"
 
@@ -46,14 +47,23 @@ get(SMFICTX *ctx)
 			return NULL;
 		}
 	}
-	if (m->conn == NULL)
+	if (m->conn == NULL) {
 		m->conn = conn_new();
+		metrics_connection(1);
+	}
 	if (m->conn->snap == NULL)   /* no configuration installed: a bug */
 		return NULL;
 	return m;
 }
 
 /* The reply for a step the MTA was told we do not answer. */
+/* one pipeline call, timed into its phase's histogram */
+#define TIMED(phase, call) do { \
+	uint64_t t0_ = metrics_now(); \
+	call; \
+	metrics_phase(phase, metrics_now() - t0_); \
+} while (0)
+
 static sfsistat
 noreply(const struct mctx *m, unsigned long flag)
 {
@@ -133,7 +143,7 @@ xx_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 	 * "unknown": one form in the summary line */
 	if (hostname != NULL && hostname[0] == '[')
 		hostname = NULL;
-	pl_connect(m->conn, hostname, a, macro(ctx, "{daemon_name}"));
+	TIMED(MP_CONNECT, pl_connect(m->conn, hostname, a, macro(ctx, "{daemon_name}")));
 	return noreply(m, SMFIP_NR_CONN);
 }
 
@@ -144,7 +154,7 @@ xx_helo(SMFICTX *ctx, char *helo)
 
 	if (m == NULL)
 		return SMFIS_TEMPFAIL;
-	pl_helo(m->conn, helo);
+	TIMED(MP_HELO, pl_helo(m->conn, helo));
 	return noreply(m, SMFIP_NR_HELO);
 }
 
@@ -156,8 +166,8 @@ xx_envfrom(SMFICTX *ctx, char **argv)
 
 	if (m == NULL)
 		return SMFIS_TEMPFAIL;
-	pl_envfrom(m->conn, argv[0], (const char *const *)argv + 1,
-	    macro(ctx, "i"), macro(ctx, "{auth_authen}"), &v);
+	TIMED(MP_ENVFROM, pl_envfrom(m->conn, argv[0], (const char *const *)argv + 1,
+	    macro(ctx, "i"), macro(ctx, "{auth_authen}"), &v));
 	return reply(ctx, &v);
 }
 
@@ -170,7 +180,7 @@ xx_envrcpt(SMFICTX *ctx, char **argv)
 	if (m == NULL)
 		return SMFIS_TEMPFAIL;
 	pl_queue_id(m->conn, macro(ctx, "i"));
-	pl_envrcpt(m->conn, argv[0], &v);
+	TIMED(MP_ENVRCPT, pl_envrcpt(m->conn, argv[0], &v));
 	return reply(ctx, &v);
 }
 
@@ -181,7 +191,7 @@ xx_header(SMFICTX *ctx, char *name, char *value)
 
 	if (m == NULL)
 		return SMFIS_TEMPFAIL;
-	pl_header(m->conn, name, value);
+	TIMED(MP_HEADER, pl_header(m->conn, name, value));
 	return noreply(m, SMFIP_NR_HDR);
 }
 
@@ -194,7 +204,7 @@ xx_eoh(SMFICTX *ctx)
 	if (m == NULL)
 		return SMFIS_TEMPFAIL;
 	pl_queue_id(m->conn, macro(ctx, "i"));
-	pl_eoh(m->conn, &v);
+	TIMED(MP_EOH, pl_eoh(m->conn, &v));
 	if (m->steps & SMFIP_NR_EOH)
 		return SMFIS_NOREPLY;   /* v is kept in the message: see WANT_STEPS */
 	return reply(ctx, &v);
@@ -208,7 +218,7 @@ xx_body(SMFICTX *ctx, unsigned char *buf, size_t len)
 
 	if (m == NULL)
 		return SMFIS_TEMPFAIL;
-	pl_body(m->conn, buf, len, &v);
+	TIMED(MP_BODY, pl_body(m->conn, buf, len, &v));
 	return reply(ctx, &v);
 }
 
@@ -250,7 +260,7 @@ xx_eom(SMFICTX *ctx)
 	if (m == NULL)
 		return SMFIS_TEMPFAIL;
 	edits_init(&e);
-	pl_eom(m->conn, macro(ctx, "i"), &e, &v);
+	TIMED(MP_EOM, pl_eom(m->conn, macro(ctx, "i"), &e, &v));
 	if (!verdict_refuses(&v) && v.action != ACT_DISCARD && !apply_edits(ctx, &e))
 		verdict_set(&v, "internal", ACT_TEMPFAIL, 451, "4.3.0",
 		    "temporary failure while changing the message, try again later");
@@ -275,8 +285,10 @@ xx_close(SMFICTX *ctx)
 	struct mctx *m = smfi_getpriv(ctx);
 
 	if (m != NULL) {
-		if (m->conn != NULL)
+		if (m->conn != NULL) {
 			pl_close(m->conn);
+			metrics_connection(-1);
+		}
 		conn_free(m->conn);
 		free(m);
 		smfi_setpriv(ctx, NULL);

@@ -36,6 +36,7 @@ struct config {
 	int dkim_canon;                      /* index into the canonicalization choices */
 	unsigned long long dkim_max_signatures;
 	unsigned long long dkim_min_key_bits;
+	char *metrics_listen;                /* "" = no metrics endpoint */
 };
 
 extern const struct ct_key config_keys[];

@@ -19,9 +19,9 @@ D=$T/dest
 # the security score docs/SYSTEMD.md records; a weaker unit fails
 MAX_EXPOSURE=2.5
 
-eval "$(make -s -C "$build" print-dirs)"
+eval "$(make -s --no-print-directory -C "$build" print-dirs)"
 [ -n "${sbindir:-}" ] && [ -n "${sysconfdir:-}" ] || bail_out "make print-dirs gave nothing"
-make -s -C "$build" install DESTDIR="$D" >"$T/install.log" 2>&1
+make -s --no-print-directory -C "$build" install DESTDIR="$D" >"$T/install.log" 2>&1
 st=$?
 [ $st = 0 ] || diag_file "$T/install.log"
 ok $st "make install DESTDIR=..."
@@ -154,12 +154,12 @@ fi
 
 # ---- reinstall over a changed file, uninstall
 echo '# changed by the administrator' >>"$D$sysconfdir/postern/postern.conf"
-make -s -C "$build" install DESTDIR="$D" >"$T/install2.log" 2>&1
+make -s --no-print-directory -C "$build" install DESTDIR="$D" >"$T/install2.log" 2>&1
 ok $? "make install again"
 grep -q '^# changed by the administrator$' "$D$sysconfdir/postern/postern.conf"
 ok $? "a changed postern.conf is kept"
 [ -f "$D$sysconfdir/postern/postern.conf.dist" ]; ok $? "... and the shipped one put beside it as postern.conf.dist"
-make -s -C "$build" uninstall DESTDIR="$D" >"$T/uninstall.log" 2>&1
+make -s --no-print-directory -C "$build" uninstall DESTDIR="$D" >"$T/uninstall.log" 2>&1
 ok $? "make uninstall DESTDIR=..."
 left=$(cd "$D" && find . -type f | sort | tr '\n' ' ')
 is "$left" "./${sysconfdir#/}/postern/postern.conf " "uninstall leaves only the changed postern.conf"

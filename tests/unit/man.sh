@@ -31,7 +31,7 @@ for p in $PAGES; do
 	is "$w" "" "$p renders without a warning (groff -ww -z -man)"
 	name=${p%.*}
 	grep -q "^\.TH ${name^^} ${p##*.} " "$f"; ok $? "$p: .TH names it, section ${p##*.}"
-	grep -q "^$p\$" <(tr ' ' '\n' <<<"$(make -s -C "$build" print-man 2>/dev/null)")
+	grep -q "^$p\$" <(tr ' ' '\n' <<<"$(make -s --no-print-directory -C "$build" print-man 2>/dev/null)")
 	ok $? "$p is installed by make install (dist_man_MANS)"
 done
 
