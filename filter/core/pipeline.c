@@ -12,6 +12,7 @@
 
 #include "postern/addr.h"
 #include "postern/log.h"
+#include "postern/metrics.h"
 #include "postern/pipeline.h"
 
 /* Each row of the check table (filter/checks/table.c), in order; i_ is
@@ -425,6 +426,7 @@ log_summary(struct conn *c, const char *event)
 	if (c->summary_copy != NULL)
 		sb_append(c->summary_copy, sb.s, sb.len);
 	sb_free(&sb);
+	metrics_message(m->dir == DIR_OUTBOUND, (int)v->action, v->check, v->code);
 }
 
 void

@@ -17,6 +17,7 @@
 
 #include "postern/dns.h"
 #include "postern/log.h"
+#include "postern/metrics.h"
 
 struct waiter {
 	pthread_mutex_t lock;
@@ -236,6 +237,7 @@ struct dns_pending {
 	struct timespec deadline;
 	int id;
 	bool started;
+	uint64_t t0;                 /* metrics: when it was asked */
 };
 
 struct dns_pending *
@@ -253,6 +255,7 @@ dns_start(const char *name, int rrtype)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&p->w.cond, &ca);
 	pthread_condattr_destroy(&ca);
+	p->t0 = metrics_now();
 	deadline_after(&p->deadline, query_timeout_ms);
 	r = ub_resolve_async(ctx, name, rrtype, 1 /* IN */, &p->w, on_result, &p->id);
 	if (r != 0)
@@ -317,6 +320,8 @@ dns_collect(struct dns_pending *p, struct dns_answer *out)
 	}
 	fill_answer(out, p->w.result);
 out:
+	/* an early query (DNSBL at connect) counts until it is read */
+	metrics_dns((int)out->status, metrics_now() - p->t0);
 	pending_free(p);
 	return out->status;
 }
