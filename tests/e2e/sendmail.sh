@@ -38,7 +38,11 @@ mkdir -m 700 "$T/keys"
 dns_start "$T/zone.txt" || bail_out "DNS fixture did not start"
 
 mkdir -p "$T/policies"
-echo 'blocked_extensions = [ "exe", "scr" ];' >"$T/policies/default.conf"
+# the sasldb user may send as sender@example.org (sender_login, docs/POLICY.md)
+cat >"$T/policies/default.conf" <<EOF
+blocked_extensions = [ "exe", "scr" ];
+sender_login = { map = [ "*@domain", "$SM_AUTH_USER sender@example.org" ]; };
+EOF
 PSTN_INTERNAL='"127.0.0.2/32"' PSTN_ORIGINATING='"MSA"' postern_start "$T/policies" "
 dkim = { keys = [ \"example.org:sm2026:$T/keys/example.org.sm2026.pem\" ]; };
 " || bail_out "postern did not start"
