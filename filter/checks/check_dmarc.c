@@ -1,5 +1,5 @@
 /*
- * check_dmarc.c - check "dmarc": DMARC for inbound mail (RFC 7489).
+ * check_dmarc.c - check "dmarc": DMARC for inbound mail (RFC 9989).
  *
  * The author domain is the message's From, parsed once by the pipeline
  * (struct author, addr.c); more than one From field or address is a
@@ -9,8 +9,8 @@
  * against the From domain's record (dmarc.c over dns.c).  A failing
  * message gets the action the governing policies map the published
  * policy to (p=reject -> dmarc_reject_action, p=quarantine ->
- * dmarc_quarantine_action); a message outside pct= gets the next milder
- * policy (RFC 7489 6.6.4).  Outbound mail and clients in trusted_hosts
+ * dmarc_quarantine_action); a record in testing mode (t=y) gets the next
+ * milder policy (RFC 9989).  Outbound mail and clients in trusted_hosts
  * are not evaluated.  Results go to Authentication-Results
  * (dmarc=... header.from=...) and the summary line.
  */
@@ -51,19 +51,6 @@ struct dmarc_msg {
 	struct dmarc_output out;
 };
 
-/* A stable 0..99 sample per message (FNV-1a of the queue id and sender). */
-static unsigned
-sample_of(const struct msg *m)
-{
-	unsigned h = 2166136261u;
-
-	for (const char *p = m->qid; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	for (const char *p = m->sender ? m->sender : ""; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	return h % 100;
-}
-
 static enum action
 act_policy(const void *pol, int dp)
 {
@@ -90,6 +77,30 @@ act_multifrom(const void *pol, int unused)
 	return ((const struct dmarc_policy_keys *)pol)->multiple_from;
 }
 
+/* dmarc=RESULT (p=PUBLISHED[; testing][; psd=DOMAIN]) policy.dmarc=APPLIED
+ * header.from=DOMAIN: policy.dmarc is the policy after the record's own
+ * options (t=y), as RFC 9989 9.1 registers it. */
+static void
+dmarc_authres(struct msg *m, const struct author *au, const struct dmarc_output *out)
+{
+	strbuf ar;
+
+	sb_init(&ar);
+	sb_printf(&ar, "dmarc=%s", dmarc_result_name(out->result));
+	if (out->result == DMARC_PASS || out->result == DMARC_FAIL) {
+		sb_printf(&ar, " (p=%s%s", dmarc_policy_name(out->policy),
+		    out->testing ? "; testing" : "");
+		if (out->psd_record)
+			sb_printf(&ar, "; psd=%s", out->record_domain);
+		sb_printf(&ar, ") policy.dmarc=%s", dmarc_policy_name(out->applied));
+	}
+	sb_printf(&ar, " header.from=%s", au->domain);
+	authres_add(m, ar.s);
+	sb_free(&ar);
+}
+
+static void dmarc_decide(struct msg *m, struct dmarc_msg *d, struct verdict *v);
+
 #define strictest(m, f, arg, who) check_strictest((m), &check_dmarc, (f), (arg), (who))
 
 static void
@@ -101,7 +112,6 @@ dmarc_eom(struct conn *c, struct msg *m, void *ms, struct edits *e, struct verdi
 	struct dmarc_output *out = &d->out;
 	const struct policy *who;
 	enum action a;
-	strbuf ar;
 
 	(void)e;
 	if (m->dir != DIR_INBOUND || m->npol == 0 || c->family == 0 ||
@@ -125,18 +135,21 @@ dmarc_eom(struct conn *c, struct msg *m, void *ms, struct edits *e, struct verdi
 	in.from_domain = au->domain;
 	in.spf_pass = spf_dmarc_identity(c, m, &in.spf_domain);
 	in.ndkim = dkim_pass_domains(m, in.dkim_pass, DMARC_MAX_DKIM);
-	in.sample = sample_of(m);
 	dmarc_evaluate(&in, out);
 	d->evaluated = true;
+	dmarc_authres(m, au, out);
+	dmarc_decide(m, d, v);
+}
 
-	sb_init(&ar);
-	sb_printf(&ar, "dmarc=%s", dmarc_result_name(out->result));
-	if (out->result == DMARC_PASS || out->result == DMARC_FAIL)
-		sb_printf(&ar, " (p=%s%s)", dmarc_policy_name(out->policy),
-		    out->sampled_out ? " pct-sampled-out" : "");
-	sb_printf(&ar, " header.from=%s", au->domain);
-	authres_add(m, ar.s);
-	sb_free(&ar);
+/* The verdict for an evaluated message: temperror, or the policy that
+ * applies after t= for a failing one. */
+static void
+dmarc_decide(struct msg *m, struct dmarc_msg *d, struct verdict *v)
+{
+	const struct author *au = &m->author;
+	const struct dmarc_output *out = &d->out;
+	const struct policy *who;
+	enum action a;
 
 	if (out->result == DMARC_TEMPERROR) {
 		a = strictest(m, act_temperror, 0, &who);
@@ -146,10 +159,7 @@ dmarc_eom(struct conn *c, struct msg *m, void *ms, struct edits *e, struct verdi
 	}
 	if (out->result != DMARC_FAIL)
 		return;
-	enum dmarc_policy dp = out->policy;
-	if (out->sampled_out && dp > DMARC_P_NONE)
-		dp = (enum dmarc_policy)(dp - 1);
-	a = strictest(m, act_policy, (int)dp, &who);
+	a = strictest(m, act_policy, (int)out->applied, &who);
 	check_verdict(v, NAME, who, a, 550, "5.7.1",
 	    "DMARC policy of %s: no aligned SPF or DKIM pass", au->domain);
 }
@@ -165,8 +175,8 @@ dmarc_summary(const struct conn *c, const struct msg *m, const void *ms, strbuf 
 		return;
 	sb_printf(out, " dmarc=%s", dmarc_result_name(d->out.result));
 	if (d->out.result == DMARC_PASS || d->out.result == DMARC_FAIL)
-		sb_printf(out, "(p=%s%s)", dmarc_policy_name(d->out.policy),
-		    d->out.sampled_out ? ",sampled-out" : "");
+		sb_printf(out, "(p=%s%s) policy.dmarc=%s", dmarc_policy_name(d->out.policy),
+		    d->out.testing ? ",testing" : "", dmarc_policy_name(d->out.applied));
 	if (au->domain[0] != '\0') {
 		sb_puts(out, " header.from=");
 		sb_escape(out, au->domain, strlen(au->domain), 100);
