@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "postern/check_authres.h"
 #include "postern/check_dkim.h"
@@ -31,6 +32,9 @@
 /* Each policy's DMARC block: the action per published policy. */
 struct dmarc_policy_keys {
 	enum action reject, quarantine, temperror, multiple_from;
+	struct strlist forwarders;      /* trusted forwarder / sealer domains */
+	struct cidr_list forwarder_hosts;
+	enum action list_action;        /* ceiling for mail with List-Id */
 };
 
 #define OFF(f) offsetof(struct dmarc_policy_keys, f)
@@ -43,13 +47,36 @@ static const struct ct_key dmarc_keys[] = {
 	  "the DMARC record could not be fetched (tempfail = 451 4.7.5)" },
 	{ "dmarc.multiple_from_action", CT_ACTION, OFF(multiple_from), "reject", 0, 0, NULL,
 	  "several From fields or addresses, which DMARC cannot evaluate (reject = 550 5.7.1)" },
+	{ "dmarc.trusted_forwarders", CT_STRLIST, OFF(forwarders), NULL, 0, 0, NULL,
+	  "forwarders and mailing lists whose mail is not refused for a DMARC failure: a passing "
+	  "DKIM d= or SPF-passing MAIL FROM domain equal to or under one of these domains" },
+	{ "dmarc.trusted_forwarder_hosts", CT_CIDRLIST, OFF(forwarder_hosts), NULL, 0, 0, NULL,
+	  "client addresses (CIDR) of trusted forwarders, treated as dmarc.trusted_forwarders" },
+	{ "dmarc.list_action", CT_ACTION, OFF(list_action), "reject", 0, 0, NULL,
+	  "the strictest action for a DMARC failure of a message with List-Id "
+	  "(e.g. quarantine instead of reject; reject = no change)" },
 };
 #undef OFF
 
+/* A local override of the domain's policy, named as RFC 9990's
+ * PolicyOverrideType. */
+enum dmarc_override { OVR_NONE = 0, OVR_FORWARDER, OVR_LIST };
+
 struct dmarc_msg {
 	bool evaluated;
+	bool list_id;                   /* the message carries List-Id */
+	char list_id_val[104];          /* its value, escaped and cut, for the log */
+	enum dmarc_override override;
+	char override_by[DMARC_NAME_MAX]; /* the forwarder that matched */
+	enum action action;             /* what DMARC asked for */
 	struct dmarc_output out;
 };
+
+static const char *
+override_name(enum dmarc_override o)
+{
+	return o == OVR_FORWARDER ? "trusted_forwarder" : o == OVR_LIST ? "mailing_list" : "";
+}
 
 static enum action
 act_policy(const void *pol, int dp)
@@ -77,12 +104,14 @@ act_multifrom(const void *pol, int unused)
 	return ((const struct dmarc_policy_keys *)pol)->multiple_from;
 }
 
-/* dmarc=RESULT (p=PUBLISHED[; testing][; psd=DOMAIN]) policy.dmarc=APPLIED
- * header.from=DOMAIN: policy.dmarc is the policy after the record's own
- * options (t=y), as RFC 9989 9.1 registers it. */
+/* dmarc=RESULT (p=PUBLISHED[; testing][; psd=DOMAIN][; override=WHY])
+ * policy.dmarc=APPLIED header.from=DOMAIN: policy.dmarc is the policy
+ * after the record's own options (t=y), as RFC 9989 9.1 registers it; a
+ * local override (RFC 9990 PolicyOverrideType names) is in the comment. */
 static void
-dmarc_authres(struct msg *m, const struct author *au, const struct dmarc_output *out)
+dmarc_authres(struct msg *m, const struct author *au, const struct dmarc_msg *d)
 {
+	const struct dmarc_output *out = &d->out;
 	strbuf ar;
 
 	sb_init(&ar);
@@ -92,6 +121,10 @@ dmarc_authres(struct msg *m, const struct author *au, const struct dmarc_output 
 		    out->testing ? "; testing" : "");
 		if (out->psd_record)
 			sb_printf(&ar, "; psd=%s", out->record_domain);
+		if (d->override == OVR_FORWARDER)
+			sb_printf(&ar, "; override=trusted_forwarder %s", d->override_by);
+		else if (d->override == OVR_LIST)
+			sb_puts(&ar, "; override=mailing_list");
 		sb_printf(&ar, ") policy.dmarc=%s", dmarc_policy_name(out->applied));
 	}
 	sb_printf(&ar, " header.from=%s", au->domain);
@@ -99,7 +132,8 @@ dmarc_authres(struct msg *m, const struct author *au, const struct dmarc_output 
 	sb_free(&ar);
 }
 
-static void dmarc_decide(struct msg *m, struct dmarc_msg *d, struct verdict *v);
+static void dmarc_decide(const struct conn *c, struct msg *m, struct dmarc_msg *d,
+    const struct dmarc_input *in, struct verdict *v);
 
 #define strictest(m, f, arg, who) check_strictest((m), &check_dmarc, (f), (arg), (who))
 
@@ -137,14 +171,69 @@ dmarc_eom(struct conn *c, struct msg *m, void *ms, struct edits *e, struct verdi
 	in.ndkim = dkim_pass_domains(m, in.dkim_pass, DMARC_MAX_DKIM);
 	dmarc_evaluate(&in, out);
 	d->evaluated = true;
-	dmarc_authres(m, au, out);
-	dmarc_decide(m, d, v);
+	dmarc_decide(c, m, d, &in, v);
+	dmarc_authres(m, au, d);
+}
+
+static bool
+name_listed(const struct strlist *l, const char *domain, char *by, size_t size)
+{
+	char dn[DMARC_NAME_MAX], en[DMARC_NAME_MAX];
+
+	if (domain == NULL || !dmarc_domain_norm(domain, dn, sizeof(dn)))
+		return false;
+	for (size_t i = 0; i < l->n; i++)
+		if (dmarc_domain_norm(l->v[i], en, sizeof(en)) && dmarc_domain_under(dn, en)) {
+			strlcpy_ok(by, en, size);   /* the configured name, not network text */
+			return true;
+		}
+	return false;
+}
+
+/* Does the message come through one of this policy's trusted forwarders?
+ * By client address, a passing DKIM d=, or the SPF-passing identity.
+ * (ARC sealers join here once ARC is verified: docs/DMARC.md.) */
+static bool
+forwarder_match(const struct conn *c, const struct dmarc_policy_keys *p,
+    const struct dmarc_input *in, char *by, size_t size)
+{
+	if (cidr_list_match(&p->forwarder_hosts, c->family, c->ip)) {
+		strlcpy_ok(by, c->addr, size);
+		return true;
+	}
+	for (size_t i = 0; i < in->ndkim; i++)
+		if (name_listed(&p->forwarders, in->dkim_pass[i], by, size))
+			return true;
+	return in->spf_pass && name_listed(&p->forwarders, in->spf_domain, by, size);
+}
+
+/* A failing message's action under one policy, after its overrides. */
+static enum action
+fail_action(const struct conn *c, const struct dmarc_policy_keys *p, const struct dmarc_msg *d,
+    const struct dmarc_input *in, enum dmarc_override *ovr, char *by, size_t size)
+{
+	enum action a = act_policy(p, (int)d->out.applied);
+
+	*ovr = OVR_NONE;
+	if (a == ACT_ACCEPT)
+		return a;
+	if (forwarder_match(c, p, in, by, size)) {
+		*ovr = OVR_FORWARDER;
+		return ACT_ACCEPT;
+	}
+	if (d->list_id && p->list_action < a) {
+		*ovr = OVR_LIST;
+		return p->list_action;
+	}
+	return a;
 }
 
 /* The verdict for an evaluated message: temperror, or the policy that
- * applies after t= for a failing one. */
+ * applies after t= for a failing one, with this installation's overrides
+ * (trusted forwarders, List-Id); the strictest governing policy wins. */
 static void
-dmarc_decide(struct msg *m, struct dmarc_msg *d, struct verdict *v)
+dmarc_decide(const struct conn *c, struct msg *m, struct dmarc_msg *d,
+    const struct dmarc_input *in, struct verdict *v)
 {
 	const struct author *au = &m->author;
 	const struct dmarc_output *out = &d->out;
@@ -153,15 +242,51 @@ dmarc_decide(struct msg *m, struct dmarc_msg *d, struct verdict *v)
 
 	if (out->result == DMARC_TEMPERROR) {
 		a = strictest(m, act_temperror, 0, &who);
+		d->action = a;
 		check_verdict(v, NAME, who, a, 451, "4.7.5",
 		    "DMARC record of %s could not be fetched, try again later", au->domain);
 		return;
 	}
 	if (out->result != DMARC_FAIL)
 		return;
-	a = strictest(m, act_policy, (int)out->applied, &who);
+	a = ACT_ACCEPT;
+	who = m->pol[0];
+	for (size_t i = 0; i < m->npol; i++) {
+		enum dmarc_override ovr;
+		char by[DMARC_NAME_MAX] = "";
+		enum action pa = fail_action(c, check_policy(m->pol[i], &check_dmarc), d, in, &ovr,
+		    by, sizeof(by));
+
+		if (i == 0 || pa > a) {
+			a = pa;
+			who = m->pol[i];
+			d->override = ovr;
+			strlcpy_ok(d->override_by, by, sizeof(d->override_by));
+		}
+	}
+	d->action = a;
 	check_verdict(v, NAME, who, a, 550, "5.7.1",
 	    "DMARC policy of %s: no aligned SPF or DKIM pass", au->domain);
+}
+
+/* List-Id (RFC 2919): mail from a list may get dmarc.list_action. */
+static void
+dmarc_header(struct conn *c, struct msg *m, void *ms, const char *name, const char *value,
+    struct verdict *v)
+{
+	struct dmarc_msg *d = ms;
+	strbuf t;
+
+	(void)c;
+	(void)m;
+	(void)v;
+	if (strcasecmp(name, "List-Id") != 0 || d->list_id)
+		return;
+	d->list_id = true;
+	sb_init(&t);
+	sb_escape(&t, value, strlen(value), 100);
+	strlcpy_ok(d->list_id_val, t.s, sizeof(d->list_id_val));
+	sb_free(&t);
 }
 
 static void
@@ -181,6 +306,13 @@ dmarc_summary(const struct conn *c, const struct msg *m, const void *ms, strbuf 
 		sb_puts(out, " header.from=");
 		sb_escape(out, au->domain, strlen(au->domain), 100);
 	}
+	if (d->override != OVR_NONE) {
+		sb_printf(out, " dmarc_override=%s", override_name(d->override));
+		if (d->override == OVR_FORWARDER)
+			sb_printf(out, "(%s)", d->override_by);
+		else
+			sb_printf(out, "(list-id=%s)", d->list_id_val);
+	}
 }
 
 const struct check check_dmarc = {
@@ -189,6 +321,7 @@ const struct check check_dmarc = {
 	.npolicy_keys = NELEM(dmarc_keys),
 	.policy_size = sizeof(struct dmarc_policy_keys),
 	.msg_size = sizeof(struct dmarc_msg),
+	.header = dmarc_header,
 	.eom = dmarc_eom,
 	.summary = dmarc_summary,
 };

@@ -90,3 +90,34 @@ conn = send("192.0.2.10", "<x@bounce.example>", "a@testing.example", "<u@example
 check(mt.eom_check(conn, MT_QUARANTINE), "t=y: quarantine instead of reject")
 check(string.find(ar(conn), "dmarc=fail (p=reject; testing) policy.dmarc=quarantine header.from=testing.example", 1, true), "A-R t=y: " .. ar(conn))
 mt.disconnect(conn)
+
+-- 15. a trusted forwarder (SPF passes for lists.example.net): not refused, reason in A-R
+conn = send("192.0.2.10", "<x@lists.example.net>", "ceo@example.org", "<u@fwd.example>", "DM15")
+expect(conn, SMFIR_CONTINUE, "trusted forwarder accepted")
+check(string.find(ar(conn), "dmarc=fail (p=reject; override=trusted_forwarder lists.example.net) policy.dmarc=reject header.from=example.org", 1, true), "A-R forwarder: " .. ar(conn))
+mt.disconnect(conn)
+
+-- 16. a trusted forwarder by client address
+conn = send("192.0.2.77", "<x@nospf.example>", "ceo@example.org", "<u@fwd.example>", "DM16")
+expect(conn, SMFIR_CONTINUE, "trusted forwarder host accepted")
+check(string.find(ar(conn), "override=trusted_forwarder 192.0.2.77)", 1, true), "A-R forwarder host: " .. ar(conn))
+mt.disconnect(conn)
+
+-- 17. the same forwarder for a recipient whose policy does not list it: refused
+conn = send("192.0.2.10", "<x@lists.example.net>", "ceo@example.org", "<u@example.net>", "DM17")
+expect(conn, SMFIR_REPLYCODE, "forwarder not trusted by this policy: refused")
+mt.disconnect(conn)
+
+-- 18. List-Id with dmarc.list_action quarantine: held instead of refused
+conn = send("192.0.2.10", "<x@bounce.example>", "ceo@example.org", "<u@fwd.example>", "DM18",
+    { "List-Id", "Talk <talk.lists.other.example>" })
+check(mt.eom_check(conn, MT_QUARANTINE), "List-Id: quarantine instead of reject")
+expect(conn, SMFIR_CONTINUE, "List-Id: not refused")
+check(string.find(ar(conn), "(p=reject; override=mailing_list) policy.dmarc=reject", 1, true), "A-R list: " .. ar(conn))
+mt.disconnect(conn)
+
+-- 19. List-Id where the policy keeps the default (reject): refused
+conn = send("192.0.2.10", "<x@bounce.example>", "ceo@example.org", "<u@example.net>", "DM19",
+    { "List-Id", "<talk.lists.other.example>" })
+expect(conn, SMFIR_REPLYCODE, "List-Id under the default list_action: refused")
+mt.disconnect(conn)

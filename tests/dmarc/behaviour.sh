@@ -4,7 +4,8 @@
 # pass, p=reject (550 5.7.1), p=quarantine, an old pct=0, two From fields,
 # DNS timeout, observe mode, outbound mail; RFC 9989: the tree walk (eleven
 # labels, relaxed alignment by organisational domain, psd=n, a PSD's
-# psd=y record), t=y testing mode; and the summary lines.
+# psd=y record), t=y testing mode; trusted forwarders (by SPF identity and
+# by client address) and dmarc.list_action for List-Id; the summary lines.
 here=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$here/tests/lib/tap.sh"
 . "$here/tests/lib/dns.sh"
@@ -35,4 +36,9 @@ logged 'DM11: eom: .*dmarc=fail\(p=reject\) .*verdict=reject' "psd=n logged"
 logged 'DM12: eom: .*dmarc=fail\(p=reject\) .*verdict=reject check=dmarc' "PSD policy logged"
 logged 'DM13: eom: .*dmarc=fail\(p=reject,testing\) policy.dmarc=quarantine .*verdict=accept observe_would=quarantine' "t=y in observe mode would quarantine"
 logged 'DM14: eom: .*dmarc=fail\(p=reject,testing\) policy.dmarc=quarantine .*verdict=quarantine' "t=y logged"
+logged 'DM15: eom: .*dmarc=fail\(p=reject\) .*dmarc_override=trusted_forwarder\(lists.example.net\) .*verdict=accept' "forwarder override logged"
+logged 'DM16: eom: .*dmarc_override=trusted_forwarder\(192.0.2.77\) .*verdict=accept' "forwarder host logged"
+logged 'DM17: eom: .*dmarc=fail\(p=reject\) .*verdict=reject' "untrusted forwarder refused"
+logged 'DM18: eom: .*dmarc_override=mailing_list\(list-id=Talk <talk.lists.other.example>\) .*verdict=quarantine' "list override logged"
+logged 'DM19: eom: .*dmarc=fail\(p=reject\) .*verdict=reject' "List-Id alone changes nothing"
 tap_done
