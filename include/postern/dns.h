@@ -45,6 +45,8 @@ struct dns_options {
 bool dns_init(const struct dns_options *opt, char *err, size_t errlen);
 void dns_shutdown(void);
 void dns_set_timeout(unsigned timeout_ms);
+/* How often a fresh context replaced one that saw the servers fail. */
+unsigned long dns_replacements(void);
 
 /* Resolve name/type (type as in RFC 1035: 1 = A, 16 = TXT, ...).  The
  * answer must be released with dns_answer_free whatever the status. */
