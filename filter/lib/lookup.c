@@ -473,11 +473,15 @@ lookup_finish(struct lookup *lk)
 {
 	size_t out = 0;
 
-	qsort(lk->addrs, lk->naddrs, sizeof(*lk->addrs), cmp_str);
+	/* (qsort must not get NULL, even for no elements) */
+	if (lk->naddrs > 0)
+		qsort(lk->addrs, lk->naddrs, sizeof(*lk->addrs), cmp_str);
 	lk->naddrs = dedupe(lk->addrs, lk->naddrs);
-	qsort(lk->doms, lk->ndoms, sizeof(*lk->doms), cmp_str);
+	if (lk->ndoms > 0)
+		qsort(lk->doms, lk->ndoms, sizeof(*lk->doms), cmp_str);
 	lk->ndoms = dedupe(lk->doms, lk->ndoms);
-	qsort(lk->nets, lk->nnets, sizeof(*lk->nets), cmp_net);
+	if (lk->nnets > 0)
+		qsort(lk->nets, lk->nnets, sizeof(*lk->nets), cmp_net);
 	lk->ngroups = 0;
 	for (size_t i = 0; i < lk->nnets; i++) {
 		struct net_group *g;
@@ -496,7 +500,8 @@ lookup_finish(struct lookup *lk)
 		out++;
 	}
 	lk->nnets = out;
-	qsort(lk->rows, lk->nrows, sizeof(*lk->rows), cmp_row);
+	if (lk->nrows > 0)
+		qsort(lk->rows, lk->nrows, sizeof(*lk->rows), cmp_row);
 }
 
 enum lookup_kind
