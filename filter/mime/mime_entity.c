@@ -119,8 +119,16 @@ zip_entry_cb(void *ctx, const struct zip_entry *z)
 static void
 set_kind(struct mime_scan *s, struct ent *e, struct mime_part *p, const struct mime_pval *bnd)
 {
-	bool message = strcmp(p->type, "message/rfc822") == 0 || strcmp(p->type, "message/global") == 0;
+	/* every message/ subtype is read as a message (Python's email package
+	 * does; a reader that shows it as one must not show an unscreened
+	 * attachment), except a fragment: message/partial cannot be screened
+	 * until it is put together, so it is refused as malformed */
+	bool message = strncmp(p->type, "message/", 8) == 0;
 
+	if (strcmp(p->type, "message/partial") == 0) {
+		ms_violation(s, "message/partial (a fragment) cannot be screened");
+		return;
+	}
 	if (strncmp(p->type, "multipart/", 10) == 0 && bnd->found && bnd->len > 0) {
 		p->kind = e->kind = MIME_MULTIPART;
 		e->boundary = xstrndup(bnd->buf, bnd->len);
@@ -409,6 +417,12 @@ ms_hdr_bytes(struct mime_scan *s, const char *p, size_t n)
 {
 	if (n == 0)
 		return;
+	if (memchr(p, '\r', n) != NULL) {
+		/* only a bare CR reaches here (a CR before LF is the line end):
+		 * a reader that ends lines at it sees other header fields */
+		ms_violation(s, "bare CR in a MIME header");
+		return;
+	}
 	if (s->hline == 0 && p[0] != ' ' && p[0] != '\t') {
 		s->hf = HF_NAME;             /* a new field */
 		s->hnamelen = 0;

@@ -375,6 +375,26 @@ mime_param_variants(const char *buf, size_t len, const char *attr, char *vbuf, s
 		assemble(&v, &ps[k], 1);   /* each attr= and attr*= on its own */
 		if (v.found)
 			cb(ctx, v.buf, v.len, v.toolong);
+		struct param alt = ps[k];
+		if (alt.quoted && !alt.ext && memchr(alt.val, '\\', alt.vlen) != NULL) {
+			alt.quoted = false;    /* a reader that keeps the backslashes */
+			assemble(&v, &alt, 1);
+			if (v.found)
+				cb(ctx, v.buf, v.len, v.toolong);
+		} else if (!alt.quoted) {
+			/* a reader that ends an unquoted value at a blank or a
+			 * comment: "filename=evil.exe junk" shows as evil.exe */
+			size_t w = 0;
+			while (w < alt.vlen && alt.val[w] != ' ' && alt.val[w] != '\t' &&
+			    alt.val[w] != '(' && alt.val[w] != '\r' && alt.val[w] != '\n')
+				w++;
+			if (w > 0 && w < alt.vlen) {
+				alt.vlen = w;
+				assemble(&v, &alt, 1);
+				if (v.found)
+					cb(ctx, v.buf, v.len, v.toolong);
+			}
+		}
 	}
 	if (m > 0) {
 		assemble(&v, one, m);

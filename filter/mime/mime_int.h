@@ -38,6 +38,7 @@ struct mime_scan {
 	/* line machine */
 	bool bol, in_head, held_cr;
 	bool in_pad, pad_close, pad_cr; /* a delimiter's padding past the head */
+	bool head_cr;        /* the line head follows a bare CR, not a LF */
 	size_t pad_level;
 	unsigned pend_eol;
 	char *head;

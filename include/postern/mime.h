@@ -153,9 +153,11 @@ enum mime_hstatus mime_parse_field(const char *buf, size_t len, char *tok, size_
     struct mime_pval *vals, size_t nvals);
 /* Every value of parameter attr (lower-case) in a Content-Type or
  * Content-Disposition value that some reader may take: each attr= and
- * attr*= occurrence on its own, and the attr*0, attr*1 ... sections
- * together, each decoded as mime_parse_field() does, into vbuf (cap bytes
- * incl. NUL) and handed to cb (toolong: did not fit).  At most 64. */
+ * attr*= occurrence on its own (a quoted one with backslashes also as is,
+ * an unquoted one with blanks also up to the first blank), and the attr*0,
+ * attr*1 ... sections together, each decoded as mime_parse_field() does,
+ * into vbuf (cap bytes incl. NUL) and handed to cb (toolong: did not fit).
+ * At most 3 x 64 + 1. */
 typedef void (*mime_variant_cb)(void *ctx, const char *v, size_t n, bool toolong);
 void mime_param_variants(const char *buf, size_t len, const char *attr, char *vbuf, size_t cap,
     mime_variant_cb cb, void *ctx);
