@@ -20,8 +20,8 @@ the exceptions file with its reason: "PATH KIND reason"; PATH may end in
 (stale), so the list stays true.
 
 Usage:
-  differential.py [-j N] [--mutants N --seed S] [--exceptions FILE]
-                  MIMESCAN DIR-or-FILE...
+  differential.py [-j N] [--mutants N --seed S [--mutate PREFIX]...]
+                  [--exceptions FILE] [-v] MIMESCAN DIR-or-FILE...
 Files under a directory are read recursively; *.mbox* files are split at
 "From " lines.  Exit status 1 on an unexplained difference or a stale entry.
 --mutants N also runs N mutants of each message with a name or a zip
@@ -356,6 +356,8 @@ def main():
     ap.add_argument("-j", type=int, default=2)
     ap.add_argument("--mutants", type=int, default=0)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--mutate", action="append", default=[],
+                    help="mutate only messages whose label starts with this (repeatable)")
     ap.add_argument("--exceptions")
     ap.add_argument("-v", action="store_true")
     ap.add_argument("scan")
@@ -365,7 +367,9 @@ def main():
     msgs = list(messages(a.paths))
     if a.mutants:
         rnd = random.Random(a.seed)
-        base = [(l, d) for l, d in msgs if python_view(d) != ([], [])]
+        base = [(l, d) for l, d in msgs
+                if (not a.mutate or any(l.startswith(m) for m in a.mutate))
+                and python_view(d) != ([], [])]
         extra = []
         for l, d in base:
             for cls, fn in MUTANTS.items():
