@@ -383,6 +383,8 @@ mime_scan_new(const struct mime_limits *l, bool headers_fed, mime_cb cb, void *c
 	sb_init(&s->ctype);
 	sb_init(&s->cte);
 	sb_init(&s->cdisp);
+	sb_init(&s->dup_ctype);
+	sb_init(&s->dup_cdisp);
 	s->bol = true;
 	ms_start_entity(s, 0, false);
 	(void)headers_fed;    /* both ways start in the header state */
@@ -411,6 +413,8 @@ mime_scan_free(struct mime_scan *s)
 	sb_free(&s->ctype);
 	sb_free(&s->cte);
 	sb_free(&s->cdisp);
+	sb_free(&s->dup_ctype);
+	sb_free(&s->dup_cdisp);
 	free(s);
 }
 

@@ -97,6 +97,8 @@ ms_start_entity(struct mime_scan *s, unsigned depth, bool digest_child)
 	sb_reset(&s->ctype);
 	sb_reset(&s->cte);
 	sb_reset(&s->cdisp);
+	sb_reset(&s->dup_ctype);
+	sb_reset(&s->dup_cdisp);
 }
 
 static bool
@@ -208,6 +210,16 @@ all_names(struct mime_scan *s, struct mime_part *p, char *buf)
 	if (s->have_ctype)
 		mime_param_variants(s->ctype.s, s->ctype.len, "name", buf, s->lim.filename + 1,
 		    add_name, &nc);
+	for (int d = 0; d < 2; d++) {   /* the later fields of each, one by one */
+		const strbuf *sb = d ? &s->dup_cdisp : &s->dup_ctype;
+		for (size_t i = 0; i < sb->len;) {
+			const char *nl = memchr(sb->s + i, '\n', sb->len - i);
+			size_t e = nl ? (size_t)(nl - sb->s) : sb->len;
+			mime_param_variants(sb->s + i, e - i, d ? "filename" : "name", buf,
+			    s->lim.filename + 1, add_name, &nc);
+			i = e + 1;
+		}
+	}
 	return !nc.toolong;
 }
 
@@ -409,6 +421,12 @@ ms_field_name_done(struct mime_scan *s)
 		s->hf = HF_CDISP;
 		s->have_cdisp = true;
 		s->hval = &s->cdisp;
+	} else if (mem_caseeq(s->hname, n, "content-type") || mem_caseeq(s->hname, n, "content-disposition")) {
+		/* a second field: the first decides the type, but a client that
+		 * reads the last one shows its name, so its names are kept */
+		s->hval = (n == 12) ? &s->dup_ctype : &s->dup_cdisp;
+		if (s->hval->len > 0)
+			sb_putc(s->hval, '\n');
 	}
 }
 

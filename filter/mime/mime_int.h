@@ -50,6 +50,8 @@ struct mime_scan {
 	size_t hnamelen;
 	strbuf *hval;        /* where the current field's value goes, or NULL */
 	strbuf ctype, cte, cdisp;
+	strbuf dup_ctype, dup_cdisp; /* later fields of the same name, LF-separated:
+	                              * their names are screened too */
 	bool have_ctype, have_cte, have_cdisp;
 	/* leaf */
 	struct mime_dec dec;

@@ -319,7 +319,7 @@ def run_batch(args):
         out = subprocess.run([scan, "-a", "-c", "100000000"] + paths, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, check=False)
         if out.returncode != 0 or out.stderr:
-            raise SystemExit("mimescan failed: %s" % out.stderr.decode(errors="replace")[:500])
+            raise RuntimeError("mimescan failed: %s" % out.stderr.decode(errors="replace")[:500])
         views = {}
         for chunk in out.stdout.split(b"== ")[1:]:
             path, _, rest = chunk.partition(b"\n")

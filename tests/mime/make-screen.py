@@ -180,6 +180,13 @@ files["filename-blank"] = msg("554 5.7.1 attachment evil.exe", "unquoted file na
 files["filename-backslash"] = msg("554 5.7.1 attachment evil.exe", "quoted-pair in a file name",
                                   named("Content-Type: application/pdf",
                                         'Content-Disposition: attachment; filename="evil.ex\\e"'))
+files["disposition-twice"] = msg("554 5.7.1 attachment evil.exe", "Content-Disposition twice",
+                                 named("Content-Type: application/pdf",
+                                       'Content-Disposition: attachment; filename="invoice.pdf"',
+                                       'Content-Disposition: attachment; filename="evil.exe"'))
+files["type-twice"] = msg("554 5.7.1 attachment evil.exe", "Content-Type twice",
+                          named('Content-Type: application/pdf; name="invoice.pdf"',
+                                'Content-Type: application/octet-stream; name="evil.exe"'))
 files["names-agree-ok"] = msg("accept", "names that agree",
                               named('Content-Type: application/pdf; name="invoice.pdf"',
                                     "Content-Disposition: attachment; filename*=UTF-8''invoice.pdf;"

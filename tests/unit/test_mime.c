@@ -148,6 +148,8 @@ static const struct row bad[] = {
 	  "0:multipart/mixed::7bit:0:0;1:text/plain::7bit:12:12", "ok" },
 	{ "message/partial is refused", CT_MIXED "--b\r\nContent-Type: message/partial; id=x; number=1\r\n\r\nSubject: x\r\n\r\ny\r\n--b--\r\n",
 	  "0:multipart/mixed::7bit:-:-;1:message/partial::7bit:-:-", "syntax" },
+	{ "names of a second Content-Type and Content-Disposition are kept", "Content-Type: a/b; name=one.pdf\r\nContent-Disposition: attachment\r\nContent-Type: c/d; name=two.exe\r\nContent-Disposition: inline; filename=three.scr\r\n\r\n",
+	  "0:a/b:one.pdf:7bit:0:0", "ok" },
 	{ "a delimiter after the close delimiter", CT_MIXED "--b\r\n\r\nx\r\n--b--\r\nepilogue\r\n--b\r\n\r\ny\r\n",
 	  "0:multipart/mixed::7bit:-:-;1:text/plain::7bit:-:-", "syntax" },
 	{ "the close delimiter twice", CT_MIXED "--b\r\n\r\nx\r\n--b--\r\n--b--\r\n",
