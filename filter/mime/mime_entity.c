@@ -138,7 +138,7 @@ set_kind(struct mime_scan *s, struct ent *e, struct mime_part *p, const struct m
 		e->digest = strcmp(p->type, "multipart/digest") == 0;
 		s->nbound++;
 		s->nmulti++;
-	} else if (message && p->enc != ENC_BASE64 && p->enc != ENC_QP) {
+	} else if (message && !MIME_ENC_DECODED(p->enc)) {
 		p->kind = e->kind = MIME_MESSAGE;
 	} else if (message) {
 		/* base64 / QP encoded message: a leaf here, whose decoded bytes

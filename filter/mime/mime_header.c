@@ -514,6 +514,8 @@ mime_parse_enc(const char *buf, size_t len)
 	static const struct { const char *name; enum mime_enc e; } t[] = {
 		{ "7bit", ENC_7BIT }, { "8bit", ENC_8BIT }, { "binary", ENC_BINARY },
 		{ "base64", ENC_BASE64 }, { "quoted-printable", ENC_QP },
+		{ "x-uuencode", ENC_UU }, { "uuencode", ENC_UU }, { "x-uue", ENC_UU },
+		{ "uue", ENC_UU },
 	};
 	size_t s = skip_cfws(buf, len, 0), e = s;
 
@@ -531,6 +533,6 @@ const char *
 mime_enc_name(enum mime_enc e)
 {
 	static const char *const names[] = { "7bit", "8bit", "binary", "base64",
-		"quoted-printable", "other" };
+		"quoted-printable", "other", "x-uuencode" };
 	return (unsigned)e < NELEM(names) ? names[e] : "?";
 }

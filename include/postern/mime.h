@@ -53,7 +53,9 @@ enum mime_limit {
 	MIME_LIM_SYNTAX,        /* malformed structure clients read differently */
 };
 
-enum mime_enc { ENC_7BIT = 0, ENC_8BIT, ENC_BINARY, ENC_BASE64, ENC_QP, ENC_OTHER };
+enum mime_enc { ENC_7BIT = 0, ENC_8BIT, ENC_BINARY, ENC_BASE64, ENC_QP, ENC_OTHER, ENC_UU };
+/* base64, quoted-printable and x-uuencode are decoded; the rest counted as is */
+#define MIME_ENC_DECODED(e) ((e) == ENC_BASE64 || (e) == ENC_QP || (e) == ENC_UU)
 
 enum mime_kind { MIME_LEAF = 0, MIME_MULTIPART, MIME_MESSAGE };
 
@@ -181,6 +183,9 @@ struct mime_dec {
 	unsigned char qp_hex;
 	unsigned qp_ws;      /* trailing blanks held back */
 	unsigned char qp_wsbuf[80];
+	unsigned char uu_phase; /* x-uuencode: 0 before "begin", 1 data, 2 after "end" */
+	unsigned char uu_len;
+	char uu_line[88];    /* one line (a data line is at most 85 characters) */
 };
 
 void mime_dec_init(struct mime_dec *d, enum mime_enc enc);

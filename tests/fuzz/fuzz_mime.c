@@ -71,7 +71,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t j = 0; j < f->nparts; j++) {
 		const struct mime_part *p = &f->parts[j];
 		encoded_msg = encoded_msg || (strncmp(p->type, "message/", 8) == 0 &&
-		    p->kind == MIME_LEAF && (p->enc == ENC_BASE64 || p->enc == ENC_QP));
+		    p->kind == MIME_LEAF && MIME_ENC_DECODED(p->enc));
 		total += f->parts[j].dec_size;
 		if (f->parts[j].depth > l.depth)
 			__builtin_trap();

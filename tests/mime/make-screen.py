@@ -6,6 +6,7 @@ names what the shipped default policy must answer in an X-Expect field
 through the running daemon with miltertest.  The files are checked in; run
 this again only to change them:  python3 tests/mime/make-screen.py DIR"""
 import base64
+import binascii
 import io
 import os
 import struct
@@ -135,6 +136,11 @@ files["b64-pad"] = msg("554 5.7.1 file in archive evil.exe", "base64 goes on aft
                        mp([TEXT, part(["Content-Type: application/zip",
                                        'Content-Disposition: attachment; filename="docs.zip"',
                                        "Content-Transfer-Encoding: base64"], seg)]))
+files["uuencode-zip"] = msg("554 5.7.1 file in archive evil.exe", "an x-uuencode zip sent as data",
+                            mp([TEXT, part(["Content-Type: application/octet-stream; name=data.bin",
+                                            "Content-Transfer-Encoding: x-uuencode"],
+                                           "begin 644 data.bin\n" + "".join(binascii.b2a_uu(zev[i:i + 45]).decode()
+                                                                   for i in range(0, len(zev), 45)) + "`\nend")]))
 # 5. an encoded message at the depth and part limits
 enc = "From: x@y.example\nContent-Type: application/octet-stream; name=evil.exe\n\nMZ\n"
 encp = part(["Content-Type: message/rfc822", "Content-Transfer-Encoding: base64"], b64(enc.encode()))
