@@ -26,7 +26,8 @@ Files under a directory are read recursively; *.mbox* files are split at
 "From " lines.  Exit status 1 on an unexplained difference or a stale entry.
 --mutants N also runs N mutants of each message with a name or a zip
 (padding, case, quoting, bare LF/CR, missing close delimiter, nested
-encodings, zip header lies), named "mutant/CLASS/PATH".
+encodings, base64 re-encoded as x-uuencode, zip header lies), named
+"mutant/CLASS/PATH".
 """
 import argparse
 import base64
@@ -298,9 +299,24 @@ def m_zip_lie(data, rnd):
                   rb"((?:[A-Za-z0-9+/=]+\r?\n)+)", sub, data)
 
 
+def m_uuencode(data, rnd):
+    """base64 parts re-encoded as x-uuencode"""
+    def sub(m):
+        try:
+            raw = base64.b64decode(re.sub(rb"\s", b"", m.group(3)))
+        except Exception:
+            return m.group(0)
+        uu = b"begin 644 x\n" + b"".join(binascii.b2a_uu(raw[i:i + 45])
+                                         for i in range(0, len(raw), 45)) + b"`\nend\n"
+        return m.group(1) + b"x-uuencode" + m.group(2) + uu
+    return re.sub(rb"(?is)(content-transfer-encoding:\s*)base64(\s*\r?\n(?:[^\r\n]+\r?\n)*?\r?\n)"
+                  rb"((?:[A-Za-z0-9+/=]+\r?\n)+)", sub, data)
+
+
 MUTANTS = {
     "padding": m_padding, "case": m_case, "quoting": m_quoting, "bare-lf": m_bare_lf,
     "bare-cr": m_bare_cr, "no-close": m_no_close, "nested": m_nested, "zip-lie": m_zip_lie,
+    "uuencode": m_uuencode,
 }
 
 
