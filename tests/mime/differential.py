@@ -389,9 +389,11 @@ def main():
         extra = []
         for l, d in base:
             for cls, fn in MUTANTS.items():
+                seen = {d}
                 for k in range(a.mutants):
                     md = fn(d, rnd)
-                    if md != d:
+                    if md not in seen:     # the same mutant once
+                        seen.add(md)
                         extra.append(("mutant/%s/%s~%d" % (cls, l, k), md))
         msgs += extra
     batches = [msgs[i:i + 200] for i in range(0, len(msgs), 200)]
