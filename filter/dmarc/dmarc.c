@@ -18,30 +18,33 @@
 #include "postern/dns.h"
 #include "postern/util.h"
 
+/*
+ * The public suffix list: loaded once, by the first caller (the daemon
+ * calls dmarc_psl_init at start-up; tools and tests on first use), under
+ * pthread_once so that concurrent first uses cannot race.
+ */
 static const psl_ctx_t *psl;
 static bool psl_owned;
-static pthread_mutex_t psl_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t psl_once = PTHREAD_ONCE_INIT;
+
+static void
+psl_load(void)
+{
+	psl_ctx_t *p = psl_latest(NULL);
+
+	if (p != NULL) {
+		psl = p;
+		psl_owned = true;
+	} else {
+		psl = psl_builtin();
+		psl_owned = false;
+	}
+}
 
 bool
 dmarc_psl_init(char *err, size_t errlen)
 {
-	psl_ctx_t *p;
-
-	pthread_mutex_lock(&psl_lock);
-	if (psl != NULL) {
-		pthread_mutex_unlock(&psl_lock);
-		return true;
-	}
-	p = psl_latest(NULL);
-
-	if (p == NULL) {
-		psl = psl_builtin();
-		psl_owned = false;
-	} else {
-		psl = p;
-		psl_owned = true;
-	}
-	pthread_mutex_unlock(&psl_lock);
+	pthread_once(&psl_once, psl_load);
 	if (psl == NULL) {
 		snprintf(err, errlen, "no public suffix list (install publicsuffix)");
 		return false;
@@ -49,20 +52,18 @@ dmarc_psl_init(char *err, size_t errlen)
 	return true;
 }
 
-/* Tools and tests that did not call dmarc_psl_init get the list on first use. */
 static const psl_ctx_t *
 get_psl(void)
 {
-	char err[96];
-
-	if (psl == NULL)
-		dmarc_psl_init(err, sizeof(err));
+	pthread_once(&psl_once, psl_load);
 	return psl;
 }
 
+/* At exit, after every user is gone; the list is not loaded again. */
 void
 dmarc_psl_free(void)
 {
+	pthread_once(&psl_once, psl_load);
 	if (psl_owned)
 		psl_free((psl_ctx_t *)psl);
 	psl = NULL;
@@ -92,7 +93,9 @@ dmarc_org_domain(const char *domain, char *out, size_t size)
 
 	if (!lower_copy(domain, lower, sizeof(lower)))
 		return false;
-	reg = get_psl() != NULL ? psl_registrable_domain(psl, lower) : NULL;
+	const psl_ctx_t *list = get_psl();
+
+	reg = list != NULL ? psl_registrable_domain(list, lower) : NULL;
 	return strlcpy_ok(out, reg != NULL ? reg : lower, size);
 }
 

@@ -29,7 +29,7 @@ struct waiter {
 static struct ub_ctx *ctx;
 static pthread_t dispatcher;
 static int stop_pipe[2] = { -1, -1 };
-static unsigned query_timeout_ms = 5000;
+static unsigned query_timeout_ms = 5000;   /* set by the reload thread: atomic */
 
 static void
 on_result(void *arg, int err, struct ub_result *result)
@@ -97,7 +97,7 @@ dns_init(const struct dns_options *opt, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot create the resolver context");
 		return false;
 	}
-	query_timeout_ms = opt->timeout_ms;
+	__atomic_store_n(&query_timeout_ms, opt->timeout_ms, __ATOMIC_RELAXED);
 	if ((r = ub_ctx_async(ctx, 1)) != 0) {
 		snprintf(err, errlen, "resolver threads: %s", ub_strerror(r));
 		goto fail;
@@ -171,7 +171,7 @@ dns_shutdown(void)
 void
 dns_set_timeout(unsigned timeout_ms)
 {
-	query_timeout_ms = timeout_ms;
+	__atomic_store_n(&query_timeout_ms, timeout_ms, __ATOMIC_RELAXED);
 }
 
 static void
@@ -253,7 +253,7 @@ dns_start(const char *name, int rrtype)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&p->w.cond, &ca);
 	pthread_condattr_destroy(&ca);
-	deadline_after(&p->deadline, query_timeout_ms);
+	deadline_after(&p->deadline, __atomic_load_n(&query_timeout_ms, __ATOMIC_RELAXED));
 	r = ub_resolve_async(ctx, name, rrtype, 1 /* IN */, &p->w, on_result, &p->id);
 	if (r != 0)
 		plog(PLOG_WARNING, NULL, "resolver: %s", ub_strerror(r));

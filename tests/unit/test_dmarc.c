@@ -179,7 +179,6 @@ test_org_domain(void **state)
 	}
 	assert_false(dmarc_org_domain("", out, sizeof(out)));
 	assert_false(dmarc_org_domain(".", out, sizeof(out)));
-	dmarc_psl_free();
 }
 
 static void
