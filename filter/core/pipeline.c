@@ -52,13 +52,16 @@ pl_connect(struct conn *c, const char *hostname, const char *addr,
 			ck->connect(c, CS(c));
 	}
 	if (verdict_refuses(&c->refusal)) {
-		strbuf sb;
+		strbuf sb, text;
 
 		sb_init(&sb);
+		sb_init(&text);
 		sb_escape(&sb, c->hostname, strlen(c->hostname), 100);
+		sb_escape(&text, c->refusal.text, strlen(c->refusal.text), sizeof(c->refusal.text));
 		plog(PLOG_INFO, NULL, "connect: client=%s[%s] check=%s reply=\"%u %s %s\"",
 		    sb.s, c->addr, c->refusal.check ? c->refusal.check : "?", c->refusal.code,
-		    c->refusal.xcode, c->refusal.text);
+		    c->refusal.xcode, text.s);
+		sb_free(&text);
 		sb_free(&sb);
 	}
 }

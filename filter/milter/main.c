@@ -36,6 +36,7 @@
 
 #include "postern/check_dkim.h"
 #include "postern/config.h"
+#include "postern/dmarc.h"
 #include "postern/dns.h"
 #include "postern/explain.h"
 #include "postern/spf.h"
@@ -153,7 +154,14 @@ check_keys(const struct snapshot *s)
 	return all;
 }
 
+/* How long a stop waits for callbacks still running (a DNS deadline or two). */
+#define DRAIN_MS 5000u
+
 /* ---- reload ------------------------------------------------------------- */
+
+/* A reload runs under reload_lock; at stop, main takes it and ends them. */
+static pthread_mutex_t reload_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool reload_stopped;
 
 static void *
 reload_thread(void *arg)
@@ -167,6 +175,11 @@ reload_thread(void *arg)
 
 		if (sigwait(set, &sig) != 0 || sig != SIGUSR1)
 			continue;
+		pthread_mutex_lock(&reload_lock);
+		if (reload_stopped) {
+			pthread_mutex_unlock(&reload_lock);
+			continue;
+		}
 		ct_errors_init(&errs);
 		s = snapshot_build(conf_path, &errs);
 		if (s == NULL) {
@@ -192,6 +205,7 @@ reload_thread(void *arg)
 				plog(PLOG_WARNING, NULL, "configuration warnings: %s", errs.warnings.s);
 		}
 		ct_errors_free(&errs);
+		pthread_mutex_unlock(&reload_lock);
 	}
 	return NULL;
 }
@@ -362,6 +376,7 @@ main(int argc, char **argv)
 	pthread_t reloader;
 	char err[256];
 	int ch, rc;
+	unsigned left;
 	bool keys = false;
 	static const struct option longopts[] = {
 		{ "check-keys", no_argument, NULL, 'K' },   /* long option only */
@@ -485,8 +500,24 @@ main(int argc, char **argv)
 	rc = smfi_main();
 	plog(PLOG_NOTICE, NULL, "postern stopping");
 	metrics_http_stop();
-	/* libmilter's workers are done; the reload thread may still build a
-	 * snapshot, which it installs and we then drop with the rest */
+	/* smfi_main returns when libmilter stops listening; its session
+	 * threads may still be in a callback, using the engines: wait for the
+	 * callbacks (bounded; none starts after this), and if one never ends,
+	 * leave the engines to the process exit */
+	left = milter_drain(DRAIN_MS);
+	if (left > 0) {
+		plog(PLOG_WARNING, NULL, "%u callbacks still running after %u ms; "
+		    "exiting without freeing the engines", left, DRAIN_MS);
+		pidfile_remove();
+		/* no exit handlers (OpenSSL's, stdio) under running sessions;
+		 * the MTA applies its milter_default_action to what they had */
+		_exit(rc == MI_SUCCESS ? 0 : 1);
+	}
+	plog(PLOG_INFO, NULL, "no callback running; freeing the engines");
+	/* a reload in progress finishes first; none starts after this */
+	pthread_mutex_lock(&reload_lock);
+	reload_stopped = true;
+	pthread_mutex_unlock(&reload_lock);
 	snapshot_uninstall();
 	spf_engine_free();
 	dns_shutdown();
