@@ -38,6 +38,7 @@ static const struct {
 	[SR_DNSBL_ERROR] = { "dnsbl_error", 0, "a blocklist could not be asked (shown, not counted)" },
 	[SR_SPAMD] = { "spamd", 100, "SpamAssassin spamd's score, times this weight" },
 	[SR_SPAMD_ERROR] = { "spamd_error", 0, "spamd could not be asked (shown, not counted)" },
+	[SR_URIBL_ERROR] = { "uribl_error", 0, "a URI list could not be asked (shown, not counted)" },
 };
 
 /* ---- list rows ------------------------------------------------------ */

@@ -43,6 +43,7 @@ enum spam_builtin {
 	SR_DNSBL_ERROR,
 	SR_SPAMD,
 	SR_SPAMD_ERROR,
+	SR_URIBL_ERROR,
 	SR_NBUILTIN
 };
 
@@ -158,6 +159,27 @@ bool spam_helo_not_fqdn(const char *helo);
 bool spam_has_8bit(const char *value, size_t len);
 /* Addresses in a To/Cc value (counted by '@' outside quotes). */
 unsigned spam_count_addresses(const char *value, size_t len);
+
+/* ---- link domains in text (spam_uri.c) ------------------------------ */
+
+#define SPAM_URI_HOST_MAX 253
+
+/* Finds the host of every http:// and https:// link in a text stream. */
+struct spam_uri_scan {
+	char tail[8];                   /* the last bytes, lower case */
+	bool in_host, overflow;
+	char host[SPAM_URI_HOST_MAX + 1];
+	size_t hlen;
+	size_t hend;                    /* 1 + the host's length before a ':', or 0 */
+};
+typedef void (*spam_uri_cb)(void *ctx, const char *host, size_t len);
+/* Feed text; cb gets each host (lower case, with at least one dot; user
+ * info dropped; longer than 253 bytes ignored). */
+void spam_uri_feed(struct spam_uri_scan *u, const unsigned char *buf, size_t len, spam_uri_cb cb, void *ctx);
+/* End of a part: a host still open is reported; the scanner is reset. */
+void spam_uri_finish(struct spam_uri_scan *u, spam_uri_cb cb, void *ctx);
+/* The registered domain of host (public suffix list); false if none. */
+bool spam_registered_domain(const char *host, char *out, size_t cap);
 
 /* ---- spamd client (spam_spamd.c) ------------------------------------ */
 

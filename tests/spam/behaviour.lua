@@ -136,3 +136,29 @@ conn = send("10.1.2.3", "SP16", { "<x@remote.example>" },
     hdrs({ { "Subject", "out \195\169" } }, { Date = 1, ["Message-ID"] = 1 }))
 expect(conn, SMFIR_REPLYCODE, "outbound over outbound_reject refused")
 mt.disconnect(conn)
+
+-- 17. links: text/plain and a base64 text/html part; the URI list lists
+--     evil.example (from www.evil.example) and spamvertised.co.uk
+local html = "<a href=\"https://user@shop.spamvertised.co.uk/x\">good.example</a>"
+local b64 = "PGEgaHJlZj0iaHR0cHM6Ly91c2VyQHNob3Auc3BhbXZlcnRpc2VkLmNvLnVrL3giPmdvb2QuZXhhbXBsZTwvYT4="
+conn = send("192.0.2.10", "SP17", { "<u@example.net>" },
+    hdrs({ { "Subject", "links" }, { "MIME-Version", "1.0" },
+           { "Content-Type", "multipart/alternative; boundary=\"b1\"" } }),
+    "--b1\r\nContent-Type: text/plain\r\n\r\nsee http://www.evil.example/path and HTTP://Good.Example.\r\n" ..
+    "--b1\r\nContent-Type: text/html\r\nContent-Transfer-Encoding: base64\r\n\r\n" .. b64 .. "\r\n--b1--\r\n")
+expect(conn, SMFIR_CONTINUE, "listed link domains: tagged, accepted")
+check(mt.eom_check(conn, MT_HDRINSERT, "X-Spam-Flag", "YES"), "listed link domains tag")
+mt.disconnect(conn)
+
+-- 18. the URI list answers with its error code: uribl_error, not a listing
+conn = send("192.0.2.10", "SP18", { "<u@example.net>" }, hdrs({ { "Subject", "blocked" } }),
+    "see https://blocked.example/\r\n")
+expect(conn, SMFIR_CONTINUE, "URI list error: accepted")
+mt.disconnect(conn)
+
+-- 19. more distinct link domains than spam.uribl_max_domains (20)
+local many = ""
+for i = 1, 30 do many = many .. "http://d" .. i .. ".example/ " end
+conn = send("192.0.2.10", "SP19", { "<u@example.net>" }, hdrs({ { "Subject", "many" } }), many .. "\r\n")
+expect(conn, SMFIR_CONTINUE, "many links: accepted")
+mt.disconnect(conn)

@@ -338,6 +338,77 @@ test_helo_and_headers(void **state)
 	assert_int_equal(spam_count_addresses("undisclosed-recipients:;", 24), 0);
 }
 
+static void
+collect_host(void *ctx, const char *host, size_t len)
+{
+	strbuf *sb = ctx;
+
+	assert_int_equal(strlen(host), len);
+	if (sb->len)
+		sb_putc(sb, ' ');
+	sb_puts(sb, host);
+}
+
+static void
+test_uri_hosts(void **state)
+{
+	static const struct { const char *in, *want; } rows[] = {
+		{ "see http://www.Example.COM/path", "www.example.com" },
+		{ "<a href=\"https://shop.example.org:8443/x\">", "shop.example.org" },
+		{ "HTTPS://user:pw@host.example/", "host.example" },
+		{ "http://a.example http://b.example/", "a.example b.example" },
+		{ "(http://c.example.)", "c.example" },
+		{ "http://d.example", "d.example" },              /* open at the end */
+		{ "http://localhost/ http:// http:///x", "" },     /* no dot, empty */
+		{ "ftp://e.example/ mailto:f@g.example", "" },
+		{ "httpx://h.example htt://i.example", "" },
+		{ "xhttp://j.example", "j.example" },
+		{ "http://[2001:db8::1]/", "" },
+		{ "", "" },
+	};
+	static const size_t chunks[] = { 1, 3, 64, 100000 };
+	char big[600];
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(rows); i++) {
+		for (size_t c = 0; c < NELEM(chunks); c++) {
+			struct spam_uri_scan u = { 0 };
+			size_t n = strlen(rows[i].in);
+			strbuf sb;
+
+			sb_init(&sb);
+			for (size_t off = 0; off < n; off += chunks[c])
+				spam_uri_feed(&u, (const unsigned char *)rows[i].in + off,
+				    n - off < chunks[c] ? n - off : chunks[c], collect_host, &sb);
+			spam_uri_finish(&u, collect_host, &sb);
+			if (strcmp(sb.s ? sb.s : "", rows[i].want) != 0)
+				fail_msg("row %zu chunk %zu: got \"%s\"", i, chunks[c], sb.s ? sb.s : "");
+			sb_free(&sb);
+		}
+	}
+	/* a host longer than 253 bytes is ignored, the next one is found */
+	memcpy(big, "http://", 7);
+	memset(big + 7, 'a', 300);
+	strcpy(big + 307, ".example/ http://k.example/");
+	{
+		struct spam_uri_scan u = { 0 };
+		strbuf sb;
+		sb_init(&sb);
+		spam_uri_feed(&u, (const unsigned char *)big, strlen(big), collect_host, &sb);
+		spam_uri_finish(&u, collect_host, &sb);
+		assert_string_equal(sb.s, "k.example");
+		sb_free(&sb);
+	}
+	{
+		char rd[254];
+		assert_true(spam_registered_domain("shop.spamvertised.co.uk", rd, sizeof(rd)));
+		assert_string_equal(rd, "spamvertised.co.uk");
+		assert_true(spam_registered_domain("a.b.example.com", rd, sizeof(rd)));
+		assert_string_equal(rd, "example.com");
+		assert_false(spam_registered_domain("co.uk", rd, sizeof(rd)));
+	}
+}
+
 static struct policy_set *
 load_policies(const char *text, char **errs)
 {
@@ -475,6 +546,7 @@ main(void)
 		cmocka_unit_test(test_list_match),
 		cmocka_unit_test(test_gtube),
 		cmocka_unit_test(test_helo_and_headers),
+		cmocka_unit_test(test_uri_hosts),
 		cmocka_unit_test(test_policy_keys),
 		cmocka_unit_test(test_config_lists),
 	};
