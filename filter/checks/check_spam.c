@@ -131,6 +131,8 @@ struct spam_msg {
 	struct uri_domain *dom;          /* URI_DOMAINS_MAX, allocated at the first link */
 	size_t ndom;
 	unsigned dom_skipped;            /* distinct domains over the limit */
+	bool shortener;
+	char display_domain[254];        /* an address's domain in the From display name */
 	bool uri_hooked;
 };
 
@@ -452,6 +454,10 @@ on_host(void *ctx, const char *host, size_t len)
 	(void)len;
 	if (!spam_registered_domain(host, rd, sizeof(rd)))
 		return;
+	if (spam_is_shortener(rd))
+		sm->shortener = true;
+	if (!s->have_uribl)
+		return;
 	for (size_t i = 0; i < sm->ndom; i++)
 		if (strcmp(sm->dom[i].name, rd) == 0)
 			return;
@@ -552,6 +558,9 @@ spam_header(struct conn *c, struct msg *m, void *ms, const char *name, const cha
 		sm->subject = xstrndup(value, vlen > SUBJECT_MAX ? SUBJECT_MAX : vlen);
 	else if (strncasecmp(name, "X-Spam-", 7) == 0)
 		note_xspam(sm, name);
+	else if (strcasecmp(name, "From") == 0 && m->author.nfrom == 1 &&
+	    !spam_display_domain(value, vlen, sm->display_domain, sizeof(sm->display_domain)))
+		sm->display_domain[0] = '\0';
 	if (spam_has_8bit(value, vlen))
 		sm->eightbit = true;
 }
@@ -577,7 +586,7 @@ spam_eoh(struct conn *c, struct msg *m, void *ms, struct verdict *v)
 
 	(void)v;
 	spamd_eoh(sm->spamd);
-	if (s->have_uribl && (m->dir == DIR_OUTBOUND || screened_client(c))) {
+	if (m->dir == DIR_OUTBOUND || screened_client(c)) {
 		sm->snap = s;
 		sm->uri_hooked = attach_text_hook(m, on_text, sm);
 	}
@@ -685,6 +694,42 @@ auth_hits(const struct conn *c, const struct msg *m, struct spam_msg *sm)
 		spam_hit(&sm->hits, SR_DKIM_FROM_PASS, 0);
 }
 
+/* Body shape from the MIME scanner's facts. */
+static void
+body_hits(const struct msg *m, struct spam_msg *sm)
+{
+	const struct mime_facts *f = attach_facts(m);
+	bool plain = false, html = false, image = false;
+
+	if (sm->shortener)
+		spam_hit(&sm->hits, SR_URL_SHORTENER, 0);
+	if (sm->display_domain[0] != '\0' && m->author.domain[0] != '\0' &&
+	    strcmp(sm->display_domain, m->author.domain) != 0) {
+		char a[254], b[254];
+		/* the same organisation (a subdomain) is no spoof */
+		if (!spam_registered_domain(sm->display_domain, a, sizeof(a)) ||
+		    !spam_registered_domain(m->author.domain, b, sizeof(b)) || strcmp(a, b) != 0)
+			spam_hit(&sm->hits, SR_FROM_NAME_DOMAIN, 0);
+	}
+	if (f == NULL)
+		return;
+	for (size_t i = 0; i < f->nparts; i++) {
+		const struct mime_part *p = &f->parts[i];
+		if (p->kind != MIME_LEAF)
+			continue;
+		if (!p->attachment && strcmp(p->type, "text/plain") == 0 && p->dec_size > 2)
+			plain = true;
+		else if (!p->attachment && strcmp(p->type, "text/html") == 0)
+			html = true;
+		else if (strncmp(p->type, "image/", 6) == 0)
+			image = true;
+	}
+	if (html && !plain)
+		spam_hit(&sm->hits, SR_HTML_ONLY, 0);
+	if (image && !plain && !html)
+		spam_hit(&sm->hits, SR_IMAGE_ONLY, 0);
+}
+
 static void
 header_hits(struct spam_msg *sm)
 {
@@ -773,6 +818,7 @@ spam_eom(struct conn *c, struct msg *m, void *ms, struct edits *e, struct verdic
 	}
 	header_hits(sm);
 	uri_hits(c, sm);
+	body_hits(m, sm);
 	if (!spamd_hits(c, m, sm, v))
 		return;
 	sm->scored = true;

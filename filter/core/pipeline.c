@@ -335,6 +335,8 @@ log_summary(struct conn *c, const char *event)
 	else if (v->observed || v->text[0])
 		sb_printf(&sb, " reason=\"%s\"", v->text);
 	plog(PLOG_INFO, m->qid, "%s", sb.s);
+	sb_reset(&c->last_summary);
+	sb_append(&c->last_summary, sb.s, sb.len);
 	sb_free(&sb);
 }
 

@@ -175,6 +175,9 @@ run(const struct opts *o, const char *msg, size_t len)
 	final_reply(&v);
 done:
 	pl_close(c);
+	/* every check's result, the spam rules with their scores */
+	if (c->last_summary.len > 0)
+		printf("summary: %s\n", c->last_summary.s);
 	conn_free(c);
 	return 0;
 }

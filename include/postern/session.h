@@ -63,6 +63,7 @@ struct conn {
 	bool internal;
 	unsigned nmsgs;
 	void *state[CHECK_MAX];      /* each check's connection state (check.h) */
+	strbuf last_summary;         /* the last summary line written (explain prints it) */
 	struct msg msg;
 };
 

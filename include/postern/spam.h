@@ -44,6 +44,10 @@ enum spam_builtin {
 	SR_SPAMD,
 	SR_SPAMD_ERROR,
 	SR_URIBL_ERROR,
+	SR_HTML_ONLY,
+	SR_IMAGE_ONLY,
+	SR_URL_SHORTENER,
+	SR_FROM_NAME_DOMAIN,
 	SR_NBUILTIN
 };
 
@@ -157,6 +161,12 @@ bool spam_helo_bare_ip(const char *helo);
 bool spam_helo_not_fqdn(const char *helo);
 /* A header value holds 8-bit bytes (raw, not RFC 2047 encoded). */
 bool spam_has_8bit(const char *value, size_t len);
+/* Is domain (a registered domain, lower case) a known URL shortener? */
+bool spam_is_shortener(const char *domain);
+/* The domain of an address shown in a From display name
+ * ("\"support@bank.example\" <x@other.example>" -> bank.example);
+ * false when there is none. */
+bool spam_display_domain(const char *value, size_t len, char *out, size_t cap);
 /* Addresses in a To/Cc value (counted by '@' outside quotes). */
 unsigned spam_count_addresses(const char *value, size_t len);
 

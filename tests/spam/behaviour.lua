@@ -162,3 +162,21 @@ for i = 1, 30 do many = many .. "http://d" .. i .. ".example/ " end
 conn = send("192.0.2.10", "SP19", { "<u@example.net>" }, hdrs({ { "Subject", "many" } }), many .. "\r\n")
 expect(conn, SMFIR_CONTINUE, "many links: accepted")
 mt.disconnect(conn)
+
+-- 20. HTML only, a URL shortener, and a From display name showing another
+--     domain's address
+conn = send("192.0.2.10", "SP20", { "<u@example.net>" },
+    { { "From", "\"service@bank.example\" <a@client.example>" }, { "To", "u@example.net" },
+      { "Date", "Thu, 3 Dec 2026 08:00:00 +0000" }, { "Message-ID", "<20@client.example>" },
+      { "Subject", "your account" }, { "MIME-Version", "1.0" }, { "Content-Type", "text/html" } },
+    "<p>Log in <a href=\"https://bit.ly/abc\">here</a></p>\r\n")
+check(mt.eom_check(conn, MT_HDRINSERT, "X-Spam-Flag", "YES"), "html-only phishing shape tagged")
+mt.disconnect(conn)
+
+-- 21. an image and no text
+conn = send("192.0.2.10", "SP21", { "<u@example.net>" },
+    hdrs({ { "Subject", "img" }, { "MIME-Version", "1.0" },
+           { "Content-Type", "multipart/mixed; boundary=\"b2\"" } }),
+    "--b2\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--b2--\r\n")
+expect(conn, SMFIR_CONTINUE, "image-only accepted")
+mt.disconnect(conn)

@@ -46,4 +46,6 @@ logged 'SP16: eom: .*dir=outbound.* spam=2.0/2.0 spam_rules=no_date=1.0,no_messa
 logged 'SP17: eom: .* spam=3.5/3.0 spam_rules=uribl_ubl=3.0,auth_none=0.5 uri_domains=3 verdict=tag' "links in text and base64 HTML parts: URI list listing"
 logged 'SP18: eom: .* spam_rules=auth_none=0.5,uribl_error=0.0 uri_domains=1 verdict=accept' "a URI list error answer is uribl_error"
 logged 'SP19: eom: .* uri_domains=[0-9]+\(limit\)' "link domains are bounded per message"
+logged 'SP20: eom: .* spam=3.0/3.0 spam_rules=from_name_domain=1.5,auth_none=0.5,url_shortener=0.5,html_only=0.5 ' "display-name domain, HTML only and URL shortener rules"
+logged 'SP21: eom: .* spam_rules=image_only=1.0,auth_none=0.5 ' "image-only rule"
 tap_done

@@ -336,6 +336,27 @@ test_helo_and_headers(void **state)
 	assert_int_equal(spam_count_addresses("a@x, b@y, \"c@d\" <c@z>", 22), 3);
 	assert_int_equal(spam_count_addresses("\"a\\\"@b\" <q@r>", 14), 1);
 	assert_int_equal(spam_count_addresses("undisclosed-recipients:;", 24), 0);
+	{
+		static const struct { const char *v; const char *want; } drows[] = {
+			{ "\"support@Bank.Example\" <x@other.example>", "bank.example" },
+			{ "support@bank.example <x@other.example>", "bank.example" },
+			{ "Bank <x@bank.example>", NULL },
+			{ "x@bank.example", NULL },                 /* no display name */
+			{ "\"a <b\" <x@y.example>", NULL },
+			{ "\"@\" <x@y.example>", NULL },
+			{ "\"me@localhost\" <x@y.example>", NULL },
+			{ "\"me@bank.example.\" <x@y.example>", "bank.example" },
+			{ "", NULL },
+		};
+		for (size_t i = 0; i < NELEM(drows); i++) {
+			char out[254];
+			bool got = spam_display_domain(drows[i].v, strlen(drows[i].v), out, sizeof(out));
+			if (got != (drows[i].want != NULL) || (got && strcmp(out, drows[i].want) != 0))
+				fail_msg("display row %zu", i);
+		}
+	}
+	assert_true(spam_is_shortener("bit.ly"));
+	assert_false(spam_is_shortener("bit.ly.example"));
 }
 
 static void
