@@ -74,7 +74,7 @@ const struct ct_key config_keys[] = {
 	{ "spam.uribl_max_domains", CT_UINT, OFF(spam_uribl_max_domains), "20", 1, 64, NULL,
 	  "distinct link domains looked up per message (later ones are counted, not asked)" },
 	{ "spam.spamd", CT_STRING, OFF(spam_spamd), "", 0, 0, NULL,
-	  "SpamAssassin spamd to ask at end of message, ADDR:PORT; empty for none (rule spamd)" },
+	  "SpamAssassin spamd (ADDR:PORT) that gets each message as it streams in; empty for none (rule spamd)" },
 	{ "spam.spamd_timeout", CT_UINT, OFF(spam_spamd_timeout), "10000", 100, 120000, NULL,
 	  "milliseconds spamd may take for one message before it counts as down (rule spamd_error)" },
 	{ "spam.spamd_max_size", CT_SIZE, OFF(spam_spamd_max_size), "512K", 1024, 64ULL << 20, NULL,
