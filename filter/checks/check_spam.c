@@ -782,7 +782,8 @@ add_headers(struct msg *m, struct spam_msg *sm, const struct spam_rules *rs,
 	spam_format_hits(rs, &sp->scores, &sm->hits, &items, ",", true, 0);
 	fold_items(&val, items.len == 0 ? "none" : items.s, val.len + 15);
 	edits_insert(e, 0, "X-Spam-Status", val.s);
-	if (sp->subject_prefix != NULL && sp->subject_prefix[0] != '\0') {
+	if (sp->subject_prefix != NULL && sp->subject_prefix[0] != '\0' &&
+	    (sm->subject == NULL || strncmp(sm->subject, sp->subject_prefix, strlen(sp->subject_prefix)) != 0)) {
 		sb_reset(&val);
 		sb_puts(&val, sp->subject_prefix);
 		if (sm->subject != NULL) {

@@ -180,3 +180,9 @@ conn = send("192.0.2.10", "SP21", { "<u@example.net>" },
     "--b2\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--b2--\r\n")
 expect(conn, SMFIR_CONTINUE, "image-only accepted")
 mt.disconnect(conn)
+
+-- 22. a subject that already carries the prefix is not prefixed twice
+conn = send("192.0.2.66", "SP22", { "<u@example.net>" }, hdrs({ { "Subject", "[SPAM] again" } }))
+check(mt.eom_check(conn, MT_HDRINSERT, "X-Spam-Flag", "YES"), "tagged again")
+check(not mt.eom_check(conn, MT_HDRCHANGE, "Subject"), "no second prefix")
+mt.disconnect(conn)
