@@ -111,6 +111,8 @@ struct spam_msg {
 	struct spam_hits hits;
 	struct spam_gtube gtube;
 	bool date, msgid, eightbit;
+	bool date_ok;                    /* the first Date parsed */
+	time_t date_t;
 	unsigned naddr;
 	unsigned nsubject;
 	char *subject;                   /* the first Subject value; owned */
@@ -548,8 +550,10 @@ spam_header(struct conn *c, struct msg *m, void *ms, const char *name, const cha
 		    (size_t)cfg->spam_spamd_max_size);
 	}
 	spamd_header(sm->spamd, name, value);
-	if (strcasecmp(name, "Date") == 0)
+	if (strcasecmp(name, "Date") == 0 && !sm->date) {
 		sm->date = true;
+		sm->date_ok = spam_parse_date(value, vlen, &sm->date_t);
+	}
 	else if (strcasecmp(name, "Message-ID") == 0)
 		sm->msgid = true;
 	else if (strcasecmp(name, "To") == 0 || strcasecmp(name, "Cc") == 0)
@@ -731,10 +735,16 @@ body_hits(const struct msg *m, struct spam_msg *sm)
 }
 
 static void
-header_hits(struct spam_msg *sm)
+header_hits(struct spam_msg *sm, time_t now)
 {
 	if (!sm->date)
 		spam_hit(&sm->hits, SR_NO_DATE, 0);
+	else if (!sm->date_ok)
+		spam_hit(&sm->hits, SR_DATE_INVALID, 0);
+	else if (sm->date_t > now + SPAM_DATE_FUTURE_S)
+		spam_hit(&sm->hits, SR_DATE_FUTURE, 0);
+	else if (sm->date_t < now - SPAM_DATE_PAST_S)
+		spam_hit(&sm->hits, SR_DATE_PAST, 0);
 	if (!sm->msgid)
 		spam_hit(&sm->hits, SR_NO_MESSAGE_ID, 0);
 	if (sm->eightbit)
@@ -817,7 +827,7 @@ spam_eom(struct conn *c, struct msg *m, void *ms, struct edits *e, struct verdic
 		conn_hits(c, sm);
 		auth_hits(c, m, sm);
 	}
-	header_hits(sm);
+	header_hits(sm, time(NULL));
 	uri_hits(c, sm);
 	body_hits(m, sm);
 	if (!spamd_hits(c, m, sm, v))

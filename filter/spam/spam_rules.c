@@ -43,6 +43,9 @@ static const struct {
 	[SR_IMAGE_ONLY] = { "image_only", 100, "images and no text part" },
 	[SR_URL_SHORTENER] = { "url_shortener", 50, "a link through a URL shortener" },
 	[SR_FROM_NAME_DOMAIN] = { "from_name_domain", 150, "the From display name shows an address of another domain" },
+	[SR_DATE_FUTURE] = { "date_future", 100, "the Date is more than 12 hours ahead" },
+	[SR_DATE_PAST] = { "date_past", 50, "the Date is more than 4 days old" },
+	[SR_DATE_INVALID] = { "date_invalid", 50, "the Date field does not parse (RFC 5322 3.3)" },
 };
 
 /* ---- list rows ------------------------------------------------------ */

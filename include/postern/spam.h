@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "postern/util.h"
 
@@ -48,6 +49,9 @@ enum spam_builtin {
 	SR_IMAGE_ONLY,
 	SR_URL_SHORTENER,
 	SR_FROM_NAME_DOMAIN,
+	SR_DATE_FUTURE,
+	SR_DATE_PAST,
+	SR_DATE_INVALID,
 	SR_NBUILTIN
 };
 
@@ -167,6 +171,11 @@ bool spam_is_shortener(const char *domain);
  * ("\"support@bank.example\" <x@other.example>" -> bank.example);
  * false when there is none. */
 bool spam_display_domain(const char *value, size_t len, char *out, size_t cap);
+/* A Date field value (RFC 5322 3.3 and the obsolete forms of 4.3) to the
+ * time it names; false if it does not parse.  Never reads past len. */
+bool spam_parse_date(const char *buf, size_t len, time_t *out);
+#define SPAM_DATE_FUTURE_S (12 * 3600)        /* date_future: later than now + 12 h */
+#define SPAM_DATE_PAST_S (4 * 24 * 3600)      /* date_past: earlier than now - 4 days */
 /* Addresses in a To/Cc value (counted by '@' outside quotes). */
 unsigned spam_count_addresses(const char *value, size_t len);
 

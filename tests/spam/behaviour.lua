@@ -2,10 +2,12 @@
 -- (zone: tests/spam/zone.txt, policies: tests/spam/policies).
 dofile(libdir .. "/common.lua")
 
+-- a Date of now, so that date_past / date_future never fire by themselves
+local NOW = os.date("!%a, %d %b %Y %H:%M:%S +0000")
 local GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
 local full = {
 	{ "From", "a@client.example" }, { "To", "u@example.net" },
-	{ "Date", "Thu, 3 Dec 2026 08:00:00 +0000" }, { "Message-ID", "<1@client.example>" },
+	{ "Date", NOW }, { "Message-ID", "<1@client.example>" },
 }
 
 local function hdrs(extra, drop)
@@ -167,7 +169,7 @@ mt.disconnect(conn)
 --     domain's address
 conn = send("192.0.2.10", "SP20", { "<u@example.net>" },
     { { "From", "\"service@bank.example\" <a@client.example>" }, { "To", "u@example.net" },
-      { "Date", "Thu, 3 Dec 2026 08:00:00 +0000" }, { "Message-ID", "<20@client.example>" },
+      { "Date", NOW }, { "Message-ID", "<20@client.example>" },
       { "Subject", "your account" }, { "MIME-Version", "1.0" }, { "Content-Type", "text/html" } },
     "<p>Log in <a href=\"https://bit.ly/abc\">here</a></p>\r\n")
 check(mt.eom_check(conn, MT_HDRINSERT, "X-Spam-Flag", "YES"), "html-only phishing shape tagged")
@@ -186,3 +188,13 @@ conn = send("192.0.2.66", "SP22", { "<u@example.net>" }, hdrs({ { "Subject", "[S
 check(mt.eom_check(conn, MT_HDRINSERT, "X-Spam-Flag", "YES"), "tagged again")
 check(not mt.eom_check(conn, MT_HDRCHANGE, "Subject"), "no second prefix")
 mt.disconnect(conn)
+
+-- 23. a Date two days ahead, one ten days old, one that does not parse
+for i, d in ipairs({ os.date("!%a, %d %b %Y %H:%M:%S +0000", os.time() + 2 * 86400),
+                     os.date("!%d %b %Y %H:%M -0500", os.time() - 10 * 86400),
+                     "yesterday, around noon" }) do
+	conn = send("192.0.2.10", "SP2" .. (3 + i), { "<u@example.net>" },
+	    hdrs({ { "Subject", "date " .. i }, { "Date", d } }, { Date = 1 }))
+	expect(conn, SMFIR_CONTINUE, "date " .. i .. " accepted")
+	mt.disconnect(conn)
+end

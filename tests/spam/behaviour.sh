@@ -48,4 +48,7 @@ logged 'SP18: eom: .* spam_rules=auth_none=0.5,uribl_error=0.0 uri_domains=1 ver
 logged 'SP19: eom: .* uri_domains=[0-9]+\(limit\)' "link domains are bounded per message"
 logged 'SP20: eom: .* spam=3.0/3.0 spam_rules=from_name_domain=1.5,auth_none=0.5,url_shortener=0.5,html_only=0.5 ' "display-name domain, HTML only and URL shortener rules"
 logged 'SP21: eom: .* spam_rules=image_only=1.0,auth_none=0.5 ' "image-only rule"
+logged 'SP24: eom: .* spam_rules=date_future=1.0,auth_none=0.5 ' "a Date in the future"
+logged 'SP25: eom: .* spam_rules=auth_none=0.5,date_past=0.5 ' "a Date ten days old"
+logged 'SP26: eom: .* spam_rules=auth_none=0.5,date_invalid=0.5 ' "a Date that does not parse"
 tap_done

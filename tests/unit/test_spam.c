@@ -430,6 +430,47 @@ test_uri_hosts(void **state)
 	}
 }
 
+static void
+test_dates(void **state)
+{
+	static const struct { const char *in; long long want; } rows[] = {
+		{ "Thu, 3 Dec 2026 08:00:00 +0000", 1796284800LL },
+		{ "3 Dec 2026 08:00 +0000", 1796284800LL },
+		{ "Thu, 03 Dec 2026 09:00:00 +0100", 1796284800LL },
+		{ "Thu,  3 Dec 2026 03:00:00 -0500 (EST)", 1796284800LL },
+		{ "Thu, 3 Dec 2026 03:00:00 EST", 1796284800LL },
+		{ "thu, 3 dec 2026 08:00:00 GMT", 1796284800LL },
+		{ "Thu, 3 Dec 26 08:00:00 UT", 1796284800LL },       /* two-digit year */
+		{ "Fri, 21 Nov 1997 09:55:06 -0600", 880127706LL },  /* RFC 5322 A.1.1 */
+		{ "Tue, 1 Jul 2003 10:52:37 +0200", 1057049557LL },  /* A.1.2 */
+		{ "Thu, 13 Feb 1969 23:32:54 -0330", -27723426LL },  /* A.5 */
+		{ "21 Nov 97 09:55:06 GMT", 880106106LL },           /* A.6.2 */
+		{ "Fri, 21 Nov 1997 09:55:06 Z", 880106106LL },
+		{ "Thu, 3 Dec 2026 08:00:60 +0000", 1796284860LL },  /* leap second */
+		{ "", -1 }, { "yesterday", -1 }, { "Thu 3 Dec 2026 08:00 +0000", -1 },
+		{ "Thu, 32 Dec 2026 08:00 +0000", -1 }, { "Thu, 3 Dek 2026 08:00 +0000", -1 },
+		{ "Thu, 3 Dec 2026 24:00 +0000", -1 }, { "Thu, 3 Dec 2026 08:60 +0000", -1 },
+		{ "Thu, 3 Dec 2026 08:00 +2400", -1 }, { "Thu, 3 Dec 2026 08:00 +000", -1 },
+		{ "Thu, 3 Dec 2026 08:00", -1 }, { "Thu, 3 Dec 2026 08:00 +0000 x", -1 },
+		{ "Thu, 3 Dec 2026 08:00 XYZ", -1 }, { "Thu, 3 Dec 12026 08:00 +0000", -1 },
+		{ "Thu, 3 December 2026 08:00 +0000", -1 }, { "Thu, 3 Dec 2026 8 +0000", -1 },
+		{ "Thu, 3 Dec 2026 08:00:0 +0000", -1 }, { "Thu, 3 Dec 2026 08:00 (unclosed", -1 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(rows); i++) {
+		time_t t = 0;
+		bool ok = spam_parse_date(rows[i].in, strlen(rows[i].in), &t);
+		if (ok != (rows[i].want != -1) || (ok && (long long)t != rows[i].want))
+			fail_msg("date row %zu \"%s\": ok=%d t=%lld", i, rows[i].in, ok, (long long)t);
+	}
+	{
+		time_t t;
+		/* never past len */
+		assert_true(spam_parse_date("3 Dec 2026 08:00 +0000garbage", 22, &t));
+	}
+}
+
 static struct policy_set *
 load_policies(const char *text, char **errs)
 {
@@ -568,6 +609,7 @@ main(void)
 		cmocka_unit_test(test_gtube),
 		cmocka_unit_test(test_helo_and_headers),
 		cmocka_unit_test(test_uri_hosts),
+		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_policy_keys),
 		cmocka_unit_test(test_config_lists),
 	};
