@@ -1,13 +1,18 @@
 #!/bin/sh
 # deps.sh - install what postern needs to build, test and run its demo on
 # Debian 12 (as root).  Does nothing when everything is already there.
+# Sendmail (tests/e2e/sendmail.sh) conflicts with Postfix: only the libraries
+# it links are installed here; tests/lib/sendmail.sh fetches the package
+# itself (apt-get download + dpkg -x into /var/cache/postern-tests).
 set -eu
 
 PKGS="build-essential autoconf automake libtool pkg-config
 libmilter-dev libopendkim-dev libspf2-dev libssl-dev libconfig-dev
 libunbound-dev libevent-dev libcmocka-dev libpsl-dev publicsuffix
 postfix swaks miltertest unbound python3 python3-yaml procps
-opendkim spamd spamassassin"
+opendkim libnet-ssleay-perl libio-socket-ssl-perl spamd spamassassin
+m4 liblockfile1 libwrap0 libsasl2-2 libsasl2-modules sasl2-bin
+libmicrohttpd-dev curl"
 
 missing=""
 for p in $PKGS; do

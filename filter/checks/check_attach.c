@@ -9,6 +9,8 @@
  *       554 5.7.1 naming the file;
  *   a decoded part over max_attachment_size, all parts over
  *       max_attachments_total -> oversize_action, 552 5.3.4 naming the limit;
+ *   a zip part that cannot be listed to its end -> zip_broken_action,
+ *       554 5.7.1 naming the archive;
  *   a MIME limit crossed -> mime_limit_action, 554 5.6.0.
  * Every governing policy is asked; the strictest answer wins.  The facts
  * go to the summary line and to attach_facts() for the spam screen.
@@ -32,6 +34,7 @@ struct attach_policy {
 	struct strlist blocked_types;
 	enum action blocked_action;
 	enum action mime_limit_action;
+	enum action zip_broken_action;
 	unsigned long long mime_max_depth, mime_max_parts, mime_max_header_line,
 	    mime_max_header_bytes, mime_max_boundary, mime_max_filename, zip_max_entries;
 };
@@ -50,6 +53,10 @@ static const struct ct_key attach_keys[] = {
 	  "what a blocked attachment gets: reject (554 5.7.1), quarantine, tag" },
 	{ "mime_limit_action", CT_ACTION, OFF(mime_limit_action), "reject", 0, 0, NULL,
 	  "what a message over a MIME limit gets (reject = 554 5.6.0)" },
+	{ "zip_broken_action", CT_ACTION, OFF(zip_broken_action), "reject", 0, 0, NULL,
+	  "what a zip attachment that cannot be listed to its end gets (no end record where readers "
+	  "look, a directory other than the one walked, a local header that lies about its size; "
+	  "reject = 554 5.7.1)" },
 	{ "mime_max_depth", CT_UINT, OFF(mime_max_depth), MIME_STR(MIME_DEF_DEPTH), 1, 100, NULL,
 	  "deepest nesting of multipart and message parts" },
 	{ "mime_max_parts", CT_UINT, OFF(mime_max_parts), MIME_STR(MIME_DEF_PARTS), 1, 100000, NULL,
@@ -195,23 +202,58 @@ blocked(struct attach *a, const struct policy *p, const char *what, const char *
 	sb_free(&sb);
 }
 
+/* The part's name that a policy's extensions block: the file name or any
+ * other name a client may show (name= beside filename=, ...), or NULL. */
+static const char *
+blocked_name(const struct attach_policy *ap, const struct mime_part *mp)
+{
+	if (mp->filename != NULL &&
+	    attach_blocked_ext(&ap->blocked_extensions, mp->filename, strlen(mp->filename)) != NULL)
+		return mp->filename;
+	for (unsigned i = 0; i < mp->nnames; i++)
+		if (attach_blocked_ext(&ap->blocked_extensions, mp->names[i], strlen(mp->names[i])) != NULL)
+			return mp->names[i];
+	return NULL;
+}
+
 static void
 screen_part(struct attach *a, const struct mime_part *mp)
 {
-	const char *hit;
+	const char *hit, *bn;
 
 	for (size_t i = 0; i < a->npol; i++) {
 		const struct policy *p = a->pol[i];
 		const char *fn = mp->filename ? mp->filename : "";
 
-		if (mp->filename != NULL &&
-		    (hit = attach_blocked_ext(&AP(p)->blocked_extensions, fn, strlen(fn))) != NULL)
-			blocked(a, p, "attachment", fn, strlen(fn), "file type");
+		if ((bn = blocked_name(AP(p), mp)) != NULL)
+			blocked(a, p, "attachment", bn, strlen(bn), "file type");
 		else if (mp->kind == MIME_LEAF &&
 		    (hit = attach_blocked_type(&AP(p)->blocked_types, mp->type)) != NULL)
 			blocked(a, p, "attachment", mp->filename ? fn : mp->type,
 			    strlen(mp->filename ? fn : mp->type), "content type");
 	}
+}
+
+/* A zip part that cannot be listed to its end: what a reader shows of it
+ * was not all screened. */
+static void
+screen_zip(struct attach *a, const struct mime_part *mp)
+{
+	const char *n = mp->filename != NULL ? mp->filename : mp->type;
+	strbuf sb;
+
+	if (!mp->is_zip || !mp->zip_broken || mp->dec_size == 0)
+		return;
+	sb_init(&sb);
+	name_text(&sb, n, strlen(n));
+	for (size_t i = 0; i < a->npol; i++) {
+		struct verdict v;
+		verdict_clear(&v);
+		check_verdict(&v, NAME, a->pol[i], AP(a->pol[i])->zip_broken_action, 554, "5.7.1",
+		    "archive %s cannot be listed to its end (damaged or disguised zip)", sb.s);
+		merge(a, &v);
+	}
+	sb_free(&sb);
 }
 
 static void
@@ -244,6 +286,7 @@ on_event(void *ctx, enum mime_event ev, const struct mime_part *mp, const struct
 		screen_part(a, mp);
 		break;
 	case MIME_EV_PART_END:
+		screen_zip(a, mp);
 		screen_sizes(a, mp, mime_facts(a->scan)->total_decoded);
 		break;
 	case MIME_EV_ZIP_ENTRY:

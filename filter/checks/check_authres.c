@@ -1,6 +1,8 @@
 /*
- * check_authres.c - check "authres": notes incoming A-R fields that claim
- * our authserv-id (forgeries, RFC 8601 section 5) for removal, and adds
+ * check_authres.c - check "authres": notes incoming fields that claim to
+ * be postern's own for removal (A-R with our authserv-id, RFC 8601
+ * section 5; inbound also Received-SPF naming our receiver and every
+ * X-Postern-* field), and adds
  * our own A-R field to inbound mail with the clauses other checks gave
  * authres_add() ("none" when there are none).  Runs last at end of
  * message (filter/checks/table.c).
@@ -17,6 +19,8 @@
 
 #define NAME "authres"
 #define AR_FIELD "Authentication-Results"
+#define SPF_FIELD "Received-SPF"
+#define OUR_PREFIX "X-Postern-"
 
 struct ar_policy {
 	bool add;                    /* add_authentication_results */
@@ -27,10 +31,24 @@ static const struct ct_key ar_keys[] = {
 	  "add an Authentication-Results header to inbound mail" },
 };
 
+/* One header name's occurrences so far (1-based, as the MTA counts them). */
+struct ar_name {
+	char *name;
+	unsigned seen;
+};
+
+/* A field to remove at end of message: name and occurrence index. */
+struct ar_del {
+	size_t name;                 /* index into names[] */
+	unsigned index;
+};
+
 struct ar_msg {
-	unsigned seen;               /* A-R fields seen so far (1-based index) */
-	unsigned *forged;            /* indices of A-R fields claiming our id */
-	size_t nforged;
+	struct ar_name *names;       /* A-R, Received-SPF, X-Postern-* seen */
+	size_t nnames;
+	struct ar_del *del;          /* fields claiming to be ours, in arrival order */
+	size_t ndel;
+	unsigned nforged_ar, nforged_spf, nforged_ours;
 	strbuf results;              /* resinfo clauses added by checks */
 };
 
@@ -39,7 +57,10 @@ ar_reset(void *ms)
 {
 	struct ar_msg *s = ms;
 
-	free(s->forged);
+	for (size_t i = 0; i < s->nnames; i++)
+		free(s->names[i].name);
+	free(s->names);
+	free(s->del);
 	sb_free(&s->results);
 }
 
@@ -59,23 +80,71 @@ authres_forged(const struct msg *m)
 {
 	const struct ar_msg *s = check_msg_state(m, &check_authres);
 
-	return s->nforged;
+	return s->nforged_ar;
 }
 
+/* Count this occurrence of name; returns its slot. */
+static size_t
+count_name(struct ar_msg *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->nnames; i++)
+		if (strcasecmp(s->names[i].name, name) == 0)
+			break;
+	if (i == s->nnames) {
+		s->names = xrealloc(s->names, (s->nnames + 1) * sizeof(*s->names));
+		s->names[i].name = xstrdup(name);
+		s->names[i].seen = 0;
+		s->nnames++;
+	}
+	s->names[i].seen++;
+	return i;
+}
+
+static void
+note_delete(struct ar_msg *s, size_t slot)
+{
+	s->del = xrealloc(s->del, (s->ndel + 1) * sizeof(*s->del));
+	s->del[s->ndel].name = slot;
+	s->del[s->ndel].index = s->names[slot].seen;
+	s->ndel++;
+}
+
+/*
+ * Fields that claim to be postern's own: an A-R with our authserv-id (in
+ * either direction, RFC 8601 5); inbound, a Received-SPF naming our
+ * receiver (or none) and any X-Postern-* field (issue 9: what a reader
+ * takes for our verdict is ours alone to write).
+ */
 static void
 ar_header(struct conn *c, struct msg *m, void *ms, const char *name, const char *value,
     struct verdict *v)
 {
 	struct ar_msg *s = ms;
+	const char *ours = c->snap->cfg.authserv_id;
+	bool inbound = m->dir == DIR_INBOUND;
+	size_t slot;
 
-	(void)m;
 	(void)v;
-	if (strcasecmp(name, AR_FIELD) != 0)
-		return;
-	s->seen++;
-	if (authres_claims(value, strlen(value), c->snap->cfg.authserv_id)) {
-		s->forged = xrealloc(s->forged, (s->nforged + 1) * sizeof(*s->forged));
-		s->forged[s->nforged++] = s->seen;
+	if (strcasecmp(name, AR_FIELD) == 0) {
+		slot = count_name(s, name);
+		if (authres_claims(value, strlen(value), ours)) {
+			note_delete(s, slot);
+			s->nforged_ar++;
+		}
+	} else if (strcasecmp(name, SPF_FIELD) == 0) {
+		slot = count_name(s, name);
+		if (inbound && received_spf_claims(value, strlen(value), ours)) {
+			note_delete(s, slot);
+			s->nforged_spf++;
+		}
+	} else if (strncasecmp(name, OUR_PREFIX, sizeof(OUR_PREFIX) - 1) == 0) {
+		slot = count_name(s, name);
+		if (inbound) {
+			note_delete(s, slot);
+			s->nforged_ours++;
+		}
 	}
 }
 
@@ -97,9 +166,10 @@ ar_eom(struct conn *c, struct msg *m, void *ms, struct edits *e, struct verdict 
 	strbuf val;
 
 	(void)v;
-	/* highest index first, so earlier deletions do not renumber later ones */
-	for (size_t i = s->nforged; i > 0; i--)
-		edits_delete(e, AR_FIELD, s->forged[i - 1]);
+	/* highest index first, so earlier deletions do not renumber later
+	 * ones; the MTA gets every deletion before any insertion (milter.c) */
+	for (size_t i = s->ndel; i > 0; i--)
+		edits_delete(e, s->names[s->del[i - 1].name].name, s->del[i - 1].index);
 	if (m->dir != DIR_INBOUND || !wants_authres(m))
 		return;
 	sb_init(&val);
@@ -119,8 +189,12 @@ ar_summary(const struct conn *c, const struct msg *m, const void *ms, strbuf *ou
 
 	(void)c;
 	(void)m;
-	if (s->nforged)
-		sb_printf(out, " forged_authres=%zu", s->nforged);
+	if (s->nforged_ar)
+		sb_printf(out, " forged_authres=%u", s->nforged_ar);
+	if (s->nforged_spf)
+		sb_printf(out, " forged_received_spf=%u", s->nforged_spf);
+	if (s->nforged_ours)
+		sb_printf(out, " forged_x_postern=%u", s->nforged_ours);
 }
 
 const struct check check_authres = {

@@ -23,6 +23,7 @@
 
 #include "postern/check_authres.h"
 #include "postern/check_dkim.h"
+#include "postern/check_login.h"
 #include "postern/config.h"
 
 #define NAME "dkim"
@@ -36,6 +37,7 @@ struct dkim_policy {
 	enum action require_action;
 	enum action broken_action;
 	enum action dns_error_action;
+	enum action sign_failure_action;
 };
 
 #define OFF(f) offsetof(struct dkim_policy, f)
@@ -48,6 +50,8 @@ static const struct ct_key dkim_keys[] = {
 	  "no signature verifies and at least one fails (RFC 6376 6.3: do not reject for this alone)" },
 	{ "dkim.dns_error_action", CT_ACTION, OFF(dns_error_action), "tag", 0, 0, NULL,
 	  "no signature verifies and a key lookup failed (tempfail = 451 4.7.5)" },
+	{ "dkim.sign_failure_action", CT_ACTION, OFF(sign_failure_action), "tempfail", 0, 0, NULL,
+	  "outbound mail that a key of its From domain should sign and whose signature could not be made (tempfail = 451 4.3.0, reject = 554 5.3.0)" },
 };
 #undef OFF
 
@@ -97,7 +101,9 @@ struct dk_msg {
 	unsigned npass, nfail, ntemp, nperm;
 	char passd[DKIM_MAX_PASS][DKIM_DOMAIN_MAX + 1];   /* d= of passing signatures, lower case */
 	size_t npassd;
-	unsigned nsigned;
+	char tempd[DKIM_MAX_PASS][DKIM_DOMAIN_MAX + 1];   /* d= of signatures whose key lookup failed */
+	size_t ntempd;
+	unsigned nsigned, nmissing;
 	const char *sign_skipped;    /* why nothing was signed (static text) */
 	struct msg *m;               /* for the engine's callbacks */
 };
@@ -139,6 +145,10 @@ sign_domain(const struct msg *m, struct dk_msg *d)
 {
 	const struct author *au = &m->author;
 
+	if (check_login_mismatch(m)) {
+		d->sign_skipped = "sender not bound to the login (sender_login)";
+		return NULL;
+	}
 	if (au->nfrom == 1 && au->status == FROM_OK)
 		return au->domain;
 	d->sign_skipped = au->nfrom == 0 ? "no From header" :
@@ -199,6 +209,16 @@ ar_pair(strbuf *sb, const char *key, const char *val)
 	sb_putc(sb, '"');
 }
 
+static void
+lower_d(char *o, const char *d)
+{
+	size_t k = 0;
+
+	for (; d[k] != '\0' && k < DKIM_DOMAIN_MAX; k++)
+		o[k] = (char)tolower((unsigned char)d[k]);
+	o[k] = '\0';
+}
+
 /* One signature: an A-R clause and the counts the policies decide on. */
 static void
 report_sig(void *ctx, const struct dkim_sigresult *r)
@@ -232,27 +252,26 @@ report_sig(void *ctx, const struct dkim_sigresult *r)
 	switch (r->res) {
 	case DKSIG_PASS:
 		d->npass++;
-		if (d->npassd < DKIM_MAX_PASS && *r->d) {
-			char *o = d->passd[d->npassd++];
-			size_t k = 0;
-			for (; r->d[k] != '\0' && k < DKIM_DOMAIN_MAX; k++)
-				o[k] = (char)tolower((unsigned char)r->d[k]);
-			o[k] = '\0';
-		}
+		if (d->npassd < DKIM_MAX_PASS && *r->d)
+			lower_d(d->passd[d->npassd++], r->d);
 		break;
 	case DKSIG_FAIL: d->nfail++; break;
-	case DKSIG_TEMPERROR: d->ntemp++; break;
+	case DKSIG_TEMPERROR:
+		d->ntemp++;
+		if (d->ntempd < DKIM_MAX_PASS && *r->d)
+			lower_d(d->tempd[d->ntempd++], r->d);
+		break;
 	default: d->nperm++; break;
 	}
 }
 
-/* A passing signature of the From domain or one of its parents. */
+/* A signature in list (d= values) of the From domain or one of its parents. */
 static bool
-aligned_pass(const struct dk_msg *d, const char *from)
+aligned_in(const char (*list)[DKIM_DOMAIN_MAX + 1], size_t n, const char *from)
 {
 	for (const char *p = from; p != NULL && *p; p = strchr(p, '.') ? strchr(p, '.') + 1 : NULL)
-		for (size_t i = 0; i < d->npassd; i++)
-			if (strcmp(d->passd[i], p) == 0)
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(list[i], p) == 0)
 				return true;
 	return false;
 }
@@ -297,12 +316,26 @@ static void
 decide(const struct msg *m, const struct dk_msg *d, const struct policy *pol, struct verdict *v)
 {
 	const struct dkim_policy *p = check_policy(pol, &check_dkim);
-	const char *from = m->author.status == FROM_OK ? m->author.domain : "";
+	const struct author *au = &m->author;
+	const char *from = au->nfrom == 1 && au->status == FROM_OK ? au->domain : "";
 
-	if (*from && required_for(p, from) && !aligned_pass(d, from))
+	if (*from == '\0' && p->require.n > 0)
+		/* fail closed: without one parsed author, no requirement can
+		 * be shown to be met (issue 9) */
 		check_verdict(v, NAME, pol, p->require_action, 550, "5.7.20",
-		    "no valid DKIM signature from %s", from);
-	else if (d->npass == 0 && d->ntemp > 0)
+		    "no single usable From address to check the required DKIM signature against");
+	else if (*from && required_for(p, from) && !aligned_in(d->passd, d->npassd, from)) {
+		if (aligned_in(d->tempd, d->ntempd, from))
+			/* the key could not be fetched: retry, never lose the
+			 * mail (never stricter than a tempfail, never milder
+			 * than require_action asks) */
+			check_verdict(v, NAME, pol,
+			    p->require_action > ACT_TEMPFAIL ? ACT_TEMPFAIL : p->require_action,
+			    451, "4.7.5", "DKIM key of %s could not be fetched, try again later", from);
+		else
+			check_verdict(v, NAME, pol, p->require_action, 550, "5.7.20",
+			    "no valid DKIM signature from %s", from);
+	} else if (d->npass == 0 && d->ntemp > 0)
 		check_verdict(v, NAME, pol, p->dns_error_action, 550, "5.7.5",
 		    "DKIM key lookup failed");
 	else if (d->npass == 0 && d->nfail > 0)
@@ -328,6 +361,21 @@ dk_eom(struct conn *c, struct msg *m, void *ms, struct edits *e, struct verdict 
 		d->nsigned = dkim_sign_eom(d->job, insert_signature, e);
 		if (d->sign_skipped == NULL)
 			d->sign_skipped = dkim_sign_skipped(d->job);
+		d->nmissing = dkim_sign_missing(d->job);
+		if (d->nmissing > 0)
+			/* never unsigned (or half-signed) mail with only a log
+			 * line: the sender's policy decides (issue 9) */
+			for (size_t i = 0; i < m->npol; i++) {
+				const struct dkim_policy *p = check_policy(m->pol[i], &check_dkim);
+				struct verdict pv;
+
+				verdict_clear(&pv);
+				check_verdict(&pv, NAME, m->pol[i], p->sign_failure_action, 554, "5.3.0",
+				    "the message could not be DKIM-signed");
+				if (m->pol[i]->mode == POLICY_OBSERVE)
+					verdict_observe(&pv);
+				verdict_merge(v, &pv);
+			}
 		return;
 	}
 	d->m = m;
@@ -360,6 +408,8 @@ dk_summary(const struct conn *c, const struct msg *m, const void *ms, strbuf *ou
 		return;
 	if (m->dir == DIR_OUTBOUND) {
 		sb_printf(out, " dkim_signed=%u", d->nsigned);
+		if (d->nmissing > 0)
+			sb_printf(out, " dkim_sign_failed=%u", d->nmissing);
 		if (d->nsigned == 0 && d->sign_skipped != NULL)
 			sb_printf(out, " dkim_sign=\"%s\"", d->sign_skipped);
 		return;

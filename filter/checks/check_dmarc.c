@@ -1,16 +1,17 @@
 /*
- * check_dmarc.c - check "dmarc": DMARC for inbound mail (RFC 7489).
+ * check_dmarc.c - check "dmarc": DMARC for inbound mail (RFC 9989).
  *
  * The author domain is the message's From, parsed once by the pipeline
- * (struct author, addr.c); more than one From field or address is a
- * decision of its own.  End of
+ * (struct author, addr.c); a From that names no single author (none,
+ * several fields or addresses, one that cannot be parsed) is a decision
+ * of its own, dmarc.unusable_from_action.  End of
  * message (after check_spf and check_dkim in the table): the SPF identity
  * that passed and the d= of each passing DKIM signature are evaluated
  * against the From domain's record (dmarc.c over dns.c).  A failing
  * message gets the action the governing policies map the published
  * policy to (p=reject -> dmarc_reject_action, p=quarantine ->
- * dmarc_quarantine_action); a message outside pct= gets the next milder
- * policy (RFC 7489 6.6.4).  Outbound mail and clients in trusted_hosts
+ * dmarc_quarantine_action); a record in testing mode (t=y) gets the next
+ * milder policy (RFC 9989).  Outbound mail and clients in trusted_hosts
  * are not evaluated.  Results go to Authentication-Results
  * (dmarc=... header.from=...) and the summary line.
  */
@@ -19,6 +20,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "postern/check_authres.h"
 #include "postern/check_dkim.h"
@@ -30,7 +32,10 @@
 
 /* Each policy's DMARC block: the action per published policy. */
 struct dmarc_policy_keys {
-	enum action reject, quarantine, temperror, multiple_from;
+	enum action reject, quarantine, temperror, unusable_from;
+	struct strlist forwarders;      /* trusted forwarder / sealer domains */
+	struct cidr_list forwarder_hosts;
+	enum action list_action;        /* ceiling for mail with List-Id */
 };
 
 #define OFF(f) offsetof(struct dmarc_policy_keys, f)
@@ -41,27 +46,38 @@ static const struct ct_key dmarc_keys[] = {
 	  "DMARC fail where the domain publishes p=quarantine (quarantine = the MTA's hold queue)" },
 	{ "dmarc.temperror_action", CT_ACTION, OFF(temperror), "accept", 0, 0, NULL,
 	  "the DMARC record could not be fetched (tempfail = 451 4.7.5)" },
-	{ "dmarc.multiple_from_action", CT_ACTION, OFF(multiple_from), "reject", 0, 0, NULL,
-	  "several From fields or addresses, which DMARC cannot evaluate (reject = 550 5.7.1)" },
+	{ "dmarc.unusable_from_action", CT_ACTION, OFF(unusable_from), "reject", 0, 0, NULL,
+	  "no From field, several From fields or addresses, or one that cannot be parsed: DMARC cannot name the author (reject = 550 5.7.1)" },
+	{ "dmarc.multiple_from_action", CT_ALIAS, 0, "dmarc.unusable_from_action", 0, 0, NULL, NULL },
+	{ "dmarc.trusted_forwarders", CT_STRLIST, OFF(forwarders), NULL, 0, 0, NULL,
+	  "forwarders and mailing lists whose mail is not refused for a DMARC failure: a passing "
+	  "DKIM d= or SPF-passing MAIL FROM domain equal to or under one of these domains" },
+	{ "dmarc.trusted_forwarder_hosts", CT_CIDRLIST, OFF(forwarder_hosts), NULL, 0, 0, NULL,
+	  "client addresses (CIDR) of trusted forwarders, treated as dmarc.trusted_forwarders" },
+	{ "dmarc.list_action", CT_ACTION, OFF(list_action), "reject", 0, 0, NULL,
+	  "the strictest action for a DMARC failure of a message with List-Id "
+	  "(e.g. quarantine instead of reject; reject = no change)" },
 };
 #undef OFF
 
+/* A local override of the domain's policy, named as RFC 9990's
+ * PolicyOverrideType. */
+enum dmarc_override { OVR_NONE = 0, OVR_FORWARDER, OVR_LIST };
+
 struct dmarc_msg {
 	bool evaluated;
+	bool list_id;                   /* the message carries List-Id */
+	char list_id_val[104];          /* its value, escaped and cut, for the log */
+	enum dmarc_override override;
+	char override_by[DMARC_NAME_MAX]; /* the forwarder that matched */
+	enum action action;             /* what DMARC asked for */
 	struct dmarc_output out;
 };
 
-/* A stable 0..99 sample per message (FNV-1a of the queue id and sender). */
-static unsigned
-sample_of(const struct msg *m)
+static const char *
+override_name(enum dmarc_override o)
 {
-	unsigned h = 2166136261u;
-
-	for (const char *p = m->qid; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	for (const char *p = m->sender ? m->sender : ""; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	return h % 100;
+	return o == OVR_FORWARDER ? "trusted_forwarder" : o == OVR_LIST ? "mailing_list" : "";
 }
 
 static enum action
@@ -84,11 +100,42 @@ act_temperror(const void *pol, int unused)
 }
 
 static enum action
-act_multifrom(const void *pol, int unused)
+act_unusable(const void *pol, int unused)
 {
 	(void)unused;
-	return ((const struct dmarc_policy_keys *)pol)->multiple_from;
+	return ((const struct dmarc_policy_keys *)pol)->unusable_from;
 }
+
+/* dmarc=RESULT (p=PUBLISHED[; testing][; psd=DOMAIN][; override=WHY])
+ * policy.dmarc=APPLIED header.from=DOMAIN: policy.dmarc is the policy
+ * after the record's own options (t=y), as RFC 9989 9.1 registers it; a
+ * local override (RFC 9990 PolicyOverrideType names) is in the comment. */
+static void
+dmarc_authres(struct msg *m, const struct author *au, const struct dmarc_msg *d)
+{
+	const struct dmarc_output *out = &d->out;
+	strbuf ar;
+
+	sb_init(&ar);
+	sb_printf(&ar, "dmarc=%s", dmarc_result_name(out->result));
+	if (out->result == DMARC_PASS || out->result == DMARC_FAIL) {
+		sb_printf(&ar, " (p=%s%s", dmarc_policy_name(out->policy),
+		    out->testing ? "; testing" : "");
+		if (out->psd_record)
+			sb_printf(&ar, "; psd=%s", out->record_domain);
+		if (d->override == OVR_FORWARDER)
+			sb_printf(&ar, "; override=trusted_forwarder %s", d->override_by);
+		else if (d->override == OVR_LIST)
+			sb_puts(&ar, "; override=mailing_list");
+		sb_printf(&ar, ") policy.dmarc=%s", dmarc_policy_name(out->applied));
+	}
+	sb_printf(&ar, " header.from=%s", au->domain);
+	authres_add(m, ar.s);
+	sb_free(&ar);
+}
+
+static void dmarc_decide(const struct conn *c, struct msg *m, struct dmarc_msg *d,
+    const struct dmarc_input *in, struct verdict *v);
 
 #define strictest(m, f, arg, who) check_strictest((m), &check_dmarc, (f), (arg), (who))
 
@@ -101,7 +148,6 @@ dmarc_eom(struct conn *c, struct msg *m, void *ms, struct edits *e, struct verdi
 	struct dmarc_output *out = &d->out;
 	const struct policy *who;
 	enum action a;
-	strbuf ar;
 
 	(void)e;
 	if (m->dir != DIR_INBOUND || m->npol == 0 || c->family == 0 ||
@@ -114,42 +160,115 @@ dmarc_eom(struct conn *c, struct msg *m, void *ms, struct edits *e, struct verdi
 		    au->nfrom > 1 ? "several From fields" : from_status_name(au->status),
 		    sizeof(out->why));
 		authres_add(m, "dmarc=permerror (unusable From)");
-		if (au->nfrom > 1 || au->status == FROM_MULTIPLE) {
-			a = strictest(m, act_multifrom, 0, &who);
-			check_verdict(v, NAME, who, a, 550, "5.7.1",
-			    "more than one author address in From");
-		}
+		/* issue 9: what cannot name one author is refused by policy,
+		 * never evaluated as "no policy" (fail closed) */
+		a = strictest(m, act_unusable, 0, &who);
+		check_verdict(v, NAME, who, a, 550, "5.7.1",
+		    au->nfrom > 1 || au->status == FROM_MULTIPLE ?
+		    "more than one author address in From" :
+		    au->nfrom == 0 ? "no From header field" : "From address cannot be parsed");
 		return;
 	}
 	memset(&in, 0, sizeof(in));
 	in.from_domain = au->domain;
 	in.spf_pass = spf_dmarc_identity(c, m, &in.spf_domain);
 	in.ndkim = dkim_pass_domains(m, in.dkim_pass, DMARC_MAX_DKIM);
-	in.sample = sample_of(m);
 	dmarc_evaluate(&in, out);
 	d->evaluated = true;
+	dmarc_decide(c, m, d, &in, v);
+	dmarc_authres(m, au, d);
+}
 
-	sb_init(&ar);
-	sb_printf(&ar, "dmarc=%s", dmarc_result_name(out->result));
-	if (out->result == DMARC_PASS || out->result == DMARC_FAIL)
-		sb_printf(&ar, " (p=%s%s)", dmarc_policy_name(out->policy),
-		    out->sampled_out ? " pct-sampled-out" : "");
-	sb_printf(&ar, " header.from=%s", au->domain);
-	authres_add(m, ar.s);
-	sb_free(&ar);
+static bool
+name_listed(const struct strlist *l, const char *domain, char *by, size_t size)
+{
+	char dn[DMARC_NAME_MAX], en[DMARC_NAME_MAX];
+
+	if (domain == NULL || !dmarc_domain_norm(domain, dn, sizeof(dn)))
+		return false;
+	for (size_t i = 0; i < l->n; i++)
+		if (dmarc_domain_norm(l->v[i], en, sizeof(en)) && dmarc_domain_under(dn, en)) {
+			strlcpy_ok(by, en, size);   /* the configured name, not network text */
+			return true;
+		}
+	return false;
+}
+
+/* Does the message come through one of this policy's trusted forwarders?
+ * By client address, a passing DKIM d=, or the SPF-passing identity.
+ * (ARC sealers join here once ARC is verified: docs/DMARC.md.) */
+static bool
+forwarder_match(const struct conn *c, const struct dmarc_policy_keys *p,
+    const struct dmarc_input *in, char *by, size_t size)
+{
+	if (cidr_list_match(&p->forwarder_hosts, c->family, c->ip)) {
+		strlcpy_ok(by, c->addr, size);
+		return true;
+	}
+	for (size_t i = 0; i < in->ndkim; i++)
+		if (name_listed(&p->forwarders, in->dkim_pass[i], by, size))
+			return true;
+	return in->spf_pass && name_listed(&p->forwarders, in->spf_domain, by, size);
+}
+
+/* A failing message's action under one policy, after its overrides. */
+static enum action
+fail_action(const struct conn *c, const struct dmarc_policy_keys *p, const struct dmarc_msg *d,
+    const struct dmarc_input *in, enum dmarc_override *ovr, char *by, size_t size)
+{
+	enum action a = act_policy(p, (int)d->out.applied);
+
+	*ovr = OVR_NONE;
+	if (a == ACT_ACCEPT)
+		return a;
+	if (forwarder_match(c, p, in, by, size)) {
+		*ovr = OVR_FORWARDER;
+		return ACT_ACCEPT;
+	}
+	if (d->list_id && p->list_action < a) {
+		*ovr = OVR_LIST;
+		return p->list_action;
+	}
+	return a;
+}
+
+/* The verdict for an evaluated message: temperror, or the policy that
+ * applies after t= for a failing one, with this installation's overrides
+ * (trusted forwarders, List-Id); the strictest governing policy wins. */
+static void
+dmarc_decide(const struct conn *c, struct msg *m, struct dmarc_msg *d,
+    const struct dmarc_input *in, struct verdict *v)
+{
+	const struct author *au = &m->author;
+	const struct dmarc_output *out = &d->out;
+	const struct policy *who;
+	enum action a;
 
 	if (out->result == DMARC_TEMPERROR) {
 		a = strictest(m, act_temperror, 0, &who);
+		d->action = a;
 		check_verdict(v, NAME, who, a, 451, "4.7.5",
 		    "DMARC record of %s could not be fetched, try again later", au->domain);
 		return;
 	}
 	if (out->result != DMARC_FAIL)
 		return;
-	enum dmarc_policy dp = out->policy;
-	if (out->sampled_out && dp > DMARC_P_NONE)
-		dp = (enum dmarc_policy)(dp - 1);
-	a = strictest(m, act_policy, (int)dp, &who);
+	a = ACT_ACCEPT;
+	who = m->pol[0];
+	for (size_t i = 0; i < m->npol; i++) {
+		enum dmarc_override ovr;
+		char by[DMARC_NAME_MAX] = "";
+		enum action pa = fail_action(c, check_policy(m->pol[i], &check_dmarc), d, in, &ovr,
+		    by, sizeof(by));
+
+		if (i == 0 || pa > a) {
+			a = pa;
+			who = m->pol[i];
+			d->override = ovr;
+			strlcpy_ok(d->override_by, by, sizeof(d->override_by));
+		}
+	}
+	d->action = a;
 	check_verdict(v, NAME, who, a, 550, "5.7.1",
 	    "DMARC policy of %s: no aligned SPF or DKIM pass", au->domain);
 }
@@ -165,6 +284,34 @@ check_dmarc_result(const struct msg *m, enum dmarc_result *out)
 	return true;
 }
 
+bool
+check_dmarc_forwarded(const struct msg *m)
+{
+	const struct dmarc_msg *d = check_msg_state(m, &check_dmarc);
+
+	return d->evaluated && d->override == OVR_FORWARDER;
+}
+
+/* List-Id (RFC 2919): mail from a list may get dmarc.list_action. */
+static void
+dmarc_header(struct conn *c, struct msg *m, void *ms, const char *name, const char *value,
+    struct verdict *v)
+{
+	struct dmarc_msg *d = ms;
+	strbuf t;
+
+	(void)c;
+	(void)m;
+	(void)v;
+	if (strcasecmp(name, "List-Id") != 0 || d->list_id)
+		return;
+	d->list_id = true;
+	sb_init(&t);
+	sb_escape(&t, value, strlen(value), 100);
+	strlcpy_ok(d->list_id_val, t.s, sizeof(d->list_id_val));
+	sb_free(&t);
+}
+
 static void
 dmarc_summary(const struct conn *c, const struct msg *m, const void *ms, strbuf *out)
 {
@@ -176,11 +323,22 @@ dmarc_summary(const struct conn *c, const struct msg *m, const void *ms, strbuf 
 		return;
 	sb_printf(out, " dmarc=%s", dmarc_result_name(d->out.result));
 	if (d->out.result == DMARC_PASS || d->out.result == DMARC_FAIL)
-		sb_printf(out, "(p=%s%s)", dmarc_policy_name(d->out.policy),
-		    d->out.sampled_out ? ",sampled-out" : "");
+		sb_printf(out, "(p=%s%s) policy.dmarc=%s", dmarc_policy_name(d->out.policy),
+		    d->out.testing ? ",testing" : "", dmarc_policy_name(d->out.applied));
+	if (d->out.result == DMARC_PERMERROR && d->out.why[0] != '\0') {
+		sb_puts(out, " dmarc_why=");
+		sb_escape(out, d->out.why, strlen(d->out.why), 100);
+	}
 	if (au->domain[0] != '\0') {
 		sb_puts(out, " header.from=");
 		sb_escape(out, au->domain, strlen(au->domain), 100);
+	}
+	if (d->override != OVR_NONE) {
+		sb_printf(out, " dmarc_override=%s", override_name(d->override));
+		if (d->override == OVR_FORWARDER)
+			sb_printf(out, "(%s)", d->override_by);
+		else
+			sb_printf(out, "(list-id=%s)", d->list_id_val);
 	}
 }
 
@@ -190,6 +348,7 @@ const struct check check_dmarc = {
 	.npolicy_keys = NELEM(dmarc_keys),
 	.policy_size = sizeof(struct dmarc_policy_keys),
 	.msg_size = sizeof(struct dmarc_msg),
+	.header = dmarc_header,
 	.eom = dmarc_eom,
 	.summary = dmarc_summary,
 };

@@ -690,7 +690,7 @@ auth_hits(const struct conn *c, const struct msg *m, struct spam_msg *sm)
 	dkim_counts(m, &npass, &nfail);
 	if (nfail > 0 && npass == 0)
 		spam_hit(&sm->hits, SR_DKIM_FAIL, 0);
-	if (check_dmarc_result(m, &dr) && dr == DMARC_FAIL)
+	if (check_dmarc_result(m, &dr) && dr == DMARC_FAIL && !check_dmarc_forwarded(m))
 		spam_hit(&sm->hits, SR_DMARC_FAIL, 0);
 	if (!spf_pass && npass == 0)
 		spam_hit(&sm->hits, SR_AUTH_NONE, 0);

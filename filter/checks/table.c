@@ -11,15 +11,23 @@
  */
 #include "config.h"
 
+#include "postern/check_access.h"
 #include "postern/check_attach.h"
 #include "postern/check_authres.h"
 #include "postern/check_dkim.h"
 #include "postern/check_dmarc.h"
+#include "postern/check_helo.h"
+#include "postern/check_lists.h"
+#include "postern/check_login.h"
 #include "postern/check_size.h"
 #include "postern/check_spam.h"
 #include "postern/check_spf.h"
 
 const struct check *const check_table[] = {
+	&check_lists,     /* policy clauses first: a deny or an allow decides */
+	&check_access,    /* what the later rows do (docs/POLICY.md) */
+	&check_helo,
+	&check_login,
 	&check_size,
 	&check_attach,
 	&check_spf,

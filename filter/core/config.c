@@ -79,6 +79,8 @@ const struct ct_key config_keys[] = {
 	  "milliseconds spamd may take for one message before it counts as down (rule spamd_error)" },
 	{ "spam.spamd_max_size", CT_SIZE, OFF(spam_spamd_max_size), "512K", 1024, 64ULL << 20, NULL,
 	  "larger messages are not sent to spamd" },
+	{ "metrics.listen", CT_STRING, OFF(metrics_listen), "", 0, 0, NULL,
+	  "Prometheus metrics over HTTP (GET /metrics): inet:PORT@ADDR with a loopback ADDR, or unix:/path; empty: off" },
 };
 const size_t config_nkeys = NELEM(config_keys);
 
@@ -88,6 +90,31 @@ valid_socket(const char *s)
 	return strncmp(s, "unix:", 5) == 0 || strncmp(s, "local:", 6) == 0 ||
 	    strncmp(s, "inet:", 5) == 0 || strncmp(s, "inet6:", 6) == 0 ||
 	    s[0] == '/';
+}
+
+/* The metrics endpoint is never exposed beyond the host: a unix socket or a
+ * loopback address. */
+static bool
+valid_metrics_listen(const char *s)
+{
+	const char *at;
+	char *end;
+	unsigned long port;
+
+	if (strncmp(s, "unix:/", 6) == 0 || strncmp(s, "local:/", 7) == 0)
+		return true;
+	if (strncmp(s, "inet:", 5) == 0)
+		s += 5;
+	else if (strncmp(s, "inet6:", 6) == 0)
+		s += 6;
+	else
+		return false;
+	port = strtoul(s, &end, 10);
+	if (end == s || *end != '@' || port == 0 || port > 65535)
+		return false;
+	at = end + 1;
+	return (strncmp(at, "127.", 4) == 0 && strspn(at, "0123456789.") == strlen(at)) ||
+	    strcmp(at, "::1") == 0 || strcmp(at, "[::1]") == 0;
 }
 
 bool
@@ -110,6 +137,9 @@ config_load(struct config *cfg, const char *path, struct ct_errors *errs)
 		free(cfg->authserv_id);
 		cfg->authserv_id = xstrdup(host);
 	}
+	if (cfg->metrics_listen[0] != '\0' && !valid_metrics_listen(cfg->metrics_listen))
+		ct_error(errs, path, 0, "metrics.listen",
+		    "\"%s\" is not unix:/path, inet:PORT@127.x.y.z or inet6:PORT@::1", cfg->metrics_listen);
 	if (strpbrk(cfg->authserv_id, " \t;()\"\\") != NULL)
 		ct_error(errs, path, 0, "authserv_id", "must be a single token (no spaces, ';', '(' or quotes)");
 	return errs->count == before;
@@ -134,7 +164,8 @@ config_print(const struct config *cfg, strbuf *out)
  * resolver's servers and cache (libunbound is set up once).  A SIGUSR1
  * reload applies every other key, and all of the policies and keys. */
 static const char *const restart_keys[] = { "socket", "socket_owner", "socket_mode",
-	"pid_file", "user", "syslog_facility", "dns.nameservers", "dns.cache_size" };
+	"pid_file", "user", "syslog_facility", "dns.nameservers", "dns.cache_size",
+	"metrics.listen" };
 
 bool
 config_restart_key(const char *name)

@@ -81,6 +81,13 @@ free_value(const struct ct_key *k, void *obj)
 	case CT_CIDRLIST:
 		cidr_list_free(FIELD(obj, k, struct cidr_list));
 		break;
+	case CT_LOOKUP:
+		lookup_unref(*FIELD(obj, k, struct lookup *));
+		*FIELD(obj, k, struct lookup *) = NULL;
+		break;
+	case CT_FLAGS:
+		*FIELD(obj, k, unsigned long long) = 0;
+		break;
 	default:
 		break;
 	}
@@ -188,6 +195,27 @@ set_text(const struct ct_key *k, void *obj, const char *text, bool append)
 		cidr_list_add(FIELD(obj, k, struct cidr_list), &c);
 		return NULL;
 	}
+	case CT_FLAGS:
+		if (!append)
+			*FIELD(obj, k, unsigned long long) = 0;
+		for (iv = 0; k->choices[iv] != NULL; iv++) {
+			if (strcasecmp(text, k->choices[iv]) == 0) {
+				*FIELD(obj, k, unsigned long long) |= 1ULL << iv;
+				return NULL;
+			}
+		}
+		return "not one of the allowed values";
+	case CT_LOOKUP: {
+		enum lookup_status st;
+		struct lookup **lk = FIELD(obj, k, struct lookup *);
+		if (!append || *lk == NULL) {
+			lookup_unref(*lk);
+			*lk = lookup_new((enum lookup_kind)k->min);
+		}
+		if ((st = lookup_add(*lk, text, strlen(text))) != LOOKUP_OK)
+			return lookup_strerror(st);
+		return NULL;
+	}
 	}
 	return "unsupported type";
 }
@@ -195,7 +223,50 @@ set_text(const struct ct_key *k, void *obj, const char *text, bool append)
 static bool
 is_list(const struct ct_key *k)
 {
-	return k->type == CT_STRLIST || k->type == CT_CIDRLIST || k->type == CT_SCORELIST;
+	return k->type == CT_STRLIST || k->type == CT_CIDRLIST || k->type == CT_LOOKUP ||
+	    k->type == CT_FLAGS || k->type == CT_SCORELIST;
+}
+
+/* Finish a lookup key after its last element (sort once). */
+static void
+finish_value(const struct ct_key *k, void *obj)
+{
+	if (k->type == CT_LOOKUP && *FIELD(obj, k, struct lookup *) != NULL)
+		lookup_finish(*FIELD(obj, k, struct lookup *));
+}
+
+struct file_errs {
+	struct ct_errors *errs;
+	const char *key;
+};
+
+static void
+lookup_file_error(void *ctx, const char *path, unsigned line, const char *why)
+{
+	struct file_errs *fe = ctx;
+
+	ct_error(fe->errs, path, (int)line, fe->key, "%s", why);
+}
+
+/* One "file:PATH" element of a lookup key; a relative PATH is taken from
+ * the directory of the file that names it. */
+static void
+lookup_file(const struct ct_key *k, void *obj, const char *text, const char *file,
+    struct ct_errors *errs)
+{
+	struct lookup **lk = FIELD(obj, k, struct lookup *);
+	struct file_errs fe = { errs, k->name };
+	const char *path = text + 5, *slash = strrchr(file, '/');
+	strbuf full;
+
+	if (*lk == NULL)
+		*lk = lookup_new((enum lookup_kind)k->min);
+	sb_init(&full);
+	if (path[0] != '/' && slash != NULL)
+		sb_append(&full, file, (size_t)(slash - file + 1));
+	sb_puts(&full, path);
+	lookup_add_file(*lk, full.s, lookup_file_error, &fe);
+	sb_free(&full);
 }
 
 void
@@ -217,6 +288,7 @@ ct_defaults(const struct ct_key *tab, size_t n, void *obj)
 					die("bad built-in default for %s", k->name);
 			}
 			free(copy);
+			finish_value(k, obj);
 		} else if (set_text(k, obj, k->def, false) != NULL) {
 			die("bad built-in default for %s", k->name);
 		}
@@ -288,9 +360,14 @@ load_setting(const struct ct_key *k, void *obj, const config_setting_t *s,
 				continue;
 			}
 			text = config_setting_get_string(e);
-			if ((why = set_text(k, obj, text, true)) != NULL)
+			if (k->type == CT_LOOKUP && strncmp(text, "file:", 5) == 0)
+				lookup_file(k, obj, text, file, errs);
+			else if ((why = set_text(k, obj, text, true)) != NULL)
 				ct_error(errs, file, line, k->name, "element %d: \"%s\": %s", j + 1, text, why);
 		}
+		if (k->type == CT_LOOKUP && *FIELD(obj, k, struct lookup *) == NULL)
+			*FIELD(obj, k, struct lookup *) = lookup_new((enum lookup_kind)k->min);
+		finish_value(k, obj);
 		return;
 	}
 	if (k->type == CT_SCORE && (config_setting_type(s) == CONFIG_TYPE_INT ||
@@ -326,8 +403,16 @@ load_setting(const struct ct_key *k, void *obj, const config_setting_t *s,
 		ct_error(errs, file, line, k->name, "expected an integer");
 		return;
 	}
-	if ((why = set_text(k, obj, text, false)) != NULL)
+	if (k->type == CT_LOOKUP && strncmp(text, "file:", 5) == 0) {
+		free_value(k, obj);
+		lookup_file(k, obj, text, file, errs);
+	} else if (k->type == CT_LOOKUP && *text == '\0') {
+		free_value(k, obj);    /* "" empties an inherited list */
+		*FIELD(obj, k, struct lookup *) = lookup_new((enum lookup_kind)k->min);
+	} else if ((why = set_text(k, obj, text, false)) != NULL) {
 		ct_error(errs, file, line, k->name, "%s", why);
+	}
+	finish_value(k, obj);
 }
 
 static void
@@ -427,12 +512,16 @@ ct_copy_key(const struct ct_key *tab, size_t i, void *dst, const void *src)
 			cidr_list_add(FIELD(dst, k, struct cidr_list), &l->v[j]);
 		break;
 	}
+	case CT_LOOKUP:
+		*FIELD(dst, k, struct lookup *) = lookup_ref(*(struct lookup *const *)CFIELD(src, k, struct lookup *));
+		break;
 	case CT_BOOL:
 		*FIELD(dst, k, bool) = *CFIELD(src, k, bool);
 		break;
 	case CT_UINT:
 	case CT_SIZE:
 	case CT_OCTAL:
+	case CT_FLAGS:
 		*FIELD(dst, k, unsigned long long) = *CFIELD(src, k, unsigned long long);
 		break;
 	case CT_ACTION:
@@ -559,6 +648,33 @@ ct_print(const struct ct_key *tab, size_t n, const void *obj, strbuf *out)
 			sb_puts(out, l->n ? " ]" : "]");
 			break;
 		}
+		case CT_FLAGS: {
+			unsigned long long f = *CFIELD(obj, k, unsigned long long);
+			size_t cnt = 0;
+			sb_putc(out, '[');
+			for (size_t j = 0; k->choices[j] != NULL; j++) {
+				if (!(f & (1ULL << j)))
+					continue;
+				sb_printf(out, "%s\"%s\"", cnt++ ? ", " : " ", k->choices[j]);
+			}
+			sb_puts(out, cnt ? " ]" : "]");
+			break;
+		}
+		case CT_LOOKUP: {
+			const struct lookup *lk = *CFIELD(obj, k, struct lookup *);
+			const char *src;
+			bool is_file;
+			size_t j;
+			sb_putc(out, '[');
+			for (j = 0; (src = lookup_source(lk, j, &is_file)) != NULL; j++) {
+				sb_puts(out, j ? ", " : " ");
+				print_quoted(out, src);
+			}
+			sb_puts(out, j ? " ]" : "]");
+			sb_printf(out, "; // %zu entr%s\n", lookup_count(lk),
+			    lookup_count(lk) == 1 ? "y" : "ies");
+			continue;
+		}
 		}
 		sb_puts(out, ";\n");
 	}
@@ -582,8 +698,8 @@ ct_print_reference(const struct ct_key *tab, size_t n, strbuf *out)
 			sb_printf(out, "| `%s` | (none) | %s", k->name, k->help);
 		if ((k->type == CT_UINT || k->type == CT_SIZE) && k->max != 0)
 			sb_printf(out, " (%llu to %llu)", k->min, k->max);
-		if (k->type == CT_ENUM) {
-			sb_puts(out, " (");
+		if (k->type == CT_ENUM || k->type == CT_FLAGS) {
+			sb_puts(out, k->type == CT_FLAGS ? " (any of: " : " (");
 			for (size_t j = 0; k->choices[j] != NULL; j++)
 				sb_printf(out, "%s%s", j ? ", " : "", k->choices[j]);
 			sb_putc(out, ')');

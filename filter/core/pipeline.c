@@ -12,6 +12,7 @@
 
 #include "postern/addr.h"
 #include "postern/log.h"
+#include "postern/metrics.h"
 #include "postern/pipeline.h"
 
 /* Each row of the check table (filter/checks/table.c), in order; i_ is
@@ -20,6 +21,10 @@
 	for (size_t i_ = 0; i_ < check_count && ((ck) = check_table[i_], 1); i_++)
 #define MS(m) ((m)->state[i_])
 #define CS(c) ((c)->state[i_])
+/* Rows an allow list excused (struct msg): for the message, or (RCPT) for
+ * the recipient being added. */
+#define EXCUSED(m) (((m)->excused >> i_) & 1u)
+#define RCPT_EXCUSED(m) (((m)->rcpt_excused >> i_) & 1u)
 
 static void
 apply_mode(const struct msg *m, struct verdict *v)
@@ -41,10 +46,60 @@ pl_connect(struct conn *c, const char *hostname, const char *addr,
 
 	c->internal = c->family != 0 &&
 	    cidr_list_match(&cfg->internal_hosts, c->family, c->ip);
+	verdict_clear(&c->refusal);
 	FOR_EACH_CHECK(ck) {
 		if (ck->connect != NULL)
 			ck->connect(c, CS(c));
 	}
+	if (verdict_refuses(&c->refusal)) {
+		strbuf sb;
+
+		sb_init(&sb);
+		sb_escape(&sb, c->hostname, strlen(c->hostname), 100);
+		plog(PLOG_INFO, NULL, "connect: client=%s[%s] check=%s reply=\"%u %s %s\"",
+		    sb.s, c->addr, c->refusal.check ? c->refusal.check : "?", c->refusal.code,
+		    c->refusal.xcode, c->refusal.text);
+		sb_free(&sb);
+	}
+}
+
+void
+pl_connect_reply(const struct conn *c, struct verdict *out)
+{
+	*out = c->refusal;
+}
+
+void
+pl_server(struct conn *c, const char *mta_name)
+{
+	free(c->mta_name);
+	c->mta_name = mta_name != NULL && *mta_name != '\0' ? xstrdup(mta_name) : NULL;
+}
+
+/* Copy a macro value keeping printable ASCII only. */
+static void
+copy_token(char *dst, size_t size, const char *src)
+{
+	size_t i = 0;
+
+	for (; *src != '\0' && i + 1 < size; src++)
+		if ((unsigned char)*src > 0x20 && (unsigned char)*src < 0x7f)
+			dst[i++] = *src;
+	dst[i] = '\0';
+}
+
+void
+pl_tls(struct conn *c, const char *version, const char *cipher, const char *bits)
+{
+	unsigned long n = 0;
+
+	if (version == NULL || *version == '\0')
+		return;
+	copy_token(c->tls.version, sizeof(c->tls.version), version);
+	copy_token(c->tls.cipher, sizeof(c->tls.cipher), cipher != NULL ? cipher : "");
+	for (const char *b = bits != NULL ? bits : ""; *b >= '0' && *b <= '9' && n < 100000; b++)
+		n = n * 10 + (unsigned long)(*b - '0');
+	c->tls.bits = (unsigned)n;
 }
 
 void
@@ -138,6 +193,11 @@ pl_envfrom(struct conn *c, const char *sender, const char *const *args,
 		m->observe = policy_set_all_observe(ps);
 	}
 	verdict_clear(out);
+	if (verdict_refuses(&c->refusal)) {   /* the connection was refused */
+		*out = c->refusal;
+		verdict_merge(&m->verdict, out);
+		return;
+	}
 	FOR_EACH_CHECK(ck) {
 		struct verdict v;
 
@@ -160,8 +220,22 @@ refuse_rcpt(struct msg *m, struct verdict *out, const char *why)
 	m->last_rcpt = *out;
 }
 
+static void envrcpt_run(struct conn *c, const char *rcpt, struct verdict *out);
+
 void
 pl_envrcpt(struct conn *c, const char *rcpt, struct verdict *out)
+{
+	char *bare;
+
+	strip_brackets(rcpt != NULL ? rcpt : "", &bare);
+	c->msg.rcpt = bare;
+	envrcpt_run(c, rcpt, out);
+	c->msg.rcpt = NULL;
+	free(bare);
+}
+
+static void
+envrcpt_run(struct conn *c, const char *rcpt, struct verdict *out)
 {
 	struct msg *m = &c->msg;
 	const struct policy *p;
@@ -171,6 +245,7 @@ pl_envrcpt(struct conn *c, const char *rcpt, struct verdict *out)
 	size_t npol_before = m->npol;
 
 	verdict_clear(out);
+	m->rcpt_excused = 0;
 	if (m->nrcpt >= c->snap->cfg.max_recipients) {
 		refuse_rcpt(m, out, "too many recipients for one transaction");
 		return;
@@ -201,7 +276,7 @@ pl_envrcpt(struct conn *c, const char *rcpt, struct verdict *out)
 	FOR_EACH_CHECK(ck) {
 		struct verdict v;
 
-		if (ck->envrcpt == NULL)
+		if (ck->envrcpt == NULL || RCPT_EXCUSED(m))
 			continue;
 		verdict_clear(&v);
 		ck->envrcpt(c, m, MS(m), p, &v);
@@ -217,6 +292,8 @@ pl_envrcpt(struct conn *c, const char *rcpt, struct verdict *out)
 		m->last_rcpt = *out;
 		return;
 	}
+	/* a row stays excused while every accepted recipient excuses it */
+	m->excused = m->nrcpt == 0 ? m->rcpt_excused : (m->excused & m->rcpt_excused);
 	m->nrcpt++;
 	if (out->action > ACT_ACCEPT || out->observed)
 		verdict_merge(&m->verdict, out);
@@ -246,7 +323,7 @@ pl_header(struct conn *c, const char *name, const char *value)
 	FOR_EACH_CHECK(ck) {
 		struct verdict v;
 
-		if (ck->header == NULL)
+		if (ck->header == NULL || EXCUSED(m))
 			continue;
 		verdict_clear(&v);
 		ck->header(c, m, MS(m), name, value, &v);
@@ -264,7 +341,7 @@ pl_eoh(struct conn *c, struct verdict *out)
 	FOR_EACH_CHECK(ck) {
 		struct verdict v;
 
-		if (ck->eoh == NULL || verdict_refuses(&m->verdict))
+		if (ck->eoh == NULL || EXCUSED(m) || verdict_refuses(&m->verdict))
 			continue;
 		verdict_clear(&v);
 		ck->eoh(c, m, MS(m), &v);
@@ -283,7 +360,7 @@ pl_body(struct conn *c, const unsigned char *buf, size_t len, struct verdict *ou
 	FOR_EACH_CHECK(ck) {
 		struct verdict v;
 
-		if (ck->body == NULL || verdict_refuses(&m->verdict))
+		if (ck->body == NULL || EXCUSED(m) || verdict_refuses(&m->verdict))
 			continue;
 		verdict_clear(&v);
 		ck->body(c, m, MS(m), buf, len, &v);
@@ -330,14 +407,26 @@ log_summary(struct conn *c, const char *event)
 		sb_printf(&sb, " observe_would=%s", action_name(v->would));
 	if (v->check != NULL)
 		sb_printf(&sb, " check=%s", v->check);
-	if (v->code != 0)
-		sb_printf(&sb, " reply=\"%u %s %s\"", v->code, v->xcode, v->text);
-	else if (v->observed || v->text[0])
-		sb_printf(&sb, " reason=\"%s\"", v->text);
+	/* the reply text may quote message data (a file name, a domain) */
+	if (v->code != 0) {
+		sb_printf(&sb, " reply=\"%u %s ", v->code, v->xcode);
+		sb_escape(&sb, v->text, strlen(v->text), sizeof(v->text));
+		sb_putc(&sb, '"');
+	} else if (v->observed || v->text[0]) {
+		sb_puts(&sb, " reason=\"");
+		sb_escape(&sb, v->text, strlen(v->text), sizeof(v->text));
+		sb_putc(&sb, '"');
+	}
+	if (m->nrcpt > 0 && m->nrcpt_refused > 0 && m->last_rcpt.code != 0) {
+		sb_printf(&sb, " last_refused_rcpt=\"%u %s ", m->last_rcpt.code, m->last_rcpt.xcode);
+		sb_escape(&sb, m->last_rcpt.text, strlen(m->last_rcpt.text), sizeof(m->last_rcpt.text));
+		sb_putc(&sb, '"');
+	}
 	plog(PLOG_INFO, m->qid, "%s", sb.s);
-	sb_reset(&c->last_summary);
-	sb_append(&c->last_summary, sb.s, sb.len);
+	if (c->summary_copy != NULL)
+		sb_append(c->summary_copy, sb.s, sb.len);
 	sb_free(&sb);
+	metrics_message(m->dir == DIR_OUTBOUND, (int)v->action, v->check, v->code);
 }
 
 void
@@ -357,7 +446,7 @@ pl_eom(struct conn *c, const char *qid, struct edits *e, struct verdict *out)
 	FOR_EACH_CHECK(ck) {
 		struct verdict v;
 
-		if (ck->eom == NULL || verdict_refuses(&m->verdict))
+		if (ck->eom == NULL || EXCUSED(m) || verdict_refuses(&m->verdict))
 			continue;
 		verdict_clear(&v);
 		ck->eom(c, m, MS(m), e, &v);

@@ -47,7 +47,7 @@ conn_free(struct conn *c)
 	free(c->hostname);
 	free(c->helo);
 	free(c->daemon_name);
-	sb_free(&c->last_summary);
+	free(c->mta_name);
 	snapshot_release(c->snap);
 	free(c);
 }

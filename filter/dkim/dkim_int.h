@@ -42,6 +42,8 @@ struct dkim_msg {
 	void *ed_crypto[DKIM_MAX_SIGNERS];   /* see dkim_sign.c */
 	size_t nsign;
 	const char *sign_skipped;    /* why nothing was signed (static text) */
+	unsigned sign_expected;      /* keys of the From domain: signatures owed */
+	unsigned sign_made;
 };
 
 /* Append "Name: value\r\n" to sb, folded lines turned into CRLF. */

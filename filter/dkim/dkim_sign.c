@@ -126,13 +126,14 @@ dkim_sign_eoh(struct dkim_msg *dm, const char *domain)
 		dm->sign_skipped = "no usable From domain";
 		return;
 	}
-	if (dm->nhdrs >= DKIM_MAX_HEADERS_KEPT) {
-		dm->sign_skipped = "too many headers";
-		return;
-	}
 	nk = dkim_keys_for(st, domain, keys, DKIM_MAX_SIGNERS);
 	if (nk == 0) {
 		dm->sign_skipped = "no key for the From domain";
+		return;
+	}
+	dm->sign_expected = (unsigned)nk;   /* from here on, a missing signature is a failure */
+	if (dm->nhdrs >= DKIM_MAX_HEADERS_KEPT) {
+		dm->sign_skipped = "too many headers";
 		return;
 	}
 	for (size_t i = 0; i < nk; i++) {
@@ -217,6 +218,7 @@ dkim_sign_eom(struct dkim_msg *dm, void (*cb)(void *ctx, const char *value), voi
 		nsigned++;
 	}
 	drop_signers(dm);
+	dm->sign_made = nsigned;
 	if (nsigned == 0 && dm->sign_skipped == NULL && dm->st->keys.n > 0)
 		dm->sign_skipped = "signing failed";
 	return nsigned;
@@ -226,4 +228,10 @@ const char *
 dkim_sign_skipped(const struct dkim_msg *dm)
 {
 	return dm->sign_skipped;
+}
+
+unsigned
+dkim_sign_missing(const struct dkim_msg *dm)
+{
+	return dm->sign_expected > dm->sign_made ? dm->sign_expected - dm->sign_made : 0;
 }

@@ -1,9 +1,12 @@
 /*
- * dmarc_record.c - parse a DMARC record (RFC 7489 section 6.3).
+ * dmarc_record.c - parse a DMARC record (RFC 9989 sections 4.7, 4.8).
  * "v=DMARC1" must come first.  Unknown tags and bad values of optional tags
- * are ignored (defaults apply, section 6.3).  A missing or invalid "p=",
- * or an invalid "sp=", makes the record unusable unless it names a report
- * address (rua=), in which case it acts as p=none (section 6.6.3).  Pure.
+ * are ignored (defaults apply).  A missing or invalid "p=", or an invalid
+ * "sp=" or "np=", makes the record unusable unless rua= holds at least one
+ * syntactically valid URI, in which case it acts as p=none (4.10.1).
+ * psd= (y/n/u) and t= (y/n) are read; pct= is historic: only an old
+ * record's pct=0 (without t=) is read as t=y, the analogy RFC 9989 A.6
+ * draws; any other pct value is ignored.  Pure.
  */
 #include "config.h"
 
@@ -55,22 +58,100 @@ parse_mode(const char *v, size_t n, bool *strict)
 	return true;
 }
 
+/* pct=0 (leading zeros allowed); anything else is ignored. */
 static bool
-parse_pct(const char *v, size_t n, unsigned *out)
+pct_is_zero(const char *v, size_t n)
 {
-	unsigned x = 0;
-
 	if (n == 0 || n > 3)
 		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (v[i] < '0' || v[i] > '9')
+	for (size_t i = 0; i < n; i++)
+		if (v[i] != '0')
 			return false;
-		x = x * 10 + (unsigned)(v[i] - '0');
-	}
-	if (x > 100)
-		return false;
-	*out = x;
 	return true;
+}
+
+static bool
+parse_yn(const char *v, size_t n, bool *out)
+{
+	if (mem_caseeq(v, n, "y"))
+		*out = true;
+	else if (mem_caseeq(v, n, "n"))
+		*out = false;
+	else
+		return false;
+	return true;
+}
+
+static bool
+parse_psd(const char *v, size_t n, enum dmarc_psd *out)
+{
+	if (mem_caseeq(v, n, "y"))
+		*out = DMARC_PSD_Y;
+	else if (mem_caseeq(v, n, "n"))
+		*out = DMARC_PSD_N;
+	else if (mem_caseeq(v, n, "u"))
+		*out = DMARC_PSD_U;
+	else
+		return false;
+	return true;
+}
+
+/* A URI as RFC 3986 scheme ":" rest (rest non-empty, no spaces or
+ * controls); a mailto: needs an '@'. */
+static bool
+uri_ok(const char *u, size_t n)
+{
+	size_t i = 0;
+
+	if (n == 0 || !((u[0] | 0x20) >= 'a' && (u[0] | 0x20) <= 'z'))
+		return false;
+	while (i < n && u[i] != ':') {
+		char c = u[i];
+		if (!((c | 0x20) >= 'a' && (c | 0x20) <= 'z') && !(c >= '0' && c <= '9') &&
+		    c != '+' && c != '-' && c != '.')
+			return false;
+		i++;
+	}
+	if (i == n || i + 1 == n)
+		return false;
+	for (size_t j = i + 1; j < n; j++)
+		if ((unsigned char)u[j] <= ' ' || u[j] == 0x7f)
+			return false;
+	if (mem_caseeq(u, i, "mailto") && memchr(u + i + 1, '@', n - i - 1) == NULL)
+		return false;
+	return true;
+}
+
+/* Keep the valid URIs of a rua= list that fit in r->rua; true if any. */
+static bool
+parse_rua(const char *v, size_t n, struct dmarc_record *r)
+{
+	size_t pos = 0, out = 0;
+	bool any = false;
+
+	r->rua[0] = '\0';
+	while (pos <= n) {
+		const char *comma = memchr(v + pos, ',', n - pos);
+		size_t end = comma != NULL ? (size_t)(comma - v) : n;
+		const char *u = v + pos;
+		size_t ulen = end - pos;
+
+		trim(&u, &ulen);
+		if (uri_ok(u, ulen)) {
+			any = true;
+			if (out + ulen + 2 <= sizeof(r->rua)) {
+				if (out > 0)
+					r->rua[out++] = ',';
+				memcpy(r->rua + out, u, ulen);
+				out += ulen;
+				r->rua[out] = '\0';
+			}
+		}
+		if (comma == NULL)
+			break;
+		pos = end + 1;
+	}
+	return any;
 }
 
 enum dmarc_rec_status
@@ -79,9 +160,9 @@ dmarc_record_parse(const char *buf, size_t len, struct dmarc_record *r)
 	size_t pos = 0;
 	unsigned idx = 0;
 	bool have_p = false, have_sp = false, have_np = false, bad_p = false, rua = false;
+	bool have_t = false, pct0 = false;
 
 	memset(r, 0, sizeof(*r));
-	r->pct = 100;
 	while (pos <= len) {
 		const char *semi = memchr(buf + pos, ';', len - pos);
 		size_t end = semi != NULL ? (size_t)(semi - buf) : len;
@@ -116,29 +197,39 @@ dmarc_record_parse(const char *buf, size_t len, struct dmarc_record *r)
 			bad_p = bad_p || !have_sp;
 		} else if (mem_caseeq(tag, tlen, "np")) {
 			have_np = parse_policy(val, vlen, &r->np);
+			bad_p = bad_p || !have_np;
 		} else if (mem_caseeq(tag, tlen, "adkim")) {
 			if (!parse_mode(val, vlen, &r->adkim_strict))
 				r->adkim_strict = false;
 		} else if (mem_caseeq(tag, tlen, "aspf")) {
 			if (!parse_mode(val, vlen, &r->aspf_strict))
 				r->aspf_strict = false;
+		} else if (mem_caseeq(tag, tlen, "t")) {
+			have_t = parse_yn(val, vlen, &r->testing);
+			if (!have_t)
+				r->testing = false;
+		} else if (mem_caseeq(tag, tlen, "psd")) {
+			if (!parse_psd(val, vlen, &r->psd))
+				r->psd = DMARC_PSD_U;
 		} else if (mem_caseeq(tag, tlen, "pct")) {
-			if (!parse_pct(val, vlen, &r->pct))
-				r->pct = 100;
+			pct0 = pct_is_zero(val, vlen);
 		} else if (mem_caseeq(tag, tlen, "rua")) {
-			rua = vlen > 0;
+			rua = parse_rua(val, vlen, r);
 		}
-		/* rua, ruf, fo, rf, ri and unknown tags: ignored */
+		/* ruf, fo, rf, ri and unknown tags: ignored */
 		idx++;
 		if (semi == NULL)
 			break;
 	}
 	if (idx == 0)
 		return DMARC_REC_NOT_DMARC;
+	if (!have_t && pct0)
+		r->testing = true;
 	if (!have_p || bad_p) {
 		if (!rua)
 			return bad_p ? DMARC_REC_BAD_VALUE : DMARC_REC_NO_POLICY;
 		r->p = r->sp = r->np = DMARC_P_NONE;   /* act as p=none */
+		r->p_implied = true;
 		return DMARC_REC_OK;
 	}
 	if (!have_sp)

@@ -34,6 +34,7 @@ strip(const char *buf, size_t len, char *spec, size_t *slen)
 	size_t na = 0, ng = 0;
 	int depth = 0;
 	bool quoted = false, in_angle = false, had_angle = false, seen = false;
+	bool at_outside = false;   /* '@', '[' or ']' outside quotes and <> */
 
 	for (size_t i = 0; i < len; i++) {
 		char c = buf[i];
@@ -58,9 +59,19 @@ strip(const char *buf, size_t len, char *spec, size_t *slen)
 			continue;
 		}
 		if (!quoted && c == '(') {
+			/* a comment is CFWS: it separates like a space, so a
+			 * comment inside an addr-spec makes it unusable */
 			depth = 1;
+			c = ' ';
+			if (na >= ADDR_MAX)
+				return FROM_BAD;
+			all[na++] = c;
+			if (in_angle)
+				angle[ng++] = c;
 			continue;
 		}
+		if (!quoted && had_angle && !in_angle && !is_wsp(c) && c != ',')
+			return FROM_BAD;           /* text after the angle-addr */
 		if (c == '"')
 			quoted = !quoted;
 		else if (!quoted && c == ',' )
@@ -68,7 +79,7 @@ strip(const char *buf, size_t len, char *spec, size_t *slen)
 		else if (!quoted && (c == ':' || c == ';') && !in_angle)
 			return FROM_MULTIPLE;      /* group syntax */
 		else if (!quoted && c == '<') {
-			if (had_angle || in_angle)
+			if (had_angle || in_angle || at_outside)
 				return FROM_BAD;
 			in_angle = had_angle = true;
 			continue;
@@ -79,6 +90,8 @@ strip(const char *buf, size_t len, char *spec, size_t *slen)
 			seen = true;
 			continue;
 		}
+		if (!quoted && !in_angle && (c == '@' || c == '[' || c == ']'))
+			at_outside = true;  /* an address-like display name is no phrase */
 		if (!is_wsp(c))
 			seen = true;
 		if (na >= ADDR_MAX)
@@ -90,6 +103,8 @@ strip(const char *buf, size_t len, char *spec, size_t *slen)
 	if (depth != 0 || quoted || in_angle)
 		return FROM_BAD;
 	if (had_angle) {
+		if (at_outside)
+			return FROM_BAD;   /* "a@b.example <c@d.example>": which one? */
 		memcpy(spec, angle, ng);
 		*slen = ng;
 	} else {
@@ -140,13 +155,13 @@ from_header_domain(const char *buf, size_t len, char *out, size_t size)
 			quoted = !quoted;
 		else if (spec[i] == '@' && !quoted)
 			at = i;
+		else if (is_wsp(spec[i]) && !quoted)
+			return FROM_BAD;   /* "a@ b.example", "a@(c)b.example", "a b@c" */
 	}
 	if (at == (size_t)-1 || at == start)
 		return FROM_BAD;
 	start = at + 1;
-	while (start < end && is_wsp(spec[start]))
-		start++;
-	while (end > start && (is_wsp(spec[end - 1]) || spec[end - 1] == '.'))
+	while (end > start && spec[end - 1] == '.')
 		end--;
 	if (!valid_domain(spec + start, end - start) || end - start >= size)
 		return FROM_BAD;

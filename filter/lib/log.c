@@ -51,19 +51,49 @@ log_enabled(int level)
 	return level <= log_level;
 }
 
+/*
+ * The last guard of every log line: a control or 8-bit byte that a call
+ * site let through (it should have used sb_escape) becomes \xHH, so no
+ * network text can end a line, forge the next one or drive a terminal.
+ * '\\' and '"' are kept: they are the escapes and quotes of the fields.
+ */
+static void
+guard(strbuf *sb, const char *p, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c >= 0x20 && c < 0x7f) {
+			sb_putc(sb, (char)c);
+		} else {
+			char e[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
+			sb_append(sb, e, 4);
+		}
+	}
+}
+
 void
 plog(int level, const char *qid, const char *fmt, ...)
 {
-	strbuf sb;
+	strbuf sb, text;
 	va_list ap;
 
 	if (!log_enabled(level))
 		return;
 	sb_init(&sb);
-	sb_printf(&sb, "%s: ", qid != NULL && *qid != '\0' ? qid : "NOQUEUE");
+	if (qid != NULL && *qid != '\0')
+		sb_escape(&sb, qid, strlen(qid), 40);   /* the MTA's macro */
+	else
+		sb_puts(&sb, "NOQUEUE");
+	sb_puts(&sb, ": ");
+	sb_init(&text);
 	va_start(ap, fmt);
-	sb_vprintf(&sb, fmt, ap);
+	sb_vprintf(&text, fmt, ap);
 	va_end(ap);
+	guard(&sb, text.s, text.len);
+	sb_free(&text);
 	if (log_stderr) {
 		fprintf(stderr, "postern[%s]: %s\n", level_names[level], sb.s);
 		fflush(stderr);

@@ -174,7 +174,7 @@ sb_escape(strbuf *sb, const char *p, size_t n, size_t max)
 	for (i = 0; i < lim; i++) {
 		unsigned char c = (unsigned char)p[i];
 
-		if (c >= 0x20 && c < 0x7f && c != '\\') {
+		if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"') {
 			sb_putc(sb, (char)c);
 		} else {
 			char e[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };

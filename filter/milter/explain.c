@@ -6,7 +6,11 @@
  *
  *   postern explain [-c FILE] [--client IP] [--client-name NAME] [--helo NAME]
  *       [--from ADDR] --rcpt ADDR [--rcpt ADDR ...] [--auth USER]
- *       [--daemon NAME] [--size N] [--qid ID] MSG.eml|-
+ *       [--daemon NAME] [--size N] [--qid ID] [--tls VERSION] [--cipher NAME]
+ *       [--cipher-bits N] [--mta-name NAME] MSG.eml|-
+ *
+ * The last line, "summary:", is the summary line the daemon would log:
+ * each check's decision (lists=, access=, helo=, sender_login=, spf= ...).
  */
 #include "config.h"
 
@@ -26,6 +30,7 @@
 struct opts {
 	const char *conf, *client, *client_name, *helo, *from, *auth, *daemon;
 	const char *size, *qid, *file;
+	const char *tls, *cipher, *bits, *mta_name;
 	struct strlist rcpts;
 };
 
@@ -119,6 +124,7 @@ static int
 run(const struct opts *o, const char *msg, size_t len)
 {
 	struct conn *c = conn_new();
+	strbuf summary;
 	struct verdict v;
 	struct edits e;
 	size_t body;
@@ -130,10 +136,18 @@ run(const struct opts *o, const char *msg, size_t len)
 		snprintf(sizearg, sizeof(sizearg), "SIZE=%s", o->size);
 		args[0] = sizearg;
 	}
+	sb_init(&summary);
+	c->summary_copy = &summary;
 	pl_connect(c, o->client_name, o->client, o->daemon);
+	pl_server(c, o->mta_name);
 	printf("  %-10s %s [%s] %s%s\n", "connect", c->hostname, c->addr[0] ? c->addr : "unknown",
 	    c->internal ? "internal" : "external", o->daemon ? " (daemon set)" : "");
+	if (verdict_refuses(&c->refusal))
+		show_verdict("connect", &c->refusal);
+	pl_tls(c, o->tls, o->cipher, o->bits);
 	pl_helo(c, o->helo);
+	printf("  %-10s %s tls=%s%s%s\n", "helo", c->helo, c->tls.version[0] ? c->tls.version : "none",
+	    c->tls.cipher[0] ? " cipher=" : "", c->tls.cipher);
 	pl_envfrom(c, o->from, args, o->qid, o->auth, &v);
 	printf("  %-10s <%s> direction=%s\n", "mail from", c->msg.sender, direction_name(c->msg.dir));
 	show_verdict("mail from", &v);
@@ -175,9 +189,10 @@ run(const struct opts *o, const char *msg, size_t len)
 	final_reply(&v);
 done:
 	pl_close(c);
-	/* every check's result, the spam rules with their scores */
-	if (c->last_summary.len > 0)
-		printf("summary: %s\n", c->last_summary.s);
+	if (summary.len > 0)
+		printf("summary: %s\n", summary.s);
+	c->summary_copy = NULL;
+	sb_free(&summary);
 	conn_free(c);
 	return 0;
 }
@@ -187,7 +202,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: postern explain [-c FILE] [--client IP] [--client-name NAME]\n"
 	    "         [--helo NAME] [--from ADDR] --rcpt ADDR [--rcpt ADDR ...] [--auth USER]\n"
-	    "         [--daemon NAME] [--size N] [--qid ID] MSG.eml|-\n");
+	    "         [--daemon NAME] [--size N] [--qid ID] [--tls VERSION] [--cipher NAME]\n"
+	    "         [--cipher-bits N] [--mta-name NAME] MSG.eml|-\n");
 }
 
 int
@@ -203,6 +219,10 @@ explain_main(int argc, char **argv, const char *default_conf)
 		{ "daemon", required_argument, NULL, 'd' },
 		{ "size", required_argument, NULL, 's' },
 		{ "qid", required_argument, NULL, 'q' },
+		{ "tls", required_argument, NULL, 'T' },
+		{ "cipher", required_argument, NULL, 'C' },
+		{ "cipher-bits", required_argument, NULL, 'B' },
+		{ "mta-name", required_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .conf = default_conf, .client_name = "unknown", .helo = "unknown",
@@ -227,6 +247,10 @@ explain_main(int argc, char **argv, const char *default_conf)
 		case 'd': o.daemon = optarg; break;
 		case 's': o.size = optarg; break;
 		case 'q': o.qid = optarg; break;
+		case 'T': o.tls = optarg; break;
+		case 'C': o.cipher = optarg; break;
+		case 'B': o.bits = optarg; break;
+		case 'J': o.mta_name = optarg; break;
 		default: usage(); return 2;
 		}
 	}

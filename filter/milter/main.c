@@ -40,6 +40,7 @@
 #include "postern/explain.h"
 #include "postern/spf.h"
 #include "postern/log.h"
+#include "postern/metrics_http.h"
 #include "postern/milter.h"
 #include "postern/pidfile.h"
 #include "postern/policy.h"
@@ -386,6 +387,11 @@ main(int argc, char **argv)
 		usage(2);
 	if ((snap = load_or_report(conf_path)) == NULL)
 		return 1;
+	if (snap->cfg.metrics_listen[0] != '\0' && !metrics_http_available()) {
+		fprintf(stderr, "%s:0: metrics.listen: postern was built without libmicrohttpd\n", conf_path);
+		snapshot_release(snap);
+		return 1;
+	}
 	if (test) {
 		printf("postern: %s and %zu domain policies are valid; %zu DKIM signing keys loaded\n",
 		    conf_path, policy_set_count(snap->policies),
@@ -421,6 +427,13 @@ main(int argc, char **argv)
 		if (!pidfile_open(snap->cfg.pid_file, uid, gid, err, sizeof(err))) {
 			fprintf(stderr, "postern: %s\n", err);
 			plog(PLOG_ERR, NULL, "%s", err);
+			return 1;
+		}
+		if (snap->cfg.metrics_listen[0] != '\0' &&
+		    !metrics_http_open(snap->cfg.metrics_listen, uid, gid, err, sizeof(err))) {
+			fprintf(stderr, "postern: %s\n", err);
+			plog(PLOG_ERR, NULL, "%s", err);
+			pidfile_remove();
 			return 1;
 		}
 	}
@@ -459,6 +472,11 @@ main(int argc, char **argv)
 		pidfile_remove();
 		return 1;
 	}
+	if (!metrics_http_start(err, sizeof(err))) {
+		plog(PLOG_ERR, NULL, "%s", err);
+		pidfile_remove();
+		return 1;
+	}
 	plog(PLOG_NOTICE, NULL, "postern %s starting on %s", PACKAGE_VERSION, snap->cfg.socket);
 	snapshot_install(snap);   /* the reference from load_or_report goes to `current` */
 	if (pthread_create(&reloader, NULL, reload_thread, &usr1) != 0)
@@ -466,6 +484,7 @@ main(int argc, char **argv)
 	pthread_detach(reloader);
 	rc = smfi_main();
 	plog(PLOG_NOTICE, NULL, "postern stopping");
+	metrics_http_stop();
 	/* libmilter's workers are done; the reload thread may still build a
 	 * snapshot, which it installs and we then drop with the rest */
 	snapshot_uninstall();

@@ -15,7 +15,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "postern/check_lists.h"
 #include "postern/log.h"
+#include "postern/metrics.h"
 #include "postern/milter.h"
 #include "postern/pipeline.h"
 
@@ -46,14 +48,23 @@ get(SMFICTX *ctx)
 			return NULL;
 		}
 	}
-	if (m->conn == NULL)
+	if (m->conn == NULL) {
 		m->conn = conn_new();
+		metrics_connection(1);
+	}
 	if (m->conn->snap == NULL)   /* no configuration installed: a bug */
 		return NULL;
 	return m;
 }
 
 /* The reply for a step the MTA was told we do not answer. */
+/* one pipeline call, timed into its phase's histogram */
+#define TIMED(phase, call) do { \
+	uint64_t t0_ = metrics_now(); \
+	call; \
+	metrics_phase(phase, metrics_now() - t0_); \
+} while (0)
+
 static sfsistat
 noreply(const struct mctx *m, unsigned long flag)
 {
@@ -100,12 +111,14 @@ xx_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		return SMFIS_TEMPFAIL;
 	*pf0 = f0 & WANT_ACTIONS;
 	*pf1 = f1 & WANT_STEPS;
+	if (check_lists_connect_denies(m->conn->snap))
+		*pf1 &= ~(unsigned long)SMFIP_NR_CONN;   /* connect may be refused */
 	*pf2 = 0;
 	*pf3 = 0;
 	m->steps = *pf1;
 	if (f0 & SMFIF_SETSYMLIST) {
 		smfi_setsymlist(ctx, SMFIM_CONNECT, "{daemon_name} {client_addr} j");
-		smfi_setsymlist(ctx, SMFIM_HELO, "{tls_version}");
+		smfi_setsymlist(ctx, SMFIM_HELO, "{tls_version} {cipher} {cipher_bits}");
 		smfi_setsymlist(ctx, SMFIM_ENVFROM, "i {auth_authen} {auth_type}");
 		smfi_setsymlist(ctx, SMFIM_ENVRCPT, "i");
 		smfi_setsymlist(ctx, SMFIM_EOH, "i");
@@ -118,6 +131,7 @@ static sfsistat
 xx_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 {
 	struct mctx *m = get(ctx);
+	struct verdict v;
 	char addr[INET6_ADDRSTRLEN] = "";
 	const char *a = NULL;
 
@@ -129,8 +143,16 @@ xx_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 		a = inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)sa)->sin6_addr, addr, sizeof(addr));
 	if (a == NULL)
 		a = macro(ctx, "{client_addr}");
-	pl_connect(m->conn, hostname, a, macro(ctx, "{daemon_name}"));
-	return noreply(m, SMFIP_NR_CONN);
+	/* Sendmail names a client without a PTR "[addr]" where Postfix says
+	 * "unknown": one form in the summary line */
+	if (hostname != NULL && hostname[0] == '[')
+		hostname = NULL;
+	TIMED(MP_CONNECT, pl_connect(m->conn, hostname, a, macro(ctx, "{daemon_name}")));
+	pl_server(m->conn, macro(ctx, "j"));
+	if (m->steps & SMFIP_NR_CONN)
+		return SMFIS_NOREPLY;
+	pl_connect_reply(m->conn, &v);
+	return reply(ctx, &v);
 }
 
 static sfsistat
@@ -140,7 +162,9 @@ xx_helo(SMFICTX *ctx, char *helo)
 
 	if (m == NULL)
 		return SMFIS_TEMPFAIL;
-	pl_helo(m->conn, helo);
+	pl_tls(m->conn, macro(ctx, "{tls_version}"), macro(ctx, "{cipher}"),
+	    macro(ctx, "{cipher_bits}"));
+	TIMED(MP_HELO, pl_helo(m->conn, helo));
 	return noreply(m, SMFIP_NR_HELO);
 }
 
@@ -152,8 +176,8 @@ xx_envfrom(SMFICTX *ctx, char **argv)
 
 	if (m == NULL)
 		return SMFIS_TEMPFAIL;
-	pl_envfrom(m->conn, argv[0], (const char *const *)argv + 1,
-	    macro(ctx, "i"), macro(ctx, "{auth_authen}"), &v);
+	TIMED(MP_ENVFROM, pl_envfrom(m->conn, argv[0], (const char *const *)argv + 1,
+	    macro(ctx, "i"), macro(ctx, "{auth_authen}"), &v));
 	return reply(ctx, &v);
 }
 
@@ -166,7 +190,7 @@ xx_envrcpt(SMFICTX *ctx, char **argv)
 	if (m == NULL)
 		return SMFIS_TEMPFAIL;
 	pl_queue_id(m->conn, macro(ctx, "i"));
-	pl_envrcpt(m->conn, argv[0], &v);
+	TIMED(MP_ENVRCPT, pl_envrcpt(m->conn, argv[0], &v));
 	return reply(ctx, &v);
 }
 
@@ -177,7 +201,7 @@ xx_header(SMFICTX *ctx, char *name, char *value)
 
 	if (m == NULL)
 		return SMFIS_TEMPFAIL;
-	pl_header(m->conn, name, value);
+	TIMED(MP_HEADER, pl_header(m->conn, name, value));
 	return noreply(m, SMFIP_NR_HDR);
 }
 
@@ -190,7 +214,7 @@ xx_eoh(SMFICTX *ctx)
 	if (m == NULL)
 		return SMFIS_TEMPFAIL;
 	pl_queue_id(m->conn, macro(ctx, "i"));
-	pl_eoh(m->conn, &v);
+	TIMED(MP_EOH, pl_eoh(m->conn, &v));
 	if (m->steps & SMFIP_NR_EOH)
 		return SMFIS_NOREPLY;   /* v is kept in the message: see WANT_STEPS */
 	return reply(ctx, &v);
@@ -204,7 +228,7 @@ xx_body(SMFICTX *ctx, unsigned char *buf, size_t len)
 
 	if (m == NULL)
 		return SMFIS_TEMPFAIL;
-	pl_body(m->conn, buf, len, &v);
+	TIMED(MP_BODY, pl_body(m->conn, buf, len, &v));
 	return reply(ctx, &v);
 }
 
@@ -214,10 +238,14 @@ apply_edits(SMFICTX *ctx, const struct edits *e)
 {
 	bool ok = true;
 
-	for (size_t i = 0; i < e->n; i++) {
-		const struct hdr_edit *h = &e->v[i];
+	/* every deletion first: its index counts the fields as they arrived,
+	 * and the MTA counts the fields inserted before it too */
+	for (size_t i = 0; i < 2 * e->n; i++) {
+		const struct hdr_edit *h = &e->v[i % e->n];
 		int r;
 
+		if ((h->op == EDIT_DELETE) != (i < e->n))
+			continue;
 		if (h->op == EDIT_DELETE)
 			r = smfi_chgheader(ctx, h->name, (int)h->index, NULL);
 		else if (h->op == EDIT_CHANGE)
@@ -225,8 +253,13 @@ apply_edits(SMFICTX *ctx, const struct edits *e)
 		else
 			r = smfi_insheader(ctx, (int)h->index, h->name, h->value);
 		if (r != MI_SUCCESS) {
+			strbuf nm;
+
+			sb_init(&nm);    /* a deleted field's name came from the network */
+			sb_escape(&nm, h->name, strlen(h->name), 100);
 			plog(PLOG_ERR, NULL, "the MTA refused to %s header %s",
-			    h->op == EDIT_DELETE ? "delete" : h->op == EDIT_CHANGE ? "change" : "insert", h->name);
+			    h->op == EDIT_DELETE ? "delete" : h->op == EDIT_CHANGE ? "change" : "insert", nm.s);
+			sb_free(&nm);
 			ok = false;
 		}
 	}
@@ -248,7 +281,7 @@ xx_eom(SMFICTX *ctx)
 	if (m == NULL)
 		return SMFIS_TEMPFAIL;
 	edits_init(&e);
-	pl_eom(m->conn, macro(ctx, "i"), &e, &v);
+	TIMED(MP_EOM, pl_eom(m->conn, macro(ctx, "i"), &e, &v));
 	if (!verdict_refuses(&v) && v.action != ACT_DISCARD && !apply_edits(ctx, &e))
 		verdict_set(&v, "internal", ACT_TEMPFAIL, 451, "4.3.0",
 		    "temporary failure while changing the message, try again later");
@@ -273,8 +306,10 @@ xx_close(SMFICTX *ctx)
 	struct mctx *m = smfi_getpriv(ctx);
 
 	if (m != NULL) {
-		if (m->conn != NULL)
+		if (m->conn != NULL) {
 			pl_close(m->conn);
+			metrics_connection(-1);
+		}
 		conn_free(m->conn);
 		free(m);
 		smfi_setpriv(ctx, NULL);

@@ -11,8 +11,10 @@
  *
  * Lines end in LF or CRLF.  The line break before a boundary belongs to the
  * boundary, so a body's last break is held until the next line is known.
- * Preamble and epilogue are ignored; a missing close delimiter is noted,
- * not fatal; message/rfc822 bodies are parsed as messages.  Limits are
+ * A delimiter is the boundary and only blanks (any number); other text
+ * after a boundary and delimiters after a close delimiter are refused as
+ * malformed (clients read them differently).  Preamble and epilogue are
+ * ignored; a missing close delimiter is noted, not fatal; message/rfc822 bodies are parsed as messages.  Limits are
  * decisions: the scan stops and the caller reads facts.limit/reason.
  * This file is the line machine (delimiters, held breaks, feed/finish) and
  * the public API; the entities (headers, kinds, decoding) are in
@@ -32,7 +34,7 @@ static const char CRLF[] = "\r\n";   /* a held line break: the last 1 or 2 bytes
 
 static const char *const limit_names[] = {
 	"none", "depth", "parts", "header_line", "header_bytes", "boundary",
-	"filename", "zip_entries",
+	"filename", "zip_entries", "syntax",
 };
 
 const char *
@@ -100,32 +102,73 @@ line_end(struct mime_scan *s)
 	s->bol = true;
 	if (s->st == ST_HDR)
 		ms_hdr_eol(s, eol);
-	else if (s->st == ST_BODY && s->nbound == 0)
+	else if (s->st == ST_BODY && s->nmulti == 0)
 		consume(s, &CRLF[2 - eol], eol);   /* no boundary can follow */
 	else
 		s->pend_eol = eol;
 }
 
-/*
- * The level whose boundary this line is, or -1.  Like Dovecot, MimeKit and
- * mail-parser (the MUAs the mail is for), a line that starts with "--" and
- * the boundary is a delimiter whatever follows, innermost level first; a
- * filter that matched more strictly than the reader would let a part hide.
- */
-static long
-match_boundary(const struct mime_scan *s, const char *l, size_t n, bool *close)
+/* Only blanks (transport padding, RFC 2046 5.1.1) in l[0..n)? */
+static bool
+padding_only(const char *l, size_t n)
 {
+	for (size_t i = 0; i < n; i++)
+		if (l[i] != ' ' && l[i] != '\t')
+			return false;
+	return true;
+}
+
+enum dline { DL_NONE, DL_OPEN, DL_CLOSE, DL_PAD, DL_BAD };
+
+/*
+ * What a line that starts with "--" is.  A delimiter is "--" boundary,
+ * "--" for the close delimiter, then only blanks (any number: DL_PAD when
+ * the line head filled up before its end); an open level's exact match
+ * wins, innermost first.  Clients differ on the rest, so it is refused
+ * (DL_BAD, *why set): a boundary followed by other text ("--B--x", "--Bx",
+ * "--B" then a bare CR and more), and a delimiter of a multipart whose
+ * close delimiter was seen (a part after the end).  l[0..n) is the line
+ * without its LF (a CR before the LF is dropped here); complete is false
+ * when the head is full and the line goes on.
+ */
+static enum dline
+classify(const struct mime_scan *s, const char *l, size_t n, bool complete, size_t *level,
+    bool *close, const char **why)
+{
+	bool text = false, after_close = false;
+
+	if (complete && n > 0 && l[n - 1] == '\r')
+		n--;
 	if (n < 3 || l[0] != '-' || l[1] != '-')
-		return -1;
+		return DL_NONE;
 	for (size_t j = s->nstk; j-- > 0;) {
 		const struct ent *e = &s->stk[j];
-		if (e->kind != MIME_MULTIPART || e->closed || n - 2 < e->blen ||
+		if (e->kind != MIME_MULTIPART || n - 2 < e->blen ||
 		    memcmp(l + 2, e->boundary, e->blen) != 0)
 			continue;
-		*close = n - 2 >= e->blen + 2 && l[2 + e->blen] == '-' && l[3 + e->blen] == '-';
-		return (long)j;
+		if (e->closed) {
+			after_close = true;
+			continue;
+		}
+		const char *r = l + 2 + e->blen;
+		size_t rn = n - 2 - e->blen;
+		bool c = rn >= 2 && r[0] == '-' && r[1] == '-';
+		if (padding_only(r + (c ? 2 : 0), rn - (c ? 2 : 0))) {
+			*level = j;
+			*close = c;
+			return !complete ? DL_PAD : c ? DL_CLOSE : DL_OPEN;
+		}
+		text = true;
 	}
-	return -1;
+	if (text) {
+		*why = "text after a MIME delimiter";
+		return DL_BAD;
+	}
+	if (after_close) {
+		*why = "MIME delimiter after the close delimiter";
+		return DL_BAD;
+	}
+	return DL_NONE;
 }
 
 static void
@@ -148,19 +191,54 @@ boundary(struct mime_scan *s, size_t k, bool close)
 static void
 decide(struct mime_scan *s, bool complete)
 {
-	bool close;
-	long k;
+	const char *why = NULL;
+	bool close = false;
+	size_t k = 0;
 
 	s->in_head = false;
-	if (complete && (k = match_boundary(s, s->head, s->headlen, &close)) >= 0) {
+	switch (classify(s, s->head, s->headlen, complete, &k, &close, &why)) {
+	case DL_OPEN:
+	case DL_CLOSE:
 		s->bol = true;
-		boundary(s, (size_t)k, close);
+		boundary(s, k, close);
 		return;
+	case DL_PAD:     /* a delimiter so far: read its padding to the LF */
+		s->in_pad = true;
+		s->pad_level = k;
+		s->pad_close = close;
+		s->pad_cr = false;
+		return;
+	case DL_BAD:
+		ms_violation(s, why);
+		return;
+	case DL_NONE:
+		break;
 	}
 	begin_line(s);
 	content(s, s->head, s->headlen);
 	if (complete)
 		line_end(s);
+}
+
+/* Transport padding past the line head; returns the bytes taken. */
+static size_t
+padding(struct mime_scan *s, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (b[i] == '\n') {
+			s->in_pad = false;
+			s->bol = true;
+			boundary(s, s->pad_level, s->pad_close);
+			return i + 1;
+		}
+		if (s->pad_cr || (b[i] != ' ' && b[i] != '\t' && b[i] != '\r')) {
+			s->in_pad = false;
+			ms_violation(s, "text after a MIME delimiter");
+			return n;
+		}
+		s->pad_cr = b[i] == '\r';
+	}
+	return n;
 }
 
 enum mime_status
@@ -170,8 +248,12 @@ mime_feed(struct mime_scan *s, const unsigned char *ubuf, size_t len)
 	size_t i = 0;
 
 	while (i < len && s->st != ST_STOP) {
+		if (s->in_pad) {
+			i += padding(s, buf + i, len - i);
+			continue;
+		}
 		if (s->bol && !s->in_head) {
-			if (s->nbound > 0 && buf[i] == '-') {
+			if (s->nmulti > 0 && buf[i] == '-') {
 				s->in_head = true;
 				s->headlen = 0;
 				s->bol = false;
@@ -196,7 +278,7 @@ mime_feed(struct mime_scan *s, const unsigned char *ubuf, size_t len)
 			}
 			continue;
 		}
-		if (s->st == ST_BODY && s->nbound == 0) {
+		if (s->st == ST_BODY && s->nmulti == 0) {
 			/* nothing but this leaf until the end: take the rest */
 			content(s, buf + i, len - i);
 			break;
@@ -232,6 +314,13 @@ mime_finish(struct mime_scan *s)
 		return s->status;
 	if (s->in_head)
 		decide(s, true);
+	if (s->in_pad) {     /* a padded delimiter ends the message */
+		s->in_pad = false;
+		s->bol = true;
+		boundary(s, s->pad_level, s->pad_close);
+	}
+	if (s->st == ST_STOP)
+		return s->status;
 	if (s->held_cr && s->st != ST_STOP) {
 		s->held_cr = false;
 		consume(s, "\r", 1);
@@ -286,8 +375,13 @@ mime_scan_free(struct mime_scan *s)
 		return;
 	for (size_t i = 0; i < s->nstk; i++)
 		free(s->stk[i].boundary);
-	for (size_t i = 0; i < s->f.nparts; i++)
-		free(s->f.parts[i].filename);
+	for (size_t i = 0; i < s->f.nparts; i++) {
+		struct mime_part *p = &s->f.parts[i];
+		free(p->filename);
+		for (unsigned j = 0; j < p->nnames; j++)
+			free(p->names[j]);
+		free(p->names);
+	}
 	free(s->f.parts);
 	free(s->stk);
 	free(s->head);

@@ -5,7 +5,8 @@
  * writes) the decoded bytes.  State is a few bytes: base64 keeps the bit
  * accumulator, quoted-printable keeps "=", "=X" and held trailing blanks
  * (which RFC 2045 6.7 says a decoder deletes at a line end).  Lenient like
- * real decoders: junk in base64 is skipped, a bad "=" escape is kept as is.
+ * real decoders: junk in base64 is skipped, data after "=" padding is
+ * decoded as a new quantum, a bad "=" escape is kept as is.
  * Called by mime.c for every leaf part.
  */
 #include "config.h"
@@ -41,15 +42,18 @@ b64_feed(struct mime_dec *d, const unsigned char *in, size_t n, unsigned char *o
 	size_t o = 0;
 	unsigned bits = d->bits, nbits = d->nbits;
 
-	if (d->b64_end)
-		return 0;
 	for (size_t i = 0; i < n; i++) {
 		int v = b64val[in[i]];
 
 		if (v == 0) {
+			/* '=' pads the quantum out: its leftover bits are dropped
+			 * and decoding goes on with the next character as a new
+			 * quantum (concatenated base64, read as lenient MUAs do;
+			 * stopping here would hide what follows from the screen) */
 			if (in[i] == '=') {
-				d->b64_end = true;
-				break;
+				d->b64_pad = true;
+				bits = 0;
+				nbits = 0;
 			}
 			continue;
 		}

@@ -26,6 +26,18 @@ ms_limit(struct mime_scan *s, enum mime_limit l, unsigned value, const char *wha
 	s->status = MIME_LIMIT;
 }
 
+/* Malformed structure that clients read differently: a limit decision. */
+void
+ms_violation(struct mime_scan *s, const char *what)
+{
+	if (s->st == ST_STOP)
+		return;
+	s->f.limit = MIME_LIM_SYNTAX;
+	snprintf(s->f.reason, sizeof(s->f.reason), "malformed MIME: %s", what);
+	s->st = ST_STOP;
+	s->status = MIME_LIMIT;
+}
+
 void
 ms_stop(struct mime_scan *s)
 {
@@ -115,6 +127,7 @@ set_kind(struct mime_scan *s, struct ent *e, struct mime_part *p, const struct m
 		e->blen = bnd->len;
 		e->digest = strcmp(p->type, "multipart/digest") == 0;
 		s->nbound++;
+		s->nmulti++;
 	} else if (message && p->enc != ENC_BASE64 && p->enc != ENC_QP) {
 		p->kind = e->kind = MIME_MESSAGE;
 	} else if (message) {
@@ -124,7 +137,13 @@ set_kind(struct mime_scan *s, struct ent *e, struct mime_part *p, const struct m
 		p->kind = e->kind = MIME_LEAF;
 		mime_dec_init(&s->dec, p->enc);
 		s->nmagic = 4;
-		if (e->depth + 1 <= s->lim.depth && s->f.nparts < s->lim.parts) {
+		/* no room for the message's own entity: the limit it crosses,
+		 * as an unencoded message/rfc822 part would */
+		if (e->depth + 1 > s->lim.depth) {
+			ms_limit(s, MIME_LIM_DEPTH, s->lim.depth, "MIME nesting depth");
+		} else if (s->f.nparts >= s->lim.parts) {
+			ms_limit(s, MIME_LIM_PARTS, s->lim.parts, "number of MIME parts");
+		} else {
 			struct mime_limits sl = s->lim;
 			sl.depth = s->lim.depth - (e->depth + 1);
 			sl.parts = s->lim.parts - (unsigned)s->f.nparts;
@@ -141,6 +160,48 @@ set_kind(struct mime_scan *s, struct ent *e, struct mime_part *p, const struct m
 			s->zip = zip_new(s->lim.zip_entries, zip_entry_cb, s);
 		s->nmagic = p->is_zip ? 4 : 0;   /* else look at the first bytes */
 	}
+}
+
+struct names_ctx {
+	struct mime_part *p;
+	bool toolong;
+};
+
+/* One name a client may show: kept unless it is the file name or known. */
+static void
+add_name(void *ctx, const char *v, size_t n, bool toolong)
+{
+	struct names_ctx *nc = ctx;
+	struct mime_part *p = nc->p;
+
+	if (toolong) {
+		nc->toolong = true;
+		return;
+	}
+	if (n == 0 || (p->filename != NULL && strlen(p->filename) == n && memcmp(p->filename, v, n) == 0))
+		return;
+	for (unsigned i = 0; i < p->nnames; i++)
+		if (strlen(p->names[i]) == n && memcmp(p->names[i], v, n) == 0)
+			return;
+	p->names = xrealloc(p->names, (p->nnames + 1) * sizeof(*p->names));
+	p->names[p->nnames++] = xstrndup(v, n);
+}
+
+/* Every name of the part a reader may show: both parameters, each of their
+ * forms (filename= twice, filename*= beside filename=, sections); false if
+ * one is over the file name limit. */
+static bool
+all_names(struct mime_scan *s, struct mime_part *p, char *buf)
+{
+	struct names_ctx nc = { .p = p };
+
+	if (s->have_cdisp)
+		mime_param_variants(s->cdisp.s, s->cdisp.len, "filename", buf, s->lim.filename + 1,
+		    add_name, &nc);
+	if (s->have_ctype)
+		mime_param_variants(s->ctype.s, s->ctype.len, "name", buf, s->lim.filename + 1,
+		    add_name, &nc);
+	return !nc.toolong;
 }
 
 /* The current entity's header is complete: type, name, encoding, kind. */
@@ -187,6 +248,10 @@ ms_headers_done(struct mime_scan *s)
 		const struct mime_pval *v = fn.found ? &fn : &ct[1];
 		if (v->len > 0)
 			p->filename = xstrndup(v->buf, v->len);
+	}
+	if (!all_names(s, p, fbuf)) {
+		ms_limit(s, MIME_LIM_FILENAME, s->lim.filename, "attachment file name length");
+		goto out;
 	}
 	p->enc = s->have_cte ? mime_parse_enc(s->cte.s, s->cte.len) : ENC_7BIT;
 	set_kind(s, e, p, &ct[0]);
@@ -252,6 +317,8 @@ sub_done(struct mime_scan *s, unsigned base)
 		s->f.parts[s->f.nparts] = *q;
 		s->f.parts[s->f.nparts++].depth += base;
 		q->filename = NULL;      /* ownership moved */
+		q->names = NULL;
+		q->nnames = 0;
 	}
 	if (sub->f.nparts > 0 && sub->f.max_depth + base > s->f.max_depth)
 		s->f.max_depth = sub->f.max_depth + base;
@@ -298,6 +365,7 @@ ms_end_entity(struct mime_scan *s)
 			s->f.unterminated = true;
 			s->nbound--;
 		}
+		s->nmulti--;
 		free(e->boundary);
 	}
 	s->nstk--;

@@ -305,17 +305,16 @@ assemble(struct mime_pval *v, const struct param *ps, size_t n)
 	}
 }
 
-enum mime_hstatus
-mime_parse_field(const char *buf, size_t len, char *tok, size_t tokcap,
-    struct mime_pval *vals, size_t nvals)
+/* The leading token (type/subtype or a disposition), lower-cased into tok;
+ * returns where the parameters start. */
+static size_t
+read_token(const char *buf, size_t len, char *tok, size_t tokcap, size_t *tlen)
 {
-	struct param ps[MAX_PARAMS];
-	size_t i = skip_cfws(buf, len, 0), t = 0, n;
-	enum mime_hstatus st = MH_OK;
+	size_t i = skip_cfws(buf, len, 0), t = 0;
 
-	/* the token: type/subtype or a disposition; blanks around '/' allowed;
-	 * a blank after a complete token ends it even without ';' (broken
-	 * "multipart/mixed boundary=x" is read as if the ';' were there) */
+	/* blanks around '/' allowed; a blank after a complete token ends it
+	 * even without ';' (broken "multipart/mixed boundary=x" is read as if
+	 * the ';' were there) */
 	bool sep = false;    /* a blank or comment after some token bytes */
 	while (i < len && buf[i] != ';') {
 		char c = buf[i];
@@ -333,6 +332,18 @@ mime_parse_field(const char *buf, size_t len, char *tok, size_t tokcap,
 	}
 	if (tokcap > 0)
 		tok[t] = '\0';
+	*tlen = t;
+	return i;
+}
+
+enum mime_hstatus
+mime_parse_field(const char *buf, size_t len, char *tok, size_t tokcap,
+    struct mime_pval *vals, size_t nvals)
+{
+	struct param ps[MAX_PARAMS];
+	size_t t, n, i = read_token(buf, len, tok, tokcap, &t);
+	enum mime_hstatus st = MH_OK;
+
 	if (t == 0)
 		st = MH_EMPTY;
 	n = parse_params(buf, len, i, ps, MAX_PARAMS);
@@ -342,6 +353,34 @@ mime_parse_field(const char *buf, size_t len, char *tok, size_t tokcap,
 			st = MH_TOOLONG;
 	}
 	return st;
+}
+
+void
+mime_param_variants(const char *buf, size_t len, const char *attr, char *vbuf, size_t cap,
+    mime_variant_cb cb, void *ctx)
+{
+	struct param ps[MAX_PARAMS], one[MAX_PARAMS];
+	char tok[8];
+	size_t t, n, m = 0, i = read_token(buf, len, tok, sizeof(tok), &t);
+	struct mime_pval v = { .name = attr, .buf = vbuf, .cap = cap };
+
+	n = parse_params(buf, len, i, ps, MAX_PARAMS);
+	for (size_t k = 0; k < n; k++) {
+		if (!mem_caseeq(ps[k].name, ps[k].nlen, attr))
+			continue;
+		if (ps[k].section >= 0) {
+			one[m++] = ps[k];      /* the sections, read together below */
+			continue;
+		}
+		assemble(&v, &ps[k], 1);   /* each attr= and attr*= on its own */
+		if (v.found)
+			cb(ctx, v.buf, v.len, v.toolong);
+	}
+	if (m > 0) {
+		assemble(&v, one, m);
+		if (v.found)
+			cb(ctx, v.buf, v.len, v.toolong);
+	}
 }
 
 static size_t

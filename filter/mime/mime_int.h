@@ -34,10 +34,13 @@ struct mime_scan {
 	struct ent *stk;
 	size_t nstk;
 	unsigned nbound;     /* open multiparts on the stack */
+	unsigned nmulti;     /* multiparts on the stack, open or closed */
 	enum sstate st;
 	enum mime_status status;
 	/* line machine */
 	bool bol, in_head, held_cr;
+	bool in_pad, pad_close, pad_cr; /* a delimiter's padding past the head */
+	size_t pad_level;
 	unsigned pend_eol;
 	char *head;
 	size_t headlen, headcap;
@@ -60,6 +63,7 @@ struct mime_scan {
 /* mime_entity.c */
 void ms_limit(struct mime_scan *s, enum mime_limit l, unsigned value, const char *what);
 void ms_stop(struct mime_scan *s);
+void ms_violation(struct mime_scan *s, const char *what);
 struct ent *ms_top(struct mime_scan *s);
 struct mime_part *ms_top_part(struct mime_scan *s);
 void ms_start_entity(struct mime_scan *s, unsigned depth, bool digest_child);

@@ -14,5 +14,8 @@ extern const struct check check_dmarc;
 /* This message's DMARC result after the dmarc check's eom; false when
  * none was evaluated (outbound, trusted client, no policy). */
 bool check_dmarc_result(const struct msg *m, enum dmarc_result *out);
+/* Was a DMARC failure of m excused by a trusted forwarder (the sender is
+ * vouched for: the spam score does not count the failure either)? */
+bool check_dmarc_forwarded(const struct msg *m);
 
 #endif

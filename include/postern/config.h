@@ -42,6 +42,7 @@ struct config {
 	char *spam_spamd;                    /* "ADDR:PORT" or "" */
 	unsigned long long spam_spamd_timeout;
 	unsigned long long spam_spamd_max_size;
+	char *metrics_listen;                /* "" = no metrics endpoint */
 };
 
 extern const struct ct_key config_keys[];

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "postern/cidr.h"
+#include "postern/lookup.h"
 #include "postern/util.h"
 
 enum ct_type {
@@ -26,6 +27,9 @@ enum ct_type {
 	CT_FACILITY, /* int syslog facility */
 	CT_STRLIST,  /* struct strlist */
 	CT_CIDRLIST, /* struct cidr_list */
+	CT_LOOKUP,   /* struct lookup *, kind in min (lookup.h); inline entries
+	              * and "file:PATH" elements (relative to the naming file) */
+	CT_FLAGS,    /* unsigned long long: bit i set for choices[i] listed */
 	CT_SCORE,    /* int, hundredths of a point: 5, -1.5, "2.25", "off" (util.h) */
 	CT_SCORELIST, /* struct strlist of "name=score" (name: a-z 0-9 _) */
 	CT_ALIAS,    /* a deprecated name: def is the key it stands for */

@@ -186,5 +186,9 @@ bool dkim_verify_eom(struct dkim_msg *dm,
 unsigned dkim_sign_eom(struct dkim_msg *dm, void (*cb)(void *ctx, const char *value), void *ctx);
 /* Why nothing was signed (static text), or NULL. */
 const char *dkim_sign_skipped(const struct dkim_msg *dm);
+/* After dkim_sign_eom: how many signatures owed (one per key of the From
+ * domain) were not made because signing failed (0 when all were made or
+ * no key applies). */
+unsigned dkim_sign_missing(const struct dkim_msg *dm);
 
 #endif

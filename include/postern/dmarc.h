@@ -1,9 +1,11 @@
 /*
- * dmarc.h - DMARC (RFC 7489, with np= from RFC 9091): record parsing,
- * organisational domains (libpsl), identifier alignment, and the
- * evaluation of one message from the SPF and DKIM results.
+ * dmarc.h - DMARC (RFC 9989): record parsing, the DNS tree walk that finds
+ * the policy record and organisational domains (no public suffix list),
+ * identifier alignment, and the evaluation of one message from the SPF
+ * and DKIM results.
  *
- * The parser takes (buf, len); the evaluator does its look-ups through
+ * The parser takes (buf, len); the tree walk (dmarc_walk.c) is pure over a
+ * look-up callback; the evaluator (dmarc.c) does its look-ups through
  * dns.c.  No libmilter; the check row that feeds it lives in check_dmarc.c.
  */
 #ifndef POSTERN_DMARC_H
@@ -13,6 +15,9 @@
 #include <stddef.h>
 
 enum dmarc_policy { DMARC_P_NONE = 0, DMARC_P_QUARANTINE, DMARC_P_REJECT };
+enum dmarc_psd { DMARC_PSD_U = 0, DMARC_PSD_Y, DMARC_PSD_N };
+
+#define DMARC_RUA_MAX 512   /* rua= kept for reports: whole URIs that fit */
 
 struct dmarc_record {
 	enum dmarc_policy p;   /* requested policy */
@@ -20,28 +25,61 @@ struct dmarc_record {
 	enum dmarc_policy np;  /* for non-existent subdomains (defaults to sp) */
 	bool adkim_strict;
 	bool aspf_strict;
-	unsigned pct;          /* 0..100 */
+	bool testing;          /* t=y; an old record's pct=0 without t= (RFC 9989 A.6) */
+	enum dmarc_psd psd;    /* psd=y / n / u (default) */
+	bool p_implied;        /* no usable p= but a rua=: acts as p=none (4.10.1) */
+	char rua[DMARC_RUA_MAX]; /* the rua= value (comma-separated URIs), "" if none */
 };
 
 enum dmarc_rec_status {
 	DMARC_REC_OK = 0,
 	DMARC_REC_NOT_DMARC,   /* does not start with v=DMARC1: not a DMARC record */
 	DMARC_REC_SYNTAX,      /* a tag-value pair is malformed */
-	DMARC_REC_NO_POLICY,   /* p= missing or not first after v= */
-	DMARC_REC_BAD_VALUE,   /* a known tag with an invalid value */
+	DMARC_REC_NO_POLICY,   /* p= missing and no valid rua= */
+	DMARC_REC_BAD_VALUE,   /* p=, sp= or np= invalid and no valid rua= */
 };
 
 enum dmarc_rec_status dmarc_record_parse(const char *buf, size_t len, struct dmarc_record *r);
 
-/* Load the public suffix list once at start-up (libpsl: the newest of its
- * built-in list and /usr/share/publicsuffix). */
-bool dmarc_psl_init(char *err, size_t errlen);
-void dmarc_psl_free(void);
-/* The organisational domain of domain (lower-case, no trailing dot) into
- * out; a public suffix itself is its own organisational domain. */
-bool dmarc_org_domain(const char *domain, char *out, size_t size);
-/* Identifier alignment: strict = equal, relaxed = same organisational domain. */
-bool dmarc_aligned(const char *a, const char *b, bool strict);
+/* ---- DNS tree walk (RFC 9989 4.10), dmarc_walk.c ---- */
+
+#define DMARC_WALK_MAX 8       /* at most 8 look-ups per walk */
+#define DMARC_NAME_MAX 256
+
+enum dmarc_fetch { DMARC_FETCH_FOUND, DMARC_FETCH_NONE, DMARC_FETCH_TEMP };
+
+/* Look up the one DMARC record of _dmarc.<domain> into *r. */
+typedef enum dmarc_fetch (*dmarc_fetch_fn)(void *ctx, const char *domain, struct dmarc_record *r);
+
+struct dmarc_walk_hit {
+	char domain[DMARC_NAME_MAX];
+	struct dmarc_record rec;
+};
+
+struct dmarc_walk {
+	struct dmarc_walk_hit hit[DMARC_WALK_MAX]; /* records found, longest name first */
+	size_t nhit;
+	unsigned queries;
+	bool temperror;        /* a look-up failed: the walk is incomplete */
+};
+
+/* The names a walk from domain queries, in order (at most 8; the 4.10 rule:
+ * the domain, then shortened to 7 labels if it had 8 or more, then one
+ * label less each time).  Returns the count; 0 for an unusable domain. */
+size_t dmarc_walk_targets(const char *domain, char out[DMARC_WALK_MAX][DMARC_NAME_MAX]);
+/* Walk from domain (lower-case, no trailing dot), stopping at a record
+ * with psd=y or psd=n.  skip_first: start at the second target (policy
+ * discovery when the Author Domain itself was already asked). */
+void dmarc_tree_walk(const char *domain, bool skip_first, dmarc_fetch_fn f, void *ctx,
+    struct dmarc_walk *w);
+/* The organisational domain of start from its walk (4.10.2). */
+void dmarc_walk_org(const char *start, const struct dmarc_walk *w, char *out, size_t size);
+/* Lower-case copy without trailing dots; false if empty or too long. */
+bool dmarc_domain_norm(const char *in, char *out, size_t size);
+/* d equals suffix or ends with "." suffix. */
+bool dmarc_domain_under(const char *d, const char *suffix);
+
+/* ---- evaluation, dmarc.c ---- */
 
 enum dmarc_result {
 	DMARC_NONE = 0,   /* no record (or not applicable) */
@@ -52,6 +90,7 @@ enum dmarc_result {
 };
 
 #define DMARC_MAX_DKIM 8
+#define DMARC_MAX_QUERIES 40  /* all look-ups of one evaluation */
 
 struct dmarc_input {
 	const char *from_domain;           /* RFC5322.From domain */
@@ -59,20 +98,26 @@ struct dmarc_input {
 	const char *spf_domain;            /* MAIL FROM (or HELO) domain SPF passed for */
 	const char *dkim_pass[DMARC_MAX_DKIM]; /* d= of each passing signature */
 	size_t ndkim;
-	unsigned sample;                   /* 0..99, compared with pct */
 };
 
 struct dmarc_output {
 	enum dmarc_result result;
-	enum dmarc_policy policy;          /* the policy that applies (p, sp or np) */
-	bool sampled_out;                  /* pct < 100 and this message is outside it */
+	enum dmarc_policy policy;          /* the published policy that applies (p, sp or np) */
+	enum dmarc_policy applied;         /* after t=y: one level milder (policy.dmarc) */
+	bool testing;                      /* the record has t=y */
+	bool psd_record;                   /* the record is a Public Suffix Domain's */
 	bool spf_aligned, dkim_aligned;
-	char record_domain[256];           /* where the record was found */
-	char org_domain[256];
+	struct dmarc_record rec;           /* the record applied (pass/fail) */
+	char record_domain[DMARC_NAME_MAX]; /* where the record was found */
+	char org_domain[DMARC_NAME_MAX];    /* the From domain's organisational domain */
+	unsigned queries;                  /* DNS look-ups made */
 	char why[96];                      /* short reason for logs/A-R */
 };
 
 void dmarc_evaluate(const struct dmarc_input *in, struct dmarc_output *out);
+/* The organisational domain of domain by a tree walk through dns.c
+ * (false on a DNS failure or an unusable name). */
+bool dmarc_org_domain(const char *domain, char *out, size_t size);
 
 const char *dmarc_result_name(enum dmarc_result r);
 const char *dmarc_policy_name(enum dmarc_policy p);

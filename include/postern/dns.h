@@ -45,12 +45,18 @@ struct dns_options {
 bool dns_init(const struct dns_options *opt, char *err, size_t errlen);
 void dns_shutdown(void);
 void dns_set_timeout(unsigned timeout_ms);
+/* How often a fresh context replaced one that saw the servers fail. */
+unsigned long dns_replacements(void);
 
 /* Resolve name/type (type as in RFC 1035: 1 = A, 16 = TXT, ...).  The
  * answer must be released with dns_answer_free whatever the status. */
 enum dns_status dns_query(const char *name, int rrtype, struct dns_answer *out);
 void dns_answer_free(struct dns_answer *a);
 
+/* Can name be asked at all (RFC 1035 2.3.4: labels of 1..63 octets, at
+ * most 253 octets without the root dot)?  A name that cannot be asked
+ * cannot exist: that is an answer (no such name), not a DNS failure. */
+bool dns_name_askable(const char *name);
 /*
  * The same query in two steps, so that a caller can ask early (DNSBL at
  * connect) and read the answer when it needs it: dns_start sends it (the

@@ -50,6 +50,7 @@ enum mime_limit {
 	MIME_LIM_BOUNDARY,
 	MIME_LIM_FILENAME,
 	MIME_LIM_ZIP_ENTRIES,
+	MIME_LIM_SYNTAX,        /* malformed structure clients read differently */
 };
 
 enum mime_enc { ENC_7BIT = 0, ENC_8BIT, ENC_BINARY, ENC_BASE64, ENC_QP, ENC_OTHER };
@@ -59,6 +60,10 @@ enum mime_kind { MIME_LEAF = 0, MIME_MULTIPART, MIME_MESSAGE };
 struct mime_part {
 	char type[MIME_TYPE_MAX];   /* lower-case "type/subtype", default applied */
 	char *filename;             /* decoded (RFC 2231/2047), NUL-free; owned; NULL if none */
+	char **names;               /* the other names a client may show (name= vs
+	                             * filename=, duplicates, filename*= vs
+	                             * filename=, sections), each distinct; owned */
+	unsigned nnames;
 	enum mime_enc enc;
 	enum mime_kind kind;
 	bool attachment;            /* Content-Disposition: attachment */
@@ -154,6 +159,14 @@ struct mime_pval {
  */
 enum mime_hstatus mime_parse_field(const char *buf, size_t len, char *tok, size_t tokcap,
     struct mime_pval *vals, size_t nvals);
+/* Every value of parameter attr (lower-case) in a Content-Type or
+ * Content-Disposition value that some reader may take: each attr= and
+ * attr*= occurrence on its own, and the attr*0, attr*1 ... sections
+ * together, each decoded as mime_parse_field() does, into vbuf (cap bytes
+ * incl. NUL) and handed to cb (toolong: did not fit).  At most 64. */
+typedef void (*mime_variant_cb)(void *ctx, const char *v, size_t n, bool toolong);
+void mime_param_variants(const char *buf, size_t len, const char *attr, char *vbuf, size_t cap,
+    mime_variant_cb cb, void *ctx);
 /* Decode RFC 2047 encoded words of in[0..len) into out (cap incl. NUL);
  * returns the length, or (size_t)-1 if it does not fit. */
 size_t mime_decode_words(const char *in, size_t len, char *out, size_t cap);
@@ -169,7 +182,7 @@ struct mime_dec {
 	enum mime_enc enc;
 	unsigned bits;       /* base64 accumulator */
 	unsigned nbits;
-	bool b64_end;        /* '=' seen */
+	bool b64_pad;        /* '=' seen (decoding goes on after it) */
 	unsigned char qp_state; /* 0 text, 1 after '=', 2 after '=X', 3 after '=\r' */
 	unsigned char qp_hex;
 	unsigned qp_ws;      /* trailing blanks held back */

@@ -16,7 +16,14 @@
 
 void pl_connect(struct conn *c, const char *hostname, const char *addr,
     const char *daemon_name);
+/* The reply to connect: a refusal of the whole connection, or accept. */
+void pl_connect_reply(const struct conn *c, struct verdict *out);
 void pl_helo(struct conn *c, const char *helo);
+/* Session facts from the MTA's macros: its own name (j, at connect) and the
+ * TLS of the session ({tls_version} {cipher} {cipher_bits}, at the HELO
+ * after STARTTLS; NULL version: no news, the facts stay). */
+void pl_server(struct conn *c, const char *mta_name);
+void pl_tls(struct conn *c, const char *version, const char *cipher, const char *bits);
 void pl_envfrom(struct conn *c, const char *sender, const char *const *args,
     const char *qid, const char *auth_user, struct verdict *out);
 void pl_envrcpt(struct conn *c, const char *rcpt, struct verdict *out);

@@ -49,7 +49,20 @@ struct msg {
 	struct verdict last_rcpt;    /* verdict of the last refused recipient */
 	struct author author;        /* From, parsed as the header arrives */
 	strbuf notes;                /* extra summary fields from checks */
+	/* Check slots whose hooks the pipeline skips: set per recipient by a
+	 * check (an allow list, check_lists), kept for the message while every
+	 * accepted recipient excuses them. */
+	uint32_t rcpt_excused, excused;
+	const char *rcpt;            /* the recipient being added, without <>
+	                              * (during RCPT only; borrowed) */
 	void *state[CHECK_MAX];      /* each check's message state (check.h) */
+};
+
+/* TLS of the SMTP session, from the MTA's HELO macros (after STARTTLS). */
+struct conn_tls {
+	char version[16];            /* "TLSv1.3", "" without TLS */
+	char cipher[64];
+	unsigned bits;               /* {cipher_bits}, 0 if unknown */
 };
 
 struct conn {
@@ -60,10 +73,16 @@ struct conn {
 	char *hostname;              /* owned */
 	char *helo;                  /* owned */
 	char *daemon_name;           /* owned */
+	char *mta_name;              /* the MTA's own name ("j"); owned */
+	struct conn_tls tls;
+	strbuf *summary_copy;        /* explain: the summary line also goes here */
+	/* A refusal of the whole connection, written by a check's connect
+	 * hook (check_lists: a client every policy denies); the reply to
+	 * connect, and to every MAIL FROM. */
+	struct verdict refusal;
 	bool internal;
 	unsigned nmsgs;
 	void *state[CHECK_MAX];      /* each check's connection state (check.h) */
-	strbuf last_summary;         /* the last summary line written (explain prints it) */
 	struct msg msg;
 };
 

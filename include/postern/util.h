@@ -41,8 +41,10 @@ void sb_vprintf(strbuf *sb, const char *fmt, va_list ap) PST_PRINTF(2, 0);
 
 /*
  * Escape network text for a log line: printable ASCII is kept, everything
- * else becomes \xHH; the output is cut after max input bytes and marked
- * with "...".  Appends to sb.
+ * else, '\\' and '"' become \xHH (so an escaped value can neither end a
+ * line nor close a key="value" field); the output is cut after max input
+ * bytes and marked with "...".  Appends to sb.  plog() escapes what is
+ * left of control and 8-bit bytes in the whole line as a last guard.
  */
 void sb_escape(strbuf *sb, const char *p, size_t n, size_t max);
 

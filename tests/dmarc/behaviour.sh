@@ -1,8 +1,11 @@
 #!/bin/bash
 # behaviour.sh - DMARC through the running daemon driven by miltertest, with
 # SPF and the DMARC records served by the loopback DNS fixture: aligned
-# pass, p=reject (550 5.7.1), p=quarantine, pct sampling, two From fields,
-# DNS timeout, observe mode, outbound mail; and the summary lines.
+# pass, p=reject (550 5.7.1), p=quarantine, an old pct=0, two From fields,
+# DNS timeout, observe mode, outbound mail; RFC 9989: the tree walk (eleven
+# labels, relaxed alignment by organisational domain, psd=n, a PSD's
+# psd=y record), t=y testing mode; trusted forwarders (by SPF identity and
+# by client address) and dmarc.list_action for List-Id; the summary lines.
 here=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$here/tests/lib/tap.sh"
 . "$here/tests/lib/dns.sh"
@@ -17,14 +20,25 @@ out="$TEST_TMPDIR/behaviour.out"
 	-s "$here/tests/dmarc/behaviour.lua" >"$out" 2>&1
 st=$?; ok $st "miltertest behaviour.lua"
 [ $st -eq 0 ] || diag_file "$out"
-logged() { grep -qE "$1" "$PSTN_LOG"; ok $? "$2"; }
-logged 'DM1: eom: .*dmarc=pass\(p=reject\) header.from=example.org .*verdict=accept' "pass logged"
+logged() { grep -qE "$1" "$PSTN_LOG"; ok $? "$2" || { grep -o "${1%%:*}: eom: .*" "$PSTN_LOG" | sed "s/^/# /"; }; }
+logged 'DM1: eom: .*dmarc=pass\(p=reject\) policy.dmarc=reject header.from=example.org .*verdict=accept' "pass logged"
 logged 'DM2: eom: .*dmarc=fail\(p=reject\) .*verdict=reject check=dmarc reply="550 5.7.1 DMARC policy of example.org' "reject logged with its reply"
 logged 'DM3: eom: .*dmarc=fail\(p=quarantine\) .*verdict=quarantine' "quarantine logged"
-logged 'DM4: eom: .*dmarc=fail\(p=reject,sampled-out\) .*verdict=quarantine' "sampled-out logged"
+logged 'DM4: eom: .*dmarc=fail\(p=reject,testing\) policy.dmarc=quarantine .*verdict=quarantine' "old pct=0 logged as testing"
 logged 'DM5: eom: .*dmarc=permerror .*verdict=reject' "two From fields logged"
 logged 'DM6: eom: .*dmarc=temperror .*verdict=accept' "temperror logged"
 logged 'DM7: eom: .*dmarc=fail\(p=reject\) .*verdict=accept observe_would=reject' "observe mode logs what it would do"
 grep 'DM8: eom' "$PSTN_LOG" | grep -q 'dmarc='
 [ $? -ne 0 ]; ok $? "outbound mail has no DMARC result"
+logged 'DM9: eom: .*dmarc=fail\(p=quarantine\) .*verdict=quarantine' "tree walk logged"
+logged 'DM10: eom: .*dmarc=pass.* verdict=accept' "relaxed pass by tree walk logged"
+logged 'DM11: eom: .*dmarc=fail\(p=reject\) .*verdict=reject' "psd=n logged"
+logged 'DM12: eom: .*dmarc=fail\(p=reject\) .*verdict=reject check=dmarc' "PSD policy logged"
+logged 'DM13: eom: .*dmarc=fail\(p=reject,testing\) policy.dmarc=quarantine .*verdict=accept observe_would=quarantine' "t=y in observe mode would quarantine"
+logged 'DM14: eom: .*dmarc=fail\(p=reject,testing\) policy.dmarc=quarantine .*verdict=quarantine' "t=y logged"
+logged 'DM15: eom: .*dmarc=fail\(p=reject\) .*dmarc_override=trusted_forwarder\(lists.example.net\) .*verdict=accept' "forwarder override logged"
+logged 'DM16: eom: .*dmarc_override=trusted_forwarder\(192.0.2.77\) .*verdict=accept' "forwarder host logged"
+logged 'DM17: eom: .*dmarc=fail\(p=reject\) .*verdict=reject' "untrusted forwarder refused"
+logged 'DM18: eom: .*dmarc_override=mailing_list\(list-id=Talk <talk.lists.other.example>\) .*verdict=quarantine' "list override logged"
+logged 'DM19: eom: .*dmarc=fail\(p=reject\) .*verdict=reject' "List-Id alone changes nothing"
 tap_done

@@ -9,6 +9,8 @@
 #     dns_reload DATAFILE     replace the data (SIGHUP, same port); waits
 #                             until the new data is served
 #     dns_stop                stop it (also done automatically on exit)
+#     dns_restart [DATAFILE]  start it again after dns_stop, same port (and
+#                             the same data unless DATAFILE is given)
 #     dns_query NAME [TYPE [TIMEOUT_S]]
 #                             raw UDP query (EDNS0, RD=1) to the fixture;
 #                             prints the rcode (NOERROR, NXDOMAIN, REFUSED,
@@ -146,6 +148,14 @@ dns_stop() {
     [ -n "$DNS_PID" ] || return 0
     reap_stop "$DNS_PID"
     DNS_PID=
+}
+
+dns_restart() {
+    [ -z "$DNS_PID" ] || dns_stop
+    [ -n "$DNS_PORT" ] || { echo "dns: never started" >&2; return 1; }
+    [ -z "${1:-}" ] || _dns_write_conf "$1" || return 1
+    spawn DNS_PID "$DNS_DIR/stderr" "$_DNS_UNBOUND" -d -c "$DNS_DIR/unbound.conf"
+    _dns_wait_gen
 }
 
 dns_query() {

@@ -3,8 +3,10 @@
 #     . "$top_srcdir/tests/lib/tap.sh"; . "$top_srcdir/tests/lib/postern.sh"
 #     postern_start POLICY_DIR [EXTRA_CONFIG_TEXT]
 #         writes $TEST_TMPDIR/postern.conf (inet socket on a free port,
-#         authserv_id mx.test.example, internal_hosts 10.0.0.0/8, the given
-#         policy dir, foreground, debug log; when the DNS fixture runs
+#         authserv_id mx.test.example, internal_hosts 10.0.0.0/8 (or the
+#         list in $PSTN_INTERNAL), the given policy dir, originating_daemons ORIGINATING (or the list in
+#         $PSTN_ORIGINATING, e.g. '"MSA"'), foreground, debug log; when
+#         the DNS fixture runs
 #         ($DNS_PORT, tests/lib/dns.sh) the resolver forwards to it with a
 #         1.5 s timeout, unless the extra text has its own "dns =") plus
 #         any extra lines, starts
@@ -50,14 +52,15 @@ postern_start() {
 	PSTN_CONF="$TEST_TMPDIR/postern.conf"
 	PSTN_LOG="$TEST_TMPDIR/postern.log"
 	export PSTN_PORT PSTN_SOCK PSTN_CONF PSTN_LOG
-	local dns=
+	local dns= orig=${PSTN_ORIGINATING:-'"ORIGINATING"'}
+	local internal=${PSTN_INTERNAL:-'"10.0.0.0/8"'}
 	[ -n "${DNS_PORT:-}" ] && [[ $extra != *"dns ="* ]] &&
 		dns="dns = { nameservers = [ \"${DNS_ADDR:-127.0.0.1}@$DNS_PORT\" ]; timeout = 1500; };"
 	cat >"$PSTN_CONF" <<CONF
 socket = "$PSTN_SOCK";
 authserv_id = "mx.test.example";
-internal_hosts = [ "10.0.0.0/8" ];
-originating_daemons = [ "ORIGINATING" ];
+internal_hosts = [ $internal ];
+originating_daemons = [ $orig ];
 policy_dir = "$policies";
 log_level = "debug";
 $dns

@@ -7,7 +7,9 @@
 #
 #     postfix_start [MILTER_SPEC]   e.g. inet:127.0.0.1:PORT, unix:/path or
 #                                   empty for no milter.  Extra main.cf
-#                                   lines may be given in $PF_EXTRA_MAIN_CF.
+#                                   lines may be given in $PF_EXTRA_MAIN_CF,
+#                                   extra master.cf lines (a second smtpd
+#                                   with -o options) in $PF_EXTRA_MASTER_CF.
 #                                   Exports PF_PORT PF_DIR PF_CONF PF_MAILDIR
 #                                   PF_LOG.  Stopped automatically on exit.
 #     postfix_require               skip the test unless root; bail out
@@ -176,6 +178,8 @@ virtual   unix  -       n       n       -       -       virtual
 anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+${PF_EXTRA_MASTER_CF:-}
 CF
     on_exit postfix_stop
     spawn PF_PID "$PF_DIR/log/master.out" "$_PF_POSTFIX" -c "$PF_CONF" start-fg

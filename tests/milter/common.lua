@@ -62,3 +62,30 @@ function ours(conn)
 	return string.find(v, "^mx%.test%.example;") ~= nil and
 	    (string.find(v, "spf=none", 1, true) ~= nil or string.find(v, "; none$") ~= nil)
 end
+
+-- Open a connection with a given HELO name; conn_macros / helo_macros are
+-- optional tables (name, value, ...) sent before connect / HELO.
+function open_helo(ip, helo, conn_macros, helo_macros)
+	local conn = mt.connect(sock, 40, 0.25)
+	check(conn ~= nil, "connect to " .. sock)
+	if conn_macros ~= nil then
+		mt.macro(conn, SMFIC_CONNECT, table.unpack(conn_macros))
+	end
+	check(mt.conninfo(conn, "client.example", ip) == nil, "conninfo")
+	if helo_macros ~= nil then
+		mt.macro(conn, SMFIC_HELO, table.unpack(helo_macros))
+	end
+	check(mt.helo(conn, helo) == nil, "helo " .. helo)
+	return conn
+end
+
+-- Headers, eoh and one body chunk; returns the reply to the body chunk
+-- (where a header-phase verdict is given).
+function headers_body(conn, headers, body)
+	for _, h in ipairs(headers) do
+		check(mt.header(conn, h[1], h[2]) == nil, "header " .. h[1])
+	end
+	check(mt.eoh(conn) == nil, "eoh")
+	check(mt.bodystring(conn, body) == nil, "body")
+	return mt.getreply(conn)
+end

@@ -61,6 +61,7 @@ if mt.conninfo(conn, "client.example", "192.0.2.10") ~= nil then error("conninfo
 mt.macro(conn, SMFIC_MAIL, "i", "UNIX1")
 if mt.mailfrom(conn, "<a@remote.example>") ~= nil then error("mailfrom") end
 if mt.rcptto(conn, "<u@example.net>") ~= nil then error("rcpt") end
+if mt.header(conn, "From", "a@remote.example") ~= nil then error("header") end
 if mt.header(conn, "Subject", "x") ~= nil then error("header") end
 if mt.eom(conn) ~= nil then error("eom") end
 local ar = mt.getheader(conn, "Authentication-Results", 0) or ""

@@ -5,10 +5,13 @@
  *   depth<TAB>type<TAB>filename<TAB>encoding<TAB>encoded<TAB>decoded
  * then "parts=N decoded=N status=... limit=...".  Zip entries print as
  *   "  zip<TAB>name<TAB>csize<TAB>usize<TAB>encrypted".
- * Usage: mimescan [-s seed] [-c maxchunk] [-m] [-q] [-t] FILE...
+ * Usage: mimescan [-s seed] [-c maxchunk] [-m] [-q] [-t] [-a] FILE...
  *   -m  the file is an mbox: each "From " line starts a message
  *   -q  print only the summary line
  *   -t  print the time the scanner took and its throughput (stderr)
+ *   -a  print each part's other names ("  name<TAB>NAME": name= beside
+ *       filename=, duplicates, filename*= beside filename=) and for a zip
+ *       part "  zipstatus<TAB>listed|broken<TAB>entries"
  * Used by tests/mime/corpus.sh; links libpostern.a like postern does.
  */
 #include "config.h"
@@ -21,7 +24,7 @@
 
 #include "postern/mime.h"
 
-static bool quiet, timing;
+static bool quiet, timing, allnames;
 
 static void
 print_name(const char *p, size_t n)
@@ -75,6 +78,13 @@ scan_one(const unsigned char *buf, size_t len, size_t maxchunk)
 		if (p->filename)
 			print_name(p->filename, strlen(p->filename));
 		printf("\t%s\t%llu\t%llu\n", mime_enc_name(p->enc), p->enc_size, p->dec_size);
+		if (allnames && p->is_zip)
+			printf("  zipstatus\t%s\t%u\n", p->zip_broken ? "broken" : "listed", p->zip_entries);
+		for (unsigned k = 0; allnames && k < p->nnames; k++) {
+			printf("  name\t");
+			print_name(p->names[k], strlen(p->names[k]));
+			putchar('\n');
+		}
 	}
 	printf("parts=%zu decoded=%llu depth=%u status=%s limit=%s%s%s\n", f->nparts,
 	    f->total_decoded, f->max_depth,
@@ -94,15 +104,16 @@ main(int argc, char **argv)
 	bool mbox = false;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "s:c:mqt")) != -1) {
+	while ((opt = getopt(argc, argv, "s:c:mqta")) != -1) {
 		switch (opt) {
 		case 's': seed = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'c': maxchunk = strtoul(optarg, NULL, 10); break;
 		case 'm': mbox = true; break;
 		case 'q': quiet = true; break;
 		case 't': timing = true; break;
+		case 'a': allnames = true; break;
 		default:
-			fprintf(stderr, "usage: mimescan [-s seed] [-c maxchunk] [-m] [-q] FILE...\n");
+			fprintf(stderr, "usage: mimescan [-s seed] [-c maxchunk] [-m] [-q] [-t] [-a] FILE...\n");
 			return 2;
 		}
 	}

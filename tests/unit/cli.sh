@@ -63,6 +63,35 @@ like "$out" 'authserv_id = "mx.test.example";' "-n prints the main config"
 like "$out" 'timeout = 5000;' "-n prints defaults inside groups"
 like "$out" '# policy example.com \(from .*example.com.conf\)' "-n prints each policy"
 like "$out" 'max_message_size = 10485760;' "-n prints the effective policy values"
+like "$out" 'senders = \[ "bulk-mailer.example" \]; // 1 entry' "-n prints a list with its size"
+like "$out" 'map = \[ "\*@domain", "helpdesk support@example.com, noreply@example.com" \]; // 2 entries' \
+	"-n prints the sender-login map"
+
+# policy lists: bad entries and bad list-file lines are file:line: key errors
+mkdir lp && printf 'x.example\n\n# c\n10.0.0.0/8\n' > lp/nets.txt
+cat > lp/a.example.conf <<'POL'
+deny = {
+  clients = [ "192.0.2.0/24", "file:nets.txt" ];
+  senders = [ "ok@a.example", "bad@@a.example" ];
+};
+allow = { skip = [ "spf", "signing" ]; };
+sender_login = { map = [ "alice" ]; };
+POL
+sed "s|$TEST_TMPDIR/pol|$TEST_TMPDIR/lp|" good.conf > lp.conf
+out=$("$P" -t -c lp.conf 2>&1); st=$?
+[ $st -ne 0 ]; ok $? "-t exits non-zero on bad list entries"
+like "$out" 'lp/nets.txt:1: deny.clients: not an IPv4/IPv6 address or prefix' "-t names list-file:line: key"
+like "$out" 'a.example.conf:3: deny.senders: element 2: "bad@@a.example": not an address' "-t names a bad inline entry"
+like "$out" 'a.example.conf:5: allow.skip: element 2: "signing": not one of the allowed values' "-t names a bad allow.skip value"
+like "$out" 'a.example.conf:6: sender_login.map: element 1: "alice": expected LOGIN' "-t names a bad login row"
+printf 'deny = { clients = [ "file:missing.txt" ]; };\n' > lp/a.example.conf
+out=$("$P" -t -c lp.conf 2>&1)
+like "$out" 'lp/missing.txt:0: deny.clients: cannot read' "-t names a missing list file"
+printf 'deny = { clients = [ "file:nets.txt" ]; };\n' > lp/a.example.conf
+sed -i 1d lp/nets.txt
+out=$("$P" -n -c lp.conf 2>&1); st=$?
+ok $st "a valid list file loads"
+like "$out" 'clients = \[ "file:[^"]*lp/nets.txt" \]; // 1 entry' "-n names the list file and its size"
 
 # the README's reference is the output of postern -k (paths as installed)
 ref=$("$P" -k | sed 's|`[^`]*/postern/policies`|`/etc/postern/policies`|')

@@ -59,4 +59,45 @@ E --rcpt u@example.net /nonexistent.eml >/dev/null
 [ $? -eq 1 ]; ok $? "an unreadable message is an error"
 E forged.eml >/dev/null
 [ $? -eq 2 ]; ok $? "no --rcpt is a usage error"
+# the policy clauses: each decision shown (phase verdict and the summary line)
+cp -r "$here/tests/milter/policy-policies" ppol && chmod -R u+w ppol
+sed "s|$TEST_TMPDIR/pol|$TEST_TMPDIR/ppol|" e.conf > p.conf
+printf 'From: x@evil.example\nSubject: hi\n\nbody\n' > evil.eml
+printf 'From: a@remote.example\nSubject: hi\n\nbody\n' > plain.eml
+P_() { "$P" explain -c p.conf "$@" 2>&1; }
+out=$(P_ --client 192.0.2.66 --from a@remote.example --rcpt u@lists.example --rcpt u@example.net plain.eml)
+like "$out" 'rcpt <u@lists.example> reject 554 5.7.1 client refused by the policy of lists.example \(check lists\)' \
+	"explain: deny list at RCPT"
+like "$out" 'summary: eom: .*lists=deny:client' "explain: the summary names the list"
+out=$(P_ --client 192.0.2.10 --from a@remote.example --rcpt u@lists.example evil.eml)
+like "$out" 'headers +reject 554 5.7.1 From domain refused' "explain: From domain denied in the header phase"
+out=$(P_ --client 192.0.2.77 --from a@remote.example --rcpt u@lists.example plain.eml)
+like "$out" 'summary: eom: .*lists=allow:client excused=helo,spf,dkim,dmarc .*verdict=accept' \
+	"explain: an allow and the checks it excused"
+out=$(P_ --client 192.0.2.10 --from a@remote.example --rcpt u@tls.example plain.eml)
+like "$out" 'reply: 530 5.7.0 Must issue a STARTTLS command first' "explain: TLS required, none"
+out=$(P_ --client 192.0.2.10 --tls TLSv1.3 --cipher TLS_AES_128_GCM_SHA256 --cipher-bits 128 \
+	--from a@remote.example --rcpt u@tls.example plain.eml)
+like "$out" 'helo +unknown tls=TLSv1.3 cipher=TLS_AES_128_GCM_SHA256' "explain: --tls and --cipher"
+like "$out" 'reply: 250 \(accepted\)' "explain: TLS required, TLSv1.3 accepted"
+out=$(P_ --client 192.0.2.10 --daemon SUBMISSION --from a@remote.example --rcpt u@example.net plain.eml)
+like "$out" 'reject 530 5.7.0 Authentication required \(check access\)' "explain: submission without AUTH"
+out=$(P_ --client 192.0.2.20 --auth alice@example.net --from alice@example.net --rcpt u@remote.example evil.eml)
+like "$out" 'headers +reject 553 5.7.1 From domain not owned by user alice@example.net \(check login\)' \
+	"explain: From domain not bound to the login"
+like "$out" 'summary: .*sender_login=mismatch:from' "explain: sender_login in the summary"
+out=$(P_ --client 192.0.2.20 --auth alice --from alice@example.net --rcpt u@remote.example plain.eml)
+like "$out" 'mail from +reject 553 5.7.1 sender address not owned by user alice' \
+	"explain: a bare login may not send under *@domain"
+out=$(P_ --client 192.0.2.10 --helo 192.0.2.9 --mta-name mx.self.example --from a@remote.example \
+	--rcpt u@helo.example plain.eml)
+like "$out" 'rcpt <u@helo.example> reject 504 5.5.2 HELO must be a host name' "explain: bare IP HELO"
+out=$(P_ --client 192.0.2.10 --helo mx.self.example --mta-name mx.self.example --from a@remote.example \
+	--rcpt u@helo.example plain.eml)
+like "$out" 'rcpt <u@helo.example> reject 550 5.7.1 HELO claims to be this server' "explain: HELO with our own name"
+out=$(P_ --client 192.0.2.99 --from a@remote.example --rcpt u@example.net plain.eml)
+like "$out" 'connect +reject 554 5.7.1 client refused by the policy of every domain here \(check lists\)' \
+	"explain: a client every policy denies is refused at connect"
+out=$(P_ --client 10.1.2.3 --from a@tlsout.example --rcpt u@remote.example plain.eml)
+like "$out" 'mail from +reject 530 5.7.0 Must issue a STARTTLS command first' "explain: outbound TLS required"
 tap_done

@@ -214,6 +214,92 @@ test_zip_malformed(void **state)
 	sb_free(&z);
 }
 
+/* Feed z to a fresh lister in the given chunk size; is it broken? */
+static bool
+zip_is_broken(const char *buf, size_t len, size_t chunk)
+{
+	struct seen s = { 0 };
+	struct zip_lister *zl = zip_new(100, collect, &s);
+	bool broken;
+
+	for (size_t i = 0; i < len; i += chunk)
+		zip_feed(zl, (const unsigned char *)buf + i, len - i < chunk ? len - i : chunk);
+	broken = zip_broken(zl);
+	zip_free(zl);
+	return broken;
+}
+
+static void
+set32(char *p, unsigned long v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (char)(v >> (8 * i));
+}
+
+/* An archive that cannot be listed to its end (issue 9): a local header
+ * that lies about its size, a directory not reached or not the one the end
+ * record names, an end record where readers do not find it. */
+static void
+test_zip_not_listed_to_the_end(void **state)
+{
+	static const struct zent plain[] = {
+		{ "a.txt", "hello", false, false },
+		{ "dir/b.exe", "MZ...", false, false },
+		{ "c.txt", "ccc", false, true },
+	};
+	static const size_t chunks[] = { 1, 3, 64, 100000 };
+	strbuf z, t;
+	(void)state;
+
+	sb_init(&z);
+	sb_init(&t);
+	zip_make(&z, plain, NELEM(plain));
+	size_t cd = (size_t)((unsigned char)z.s[z.len - 6] | (unsigned char)z.s[z.len - 5] << 8);
+	for (size_t c = 0; c < NELEM(chunks); c++) {
+		size_t k = chunks[c];
+		assert_false(zip_is_broken(z.s, z.len, k));
+		/* local csize too small, too large, covering the rest */
+		sb_reset(&t); sb_append(&t, z.s, z.len); set32(t.s + 18, 3);
+		assert_true(zip_is_broken(t.s, t.len, k));
+		sb_reset(&t); sb_append(&t, z.s, z.len); set32(t.s + 18, 9);
+		assert_true(zip_is_broken(t.s, t.len, k));
+		sb_reset(&t); sb_append(&t, z.s, z.len); set32(t.s + 18, (unsigned long)(z.len - 40));
+		assert_true(zip_is_broken(t.s, t.len, k));
+		/* cut before the end record; cut inside it */
+		assert_true(zip_is_broken(z.s, z.len - 22, k));
+		assert_true(zip_is_broken(z.s, z.len - 5, k));
+		/* bytes before the archive (readers allow them; we do not walk it) */
+		sb_reset(&t); sb_puts(&t, "MZjunk"); sb_append(&t, z.s, z.len);
+		assert_true(zip_is_broken(t.s, t.len, k));
+		/* the end record counts one entry more / names another offset */
+		sb_reset(&t); sb_append(&t, z.s, z.len); t.s[t.len - 12]++; t.s[t.len - 14]++;
+		assert_true(zip_is_broken(t.s, t.len, k));
+		sb_reset(&t); sb_append(&t, z.s, z.len); t.s[t.len - 6]++;
+		assert_true(zip_is_broken(t.s, t.len, k));
+		/* a central header pointing at no local header */
+		sb_reset(&t); sb_append(&t, z.s, z.len); t.s[cd + 42]++;
+		assert_true(zip_is_broken(t.s, t.len, k));
+		/* a later "PK\5\6" is the end record readers take: one that names
+		 * a directory not walked; an empty one (readers list nothing) */
+		sb_reset(&t); sb_append(&t, z.s, z.len); sb_append(&t, "PK\5\6\0\0\0\0\1\0\1\0", 12);
+		for (int i = 0; i < 10; i++) sb_putc(&t, '\0');
+		assert_true(zip_is_broken(t.s, t.len, k));
+		sb_reset(&t); sb_append(&t, z.s, z.len); sb_append(&t, "PK\5\6", 4);
+		for (int i = 0; i < 18; i++) sb_putc(&t, '\0');
+		assert_false(zip_is_broken(t.s, t.len, k));
+		/* junk after the end record: fine up to the readers' window */
+		sb_reset(&t); sb_append(&t, z.s, z.len);
+		for (int i = 0; i < 1000; i++) sb_putc(&t, 'x');
+		assert_false(zip_is_broken(t.s, t.len, k));
+		if (k >= 64) {
+			for (int i = 0; i < 70000; i++) sb_putc(&t, 'x');
+			assert_true(zip_is_broken(t.s, t.len, k));
+		}
+	}
+	sb_free(&t);
+	sb_free(&z);
+}
+
 static void
 test_zip_nested_stored(void **state)
 {
@@ -567,6 +653,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_zip_lister),
 		cmocka_unit_test(test_zip_malformed),
+		cmocka_unit_test(test_zip_not_listed_to_the_end),
 		cmocka_unit_test(test_zip_nested_stored),
 		cmocka_unit_test(test_blocked_names),
 		cmocka_unit_test(test_blocked_in_zip),

@@ -27,6 +27,12 @@ static const struct {
 	{ "other.example; spf=pass", AR_OK, "other.example", 0 },
 	{ "mx.test.exampl; spf=pass", AR_OK, "mx.test.exampl", 0 },
 	{ "mx.test.example(c); none", AR_OK, "mx.test.example", 1 },
+	/* issue 9: quoted-pairs are undone before comparing */
+	{ "\"mx\\.test.example\"; spf=pass", AR_OK, "mx\\.test.example", 1 },
+	{ "\"\\m\\x\\.\\t\\e\\s\\t\\.\\e\\x\\a\\m\\p\\l\\e\"; none", AR_OK, NULL, 1 },
+	{ "\"MX.test.example\\\\\"; none", AR_OK, NULL, 0 },
+	{ "\"mx.test.example\\\"\"; none", AR_OK, NULL, 0 },
+	{ "mx\\.test.example; none", AR_OK, "mx", 0 },
 	{ "", AR_EMPTY, NULL, 0 },
 	{ "   ", AR_EMPTY, NULL, 0 },
 	{ "(only a comment)", AR_EMPTY, NULL, 0 },
@@ -72,11 +78,40 @@ test_counted_length_respected(void **state)
 	assert_int_equal(authres_parse_id("(abc", 4, &id, &idlen), AR_BAD_COMMENT);
 }
 
+/* Received-SPF fields that a reader could take for ours (issue 9). */
+static const struct {
+	const char *value;
+	int claims;
+} spf_rows[] = {
+	{ "pass (mx.test.example: ok) client-ip=192.0.2.1; receiver=mx.test.example; identity=mailfrom", 1 },
+	{ "pass receiver=MX.Test.Example", 1 },
+	{ "pass receiver=\"mx\\.test.example\"; identity=helo", 1 },
+	{ "pass receiver = mx.test.example;", 1 },   /* no receiver= key at all */
+	{ "pass (receiver=mx.test.example) receiver=relay.example", 1 },
+	{ "pass (libspf2: no receiver key) client-ip=192.0.2.1", 1 },
+	{ "", 1 },
+	{ "pass receiver=relay.example; identity=mailfrom", 0 },
+	{ "pass receiver=mx.test.example.evil;", 0 },
+	{ "pass receiver=\"mx.test.example", 1 },   /* unclosed: read to the end */
+	{ "pass receiver=\"x\\", 0 },
+};
+
+static void
+test_received_spf(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(spf_rows) / sizeof(spf_rows[0]); i++)
+		if (received_spf_claims(spf_rows[i].value, strlen(spf_rows[i].value),
+		    "mx.test.example") != spf_rows[i].claims)
+			fail_msg("row %zu (%s): want %d", i, spf_rows[i].value, spf_rows[i].claims);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_table),
+		cmocka_unit_test(test_received_spf),
 		cmocka_unit_test(test_counted_length_respected),
 	};
 	return cmocka_run_group_tests_name("authres", tests, NULL, NULL);

@@ -1,5 +1,7 @@
-/* test_dmarc.c - DMARC record parsing, From-domain extraction,
- * organisational domains and alignment. */
+/* test_dmarc.c - DMARC record parsing (RFC 9989 tags), From-domain
+ * extraction, the DNS tree walk and organisational domains (4.10) over a
+ * table of records.  The walk over real DNS: tests/dns/dmarc.sh and
+ * tests/dmarc/behaviour.sh. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -11,40 +13,63 @@
 
 #include "postern/addr.h"
 #include "postern/dmarc.h"
+#include "postern/dns.h"
 
 static const struct {
 	const char *rec;
 	enum dmarc_rec_status st;
 	enum dmarc_policy p, sp, np;
 	int adkim_s, aspf_s;
-	unsigned pct;
+	int testing;
+	enum dmarc_psd psd;
+	const char *rua;
 } rec_rows[] = {
-	{ "v=DMARC1; p=reject", DMARC_REC_OK, DMARC_P_REJECT, DMARC_P_REJECT, DMARC_P_REJECT, 0, 0, 100 },
-	{ "v=DMARC1;p=quarantine;sp=none;pct=20;adkim=s;aspf=s", DMARC_REC_OK, DMARC_P_QUARANTINE, DMARC_P_NONE, DMARC_P_NONE, 1, 1, 20 },
-	{ "v=DMARC1; p=none; np=reject; rua=mailto:d@example.com;", DMARC_REC_OK, DMARC_P_NONE, DMARC_P_NONE, DMARC_P_REJECT, 0, 0, 100 },
-	{ "  v = DMARC1 ;  P = Reject ; ", DMARC_REC_OK, DMARC_P_REJECT, DMARC_P_REJECT, DMARC_P_REJECT, 0, 0, 100 },
-	{ "v=DMARC1; sp=reject; p=none", DMARC_REC_OK, DMARC_P_NONE, DMARC_P_REJECT, DMARC_P_REJECT, 0, 0, 100 },
-	{ "v=DMARC1; p=reject; pct=0", DMARC_REC_OK, DMARC_P_REJECT, DMARC_P_REJECT, DMARC_P_REJECT, 0, 0, 0 },
-	{ "v=DMARC1; p=reject; x-future=1; fo=1", DMARC_REC_OK, DMARC_P_REJECT, DMARC_P_REJECT, DMARC_P_REJECT, 0, 0, 100 },
+	{ "v=DMARC1; p=reject", DMARC_REC_OK, DMARC_P_REJECT, DMARC_P_REJECT, DMARC_P_REJECT, 0, 0, 0, DMARC_PSD_U, "" },
+	{ "v=DMARC1;p=quarantine;sp=none;adkim=s;aspf=s", DMARC_REC_OK, DMARC_P_QUARANTINE, DMARC_P_NONE, DMARC_P_NONE, 1, 1, 0, DMARC_PSD_U, "" },
+	{ "v=DMARC1; p=none; np=reject; rua=mailto:d@example.com;", DMARC_REC_OK, DMARC_P_NONE, DMARC_P_NONE, DMARC_P_REJECT, 0, 0, 0, DMARC_PSD_U, "mailto:d@example.com" },
+	{ "  v = DMARC1 ;  P = Reject ; ", DMARC_REC_OK, DMARC_P_REJECT, DMARC_P_REJECT, DMARC_P_REJECT, 0, 0, 0, DMARC_PSD_U, "" },
+	{ "v=DMARC1; sp=reject; p=none", DMARC_REC_OK, DMARC_P_NONE, DMARC_P_REJECT, DMARC_P_REJECT, 0, 0, 0, DMARC_PSD_U, "" },
+	{ "v=DMARC1; p=reject; x-future=1; fo=1; rf=afrf; ri=3600", DMARC_REC_OK, DMARC_P_REJECT, DMARC_P_REJECT, DMARC_P_REJECT, 0, 0, 0, DMARC_PSD_U, "" },
+	/* RFC 9989: t= and psd= */
+	{ "v=DMARC1; p=reject; t=y", DMARC_REC_OK, DMARC_P_REJECT, DMARC_P_REJECT, DMARC_P_REJECT, 0, 0, 1, DMARC_PSD_U, "" },
+	{ "v=DMARC1; p=reject; t=n", DMARC_REC_OK, DMARC_P_REJECT, DMARC_P_REJECT, DMARC_P_REJECT, 0, 0, 0, DMARC_PSD_U, "" },
+	{ "v=DMARC1; p=reject; t=maybe", DMARC_REC_OK, DMARC_P_REJECT, DMARC_P_REJECT, DMARC_P_REJECT, 0, 0, 0, DMARC_PSD_U, "" },
+	{ "v=DMARC1; p=reject; psd=y", DMARC_REC_OK, DMARC_P_REJECT, DMARC_P_REJECT, DMARC_P_REJECT, 0, 0, 0, DMARC_PSD_Y, "" },
+	{ "v=DMARC1; p=none; psd=N", DMARC_REC_OK, DMARC_P_NONE, DMARC_P_NONE, DMARC_P_NONE, 0, 0, 0, DMARC_PSD_N, "" },
+	{ "v=DMARC1; p=none; psd=u", DMARC_REC_OK, DMARC_P_NONE, DMARC_P_NONE, DMARC_P_NONE, 0, 0, 0, DMARC_PSD_U, "" },
+	{ "v=DMARC1; p=none; psd=yes", DMARC_REC_OK, DMARC_P_NONE, DMARC_P_NONE, DMARC_P_NONE, 0, 0, 0, DMARC_PSD_U, "" },
+	/* pct is historic: pct=0 of an old record reads as t=y, other values are ignored */
+	{ "v=DMARC1; p=reject; pct=0", DMARC_REC_OK, DMARC_P_REJECT, DMARC_P_REJECT, DMARC_P_REJECT, 0, 0, 1, DMARC_PSD_U, "" },
+	{ "v=DMARC1; p=reject; pct=000", DMARC_REC_OK, DMARC_P_REJECT, DMARC_P_REJECT, DMARC_P_REJECT, 0, 0, 1, DMARC_PSD_U, "" },
+	{ "v=DMARC1; p=reject; pct=0; t=n", DMARC_REC_OK, DMARC_P_REJECT, DMARC_P_REJECT, DMARC_P_REJECT, 0, 0, 0, DMARC_PSD_U, "" },
+	{ "v=DMARC1; p=reject; pct=20", DMARC_REC_OK, DMARC_P_REJECT, DMARC_P_REJECT, DMARC_P_REJECT, 0, 0, 0, DMARC_PSD_U, "" },
+	{ "v=DMARC1; p=reject; pct=100", DMARC_REC_OK, DMARC_P_REJECT, DMARC_P_REJECT, DMARC_P_REJECT, 0, 0, 0, DMARC_PSD_U, "" },
 	/* bad optional values fall back to defaults */
-	{ "v=DMARC1; p=reject; pct=101; adkim=x", DMARC_REC_OK, DMARC_P_REJECT, DMARC_P_REJECT, DMARC_P_REJECT, 0, 0, 100 },
-	{ "v=DMARC1; p=reject; pct=-1", DMARC_REC_OK, DMARC_P_REJECT, DMARC_P_REJECT, DMARC_P_REJECT, 0, 0, 100 },
-	/* bad p with rua acts as p=none */
-	{ "v=DMARC1; p=bogus; rua=mailto:a@b", DMARC_REC_OK, DMARC_P_NONE, DMARC_P_NONE, DMARC_P_NONE, 0, 0, 100 },
-	{ "v=DMARC1; rua=mailto:a@b", DMARC_REC_OK, DMARC_P_NONE, DMARC_P_NONE, DMARC_P_NONE, 0, 0, 100 },
+	{ "v=DMARC1; p=reject; pct=101; adkim=x", DMARC_REC_OK, DMARC_P_REJECT, DMARC_P_REJECT, DMARC_P_REJECT, 0, 0, 0, DMARC_PSD_U, "" },
+	{ "v=DMARC1; p=reject; pct=-1", DMARC_REC_OK, DMARC_P_REJECT, DMARC_P_REJECT, DMARC_P_REJECT, 0, 0, 0, DMARC_PSD_U, "" },
+	/* rua: the valid URIs are kept */
+	{ "v=DMARC1; p=none; rua=mailto:a@x.example, https://r.example/d ,bogus", DMARC_REC_OK, DMARC_P_NONE, DMARC_P_NONE, DMARC_P_NONE, 0, 0, 0, DMARC_PSD_U, "mailto:a@x.example,https://r.example/d" },
+	{ "v=DMARC1; p=none; rua=mailto:nobody", DMARC_REC_OK, DMARC_P_NONE, DMARC_P_NONE, DMARC_P_NONE, 0, 0, 0, DMARC_PSD_U, "" },
+	/* bad p with a valid rua acts as p=none */
+	{ "v=DMARC1; p=bogus; rua=mailto:a@b", DMARC_REC_OK, DMARC_P_NONE, DMARC_P_NONE, DMARC_P_NONE, 0, 0, 0, DMARC_PSD_U, "mailto:a@b" },
+	{ "v=DMARC1; rua=mailto:a@b", DMARC_REC_OK, DMARC_P_NONE, DMARC_P_NONE, DMARC_P_NONE, 0, 0, 0, DMARC_PSD_U, "mailto:a@b" },
+	{ "v=DMARC1; p=reject; np=bogus; rua=mailto:a@b", DMARC_REC_OK, DMARC_P_NONE, DMARC_P_NONE, DMARC_P_NONE, 0, 0, 0, DMARC_PSD_U, "mailto:a@b" },
 	/* unusable */
-	{ "v=DMARC1; p=bogus", DMARC_REC_BAD_VALUE, 0, 0, 0, 0, 0, 0 },
-	{ "v=DMARC1; p=reject; sp=maybe", DMARC_REC_BAD_VALUE, 0, 0, 0, 0, 0, 0 },
-	{ "v=DMARC1", DMARC_REC_NO_POLICY, 0, 0, 0, 0, 0, 0 },
-	{ "v=DMARC1;", DMARC_REC_NO_POLICY, 0, 0, 0, 0, 0, 0 },
-	{ "v=DMARC1; p", DMARC_REC_SYNTAX, 0, 0, 0, 0, 0, 0 },
-	{ "p=reject; v=DMARC1", DMARC_REC_NOT_DMARC, 0, 0, 0, 0, 0, 0 },
-	{ "v=DMARC2; p=reject", DMARC_REC_NOT_DMARC, 0, 0, 0, 0, 0, 0 },
-	{ "v=dmarc1; p=reject", DMARC_REC_NOT_DMARC, 0, 0, 0, 0, 0, 0 },
-	{ "v=spf1 -all", DMARC_REC_NOT_DMARC, 0, 0, 0, 0, 0, 0 },
-	{ "", DMARC_REC_NOT_DMARC, 0, 0, 0, 0, 0, 0 },
-	{ ";;;", DMARC_REC_NOT_DMARC, 0, 0, 0, 0, 0, 0 },
-	{ "v=DMARC1; ; ; p=reject", DMARC_REC_OK, DMARC_P_REJECT, DMARC_P_REJECT, DMARC_P_REJECT, 0, 0, 100 },
+	{ "v=DMARC1; p=bogus", DMARC_REC_BAD_VALUE, 0, 0, 0, 0, 0, 0, 0, NULL },
+	{ "v=DMARC1; p=reject; sp=maybe", DMARC_REC_BAD_VALUE, 0, 0, 0, 0, 0, 0, 0, NULL },
+	{ "v=DMARC1; p=reject; np=maybe", DMARC_REC_BAD_VALUE, 0, 0, 0, 0, 0, 0, 0, NULL },
+	{ "v=DMARC1; p=bogus; rua=nope", DMARC_REC_BAD_VALUE, 0, 0, 0, 0, 0, 0, 0, NULL },
+	{ "v=DMARC1; rua=", DMARC_REC_NO_POLICY, 0, 0, 0, 0, 0, 0, 0, NULL },
+	{ "v=DMARC1", DMARC_REC_NO_POLICY, 0, 0, 0, 0, 0, 0, 0, NULL },
+	{ "v=DMARC1;", DMARC_REC_NO_POLICY, 0, 0, 0, 0, 0, 0, 0, NULL },
+	{ "v=DMARC1; p", DMARC_REC_SYNTAX, 0, 0, 0, 0, 0, 0, 0, NULL },
+	{ "p=reject; v=DMARC1", DMARC_REC_NOT_DMARC, 0, 0, 0, 0, 0, 0, 0, NULL },
+	{ "v=DMARC2; p=reject", DMARC_REC_NOT_DMARC, 0, 0, 0, 0, 0, 0, 0, NULL },
+	{ "v=dmarc1; p=reject", DMARC_REC_NOT_DMARC, 0, 0, 0, 0, 0, 0, 0, NULL },
+	{ "v=spf1 -all", DMARC_REC_NOT_DMARC, 0, 0, 0, 0, 0, 0, 0, NULL },
+	{ "", DMARC_REC_NOT_DMARC, 0, 0, 0, 0, 0, 0, 0, NULL },
+	{ ";;;", DMARC_REC_NOT_DMARC, 0, 0, 0, 0, 0, 0, 0, NULL },
+	{ "v=DMARC1; ; ; p=reject", DMARC_REC_OK, DMARC_P_REJECT, DMARC_P_REJECT, DMARC_P_REJECT, 0, 0, 0, DMARC_PSD_U, "" },
 };
 
 static void
@@ -61,9 +86,10 @@ test_record_table(void **state)
 			continue;
 		if (r.p != rec_rows[i].p || r.sp != rec_rows[i].sp || r.np != rec_rows[i].np ||
 		    r.adkim_strict != (bool)rec_rows[i].adkim_s || r.aspf_strict != (bool)rec_rows[i].aspf_s ||
-		    r.pct != rec_rows[i].pct)
-			fail_msg("row %zu (%s): p=%d sp=%d np=%d adkim=%d aspf=%d pct=%u", i, rec_rows[i].rec,
-			    r.p, r.sp, r.np, r.adkim_strict, r.aspf_strict, r.pct);
+		    r.testing != (bool)rec_rows[i].testing || r.psd != rec_rows[i].psd ||
+		    strcmp(r.rua, rec_rows[i].rua) != 0)
+			fail_msg("row %zu (%s): p=%d sp=%d np=%d adkim=%d aspf=%d t=%d psd=%d rua=%s", i,
+			    rec_rows[i].rec, r.p, r.sp, r.np, r.adkim_strict, r.aspf_strict, r.testing, r.psd, r.rua);
 	}
 }
 
@@ -78,7 +104,9 @@ static const struct {
 	{ "\"a@evil.example\" <b@good.example>", FROM_OK, "good.example" },
 	{ "\"weird@local\"@real.example", FROM_OK, "real.example" },
 	{ "(comment@evil.example) user@good.example (trailing)", FROM_OK, "good.example" },
-	{ "user@(c)good.example", FROM_OK, "good.example" },
+	{ " < user@spaced.example > ", FROM_OK, "spaced.example" },
+	{ "Name <u@n.example> (trailing (nested))", FROM_OK, "n.example" },
+	{ "\"a b\"@quoted.example", FROM_OK, "quoted.example" },
 	{ "Name (nested (comment)) <u@n.example>", FROM_OK, "n.example" },
 	{ "\r\n\tFolded Name\r\n <u@f.example>", FROM_OK, "f.example" },
 	{ "u@trailing.dot.example.", FROM_OK, "trailing.dot.example" },
@@ -105,6 +133,20 @@ static const struct {
 	{ "(unterminated a@b.example", FROM_BAD, NULL },
 	{ "\"x\\", FROM_BAD, NULL },
 	{ "a@b.example\x01", FROM_BAD, NULL },
+	/* issue 9: what clients read differently is unusable, never guessed */
+	{ "user@(c)good.example", FROM_BAD, NULL },
+	{ "user(c)@good.example", FROM_BAD, NULL },
+	{ "a@b.example <>", FROM_BAD, NULL },
+	{ "<>", FROM_EMPTY, NULL },
+	{ "a@ b.example", FROM_BAD, NULL },
+	{ "a @b.example", FROM_BAD, NULL },
+	{ "a@b .example", FROM_BAD, NULL },
+	{ "a@b.example <c@d.example>", FROM_BAD, NULL },
+	{ "[a] <c@d.example>", FROM_BAD, NULL },
+	{ "<c@d.example> x@e.example", FROM_BAD, NULL },
+	{ "<c@d.example> trailing", FROM_BAD, NULL },
+	{ "Alice <a@b.example", FROM_BAD, NULL },
+	{ "Alice <a@b.example>, Bob <c@d.example>", FROM_MULTIPLE, NULL },
 };
 
 static void
@@ -135,52 +177,188 @@ test_from_long_input(void **state)
 	assert_int_equal(from_header_domain("u@abc.example", 13, d, 5), FROM_BAD); /* no room */
 }
 
+/* RFC 9989 4.10: the names a walk asks for. */
 static const struct {
-	const char *domain, *org;
-} org_rows[] = {
-	{ "example.com", "example.com" },
-	{ "mail.example.com", "example.com" },
-	{ "a.b.c.example.co.uk", "example.co.uk" },
-	{ "Example.CO.UK.", "example.co.uk" },
-	{ "co.uk", "co.uk" },
+	const char *domain;
+	const char *targets;   /* space-separated */
+} target_rows[] = {
+	{ "example.com", "example.com com" },
 	{ "com", "com" },
-	{ "x.github.io", "x.github.io" },
-	{ "sub.x.github.io", "x.github.io" },
+	{ "a.mail.example.com", "a.mail.example.com mail.example.com example.com com" },
+	/* the RFC's own example: more than eight labels jump to seven */
+	{ "a.b.c.d.e.f.g.h.i.j.mail.example.com",
+	  "a.b.c.d.e.f.g.h.i.j.mail.example.com g.h.i.j.mail.example.com h.i.j.mail.example.com "
+	  "i.j.mail.example.com j.mail.example.com mail.example.com example.com com" },
+	{ "1.2.3.4.5.6.7.8", "1.2.3.4.5.6.7.8 2.3.4.5.6.7.8 3.4.5.6.7.8 4.5.6.7.8 5.6.7.8 6.7.8 7.8 8" },
+	{ "0.1.2.3.4.5.6.7.8", "0.1.2.3.4.5.6.7.8 2.3.4.5.6.7.8 3.4.5.6.7.8 4.5.6.7.8 5.6.7.8 6.7.8 7.8 8" },
+	{ "", "" },
+	{ "a..example", "" },
+	{ ".example", "" },
+	{ "example.", "" },
 };
 
 static void
-test_org_domain(void **state)
+test_walk_targets(void **state)
 {
-	char err[128], out[256];
-
 	(void)state;
-	assert_true(dmarc_psl_init(err, sizeof(err)));
-	for (size_t i = 0; i < sizeof(org_rows) / sizeof(org_rows[0]); i++) {
-		assert_true(dmarc_org_domain(org_rows[i].domain, out, sizeof(out)));
-		if (strcmp(out, org_rows[i].org) != 0)
-			fail_msg("%s: org %s want %s", org_rows[i].domain, out, org_rows[i].org);
+	for (size_t i = 0; i < sizeof(target_rows) / sizeof(target_rows[0]); i++) {
+		char t[DMARC_WALK_MAX][DMARC_NAME_MAX], got[2048] = "";
+		size_t n = dmarc_walk_targets(target_rows[i].domain, t);
+
+		for (size_t j = 0; j < n; j++) {
+			if (j > 0)
+				strcat(got, " ");
+			strcat(got, t[j]);
+		}
+		if (strcmp(got, target_rows[i].targets) != 0)
+			fail_msg("%s: [%s] want [%s]", target_rows[i].domain, got, target_rows[i].targets);
 	}
-	assert_false(dmarc_org_domain("", out, sizeof(out)));
-	assert_false(dmarc_org_domain(".", out, sizeof(out)));
-	dmarc_psl_free();
+}
+
+/* A table of published records stands in for the DNS: "domain|record". */
+struct fake_dns {
+	const char *const *zone;
+	char asked[1024];
+};
+
+static enum dmarc_fetch
+fake_fetch(void *ctx, const char *domain, struct dmarc_record *r)
+{
+	struct fake_dns *f = ctx;
+	size_t n = strlen(domain);
+
+	strcat(f->asked, f->asked[0] ? " " : "");
+	strcat(f->asked, domain);
+	for (const char *const *z = f->zone; *z != NULL; z++) {
+		const char *bar = strchr(*z, '|');
+
+		if ((size_t)(bar - *z) == n && memcmp(*z, domain, n) == 0) {
+			if (strcmp(bar + 1, "TEMP") == 0)
+				return DMARC_FETCH_TEMP;
+			return dmarc_record_parse(bar + 1, strlen(bar + 1), r) == DMARC_REC_OK ?
+			    DMARC_FETCH_FOUND : DMARC_FETCH_NONE;
+		}
+	}
+	return DMARC_FETCH_NONE;
+}
+
+static const char *const zone1[] = {
+	"mail.example.com|v=DMARC1; p=none",
+	"example.com|v=DMARC1; p=reject",
+	"self.example.org|v=DMARC1; p=reject; psd=n",
+	"x.self.example.org|v=DMARC1; p=none",
+	"psd.example|v=DMARC1; p=reject; psd=y",
+	"bank.psd.example|v=DMARC1; p=quarantine",
+	"temp.example|TEMP",
+	NULL,
+};
+
+/* RFC 9989 4.10.2 with the examples of the text. */
+static const struct {
+	const char *start, *org, *asked;
+	size_t nhit;
+	int temperror;
+} org_rows[] = {
+	/* records at mail.example.com and example.com: the fewest labels win */
+	{ "a.mail.example.com", "example.com", "a.mail.example.com mail.example.com example.com com", 2, 0 },
+	{ "example.com", "example.com", "example.com com", 1, 0 },
+	/* psd=n: this is the organisational domain, the walk stops */
+	{ "a.b.self.example.org", "self.example.org", "a.b.self.example.org b.self.example.org self.example.org", 1, 0 },
+	{ "x.self.example.org", "self.example.org", "x.self.example.org self.example.org", 2, 0 },
+	/* psd=y: one label below the PSD */
+	{ "a.b.psd.example", "b.psd.example", "a.b.psd.example b.psd.example psd.example", 1, 0 },
+	{ "bank.psd.example", "bank.psd.example", "bank.psd.example psd.example", 2, 0 },
+	/* psd=y at the start counts as the fewest-labels record */
+	{ "psd.example", "psd.example", "psd.example", 1, 0 },
+	/* nothing anywhere: the start is its own organisational domain */
+	{ "a.nothing.example", "a.nothing.example", "a.nothing.example nothing.example example", 0, 0 },
+	/* a DNS failure stops the walk */
+	{ "a.temp.example", NULL, "a.temp.example temp.example", 0, 1 },
+};
+
+static void
+test_walk_org(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(org_rows) / sizeof(org_rows[0]); i++) {
+		struct fake_dns f = { zone1, "" };
+		struct dmarc_walk w;
+		char org[DMARC_NAME_MAX];
+
+		dmarc_tree_walk(org_rows[i].start, false, fake_fetch, &f, &w);
+		if (strcmp(f.asked, org_rows[i].asked) != 0)
+			fail_msg("%s: asked [%s] want [%s]", org_rows[i].start, f.asked, org_rows[i].asked);
+		unsigned words = 1;
+		for (const char *p = f.asked; *p; p++)
+			words += *p == ' ';
+		if (w.nhit != org_rows[i].nhit || w.temperror != (bool)org_rows[i].temperror ||
+		    w.queries != words)
+			fail_msg("%s: nhit %zu temperror %d", org_rows[i].start, w.nhit, w.temperror);
+		if (org_rows[i].org == NULL)
+			continue;
+		dmarc_walk_org(org_rows[i].start, &w, org, sizeof(org));
+		if (strcmp(org, org_rows[i].org) != 0)
+			fail_msg("%s: org %s want %s", org_rows[i].start, org, org_rows[i].org);
+	}
 }
 
 static void
-test_alignment(void **state)
+test_walk_skip_first(void **state)
 {
-	char err[128];
+	struct fake_dns f = { zone1, "" };
+	struct dmarc_walk w;
 
 	(void)state;
-	assert_true(dmarc_psl_init(err, sizeof(err)));
-	assert_true(dmarc_aligned("mail.example.com", "example.com", false));
-	assert_false(dmarc_aligned("mail.example.com", "example.com", true));
-	assert_true(dmarc_aligned("EXAMPLE.com", "example.com.", true));
-	assert_false(dmarc_aligned("example.co.uk", "other.co.uk", false));
-	assert_false(dmarc_aligned("a.github.io", "b.github.io", false));
-	assert_false(dmarc_aligned("evil-example.com", "example.com", false));
-	assert_false(dmarc_aligned(NULL, "example.com", false));
-	assert_false(dmarc_aligned("", "example.com", false));
-	dmarc_psl_free();
+	dmarc_tree_walk("mail.example.com", true, fake_fetch, &f, &w);
+	assert_string_equal(f.asked, "example.com com");
+	assert_int_equal(w.nhit, 1);
+	assert_int_equal(w.queries, 2);
+}
+
+static void
+test_domain_helpers(void **state)
+{
+	char out[DMARC_NAME_MAX];
+
+	(void)state;
+	assert_true(dmarc_domain_norm("Example.COM.", out, sizeof(out)));
+	assert_string_equal(out, "example.com");
+	assert_false(dmarc_domain_norm("", out, sizeof(out)));
+	assert_false(dmarc_domain_norm("...", out, sizeof(out)));
+	assert_false(dmarc_domain_norm("abcdef", out, 4));
+	assert_true(dmarc_domain_under("mail.example.com", "example.com"));
+	assert_true(dmarc_domain_under("example.com", "example.com"));
+	assert_false(dmarc_domain_under("evil-example.com", "example.com"));
+	assert_false(dmarc_domain_under("com", "example.com"));
+	assert_false(dmarc_domain_under("example.com", ""));
+}
+
+/* A name that cannot be asked is no DNS failure (issue 9, item 8). */
+static void
+test_name_askable(void **state)
+{
+	char name[300];
+
+	(void)state;
+	assert_true(dns_name_askable("_dmarc.example.org"));
+	assert_true(dns_name_askable("_dmarc.example.org."));
+	assert_false(dns_name_askable(""));
+	assert_false(dns_name_askable("."));
+	assert_false(dns_name_askable("a..b"));
+	assert_false(dns_name_askable(".a"));
+	memset(name, 'a', 63);
+	strcpy(name + 63, ".example");
+	assert_true(dns_name_askable(name));
+	memset(name, 'a', 64);
+	strcpy(name + 64, ".example");
+	assert_false(dns_name_askable(name));
+	for (size_t i = 0; i < 253; i++)
+		name[i] = i % 2 ? '.' : 'a';
+	name[253] = '\0';   /* 253 octets ending in 'a' */
+	assert_true(dns_name_askable(name));
+	strcpy(name + 253, "a");
+	name[252] = 'a';
+	assert_false(dns_name_askable(name));
 }
 
 int
@@ -190,8 +368,11 @@ main(void)
 		cmocka_unit_test(test_record_table),
 		cmocka_unit_test(test_from_table),
 		cmocka_unit_test(test_from_long_input),
-		cmocka_unit_test(test_org_domain),
-		cmocka_unit_test(test_alignment),
+		cmocka_unit_test(test_walk_targets),
+		cmocka_unit_test(test_walk_org),
+		cmocka_unit_test(test_walk_skip_first),
+		cmocka_unit_test(test_domain_helpers),
+		cmocka_unit_test(test_name_askable),
 	};
 	return cmocka_run_group_tests_name("dmarc", tests, NULL, NULL);
 }

@@ -22,6 +22,8 @@ struct row {
 };
 
 #define CT_MIXED "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+#define PAD30 " \t                            "
+#define PAD300 PAD30 PAD30 PAD30 PAD30 PAD30 PAD30 PAD30 PAD30 PAD30 PAD30
 
 static const struct row good[] = {
 	{ "single part without Content-Type", "Subject: x\r\n\r\nhello\r\n",
@@ -58,11 +60,15 @@ static const struct row good[] = {
 	  "0:application/x-foo:invoice.exe:7bit:0:0", "ok" },
 	{ "RFC 2047 Q words joined", "Content-Disposition: attachment; filename=\"=?iso-8859-1?Q?a=E9?= =?utf-8?Q?_b?=.doc\"\r\n\r\n",
 	  "0:text/plain:a\xc3\xa9 b.doc:7bit:0:0", "ok" },
-	{ "boundary-like text in quoted text", CT_MIXED "--b\r\n\r\n> --b\r\n -b\r\n--bx is a delimiter by prefix\r\n\r\nz\r\n--b--\r\n",
-	  "0:multipart/mixed::7bit:0:0;1:text/plain::7bit:10:10;1:text/plain::7bit:1:1", "ok" },
-	{ "preamble and epilogue ignored", CT_MIXED "preamble\r\n--b\r\n\r\nx\r\n--b--\r\nepilogue\r\n--b\r\n",
+	{ "boundary-like text in quoted text", CT_MIXED "--b\r\n\r\n> --b\r\n -b\r\n--c\r\n\r\nz\r\n--b--\r\n",
+	  "0:multipart/mixed::7bit:0:0;1:text/plain::7bit:20:20", "ok" },
+	{ "preamble and epilogue ignored", CT_MIXED "preamble\r\n--b\r\n\r\nx\r\n--b--\r\nepilogue\r\n-- \r\n--\r\n",
 	  "0:multipart/mixed::7bit:0:0;1:text/plain::7bit:1:1", "ok" },
 	{ "transport padding after the boundary", CT_MIXED "--b \t\r\n\r\nx\r\n--b-- \r\n",
+	  "0:multipart/mixed::7bit:0:0;1:text/plain::7bit:1:1", "ok" },
+	{ "transport padding longer than the line head", CT_MIXED "--b" PAD300 "\r\n\r\nx\r\n--b" PAD300 "\r\nContent-Type: a/b\r\n\r\ny\r\n--b--" PAD300 "\r\n",
+	  "0:multipart/mixed::7bit:0:0;1:text/plain::7bit:1:1;1:a/b::7bit:1:1", "ok" },
+	{ "padded close delimiter at the end of the message", CT_MIXED "--b\r\n\r\nx\r\n--b--" PAD300,
 	  "0:multipart/mixed::7bit:0:0;1:text/plain::7bit:1:1", "ok" },
 	{ "comments and case", "CONTENT-TYPE: Text/HTML (a comment); NAME=\"Q.TXT\"\r\n\r\n",
 	  "0:text/html:Q.TXT:7bit:0:0", "ok" },
@@ -97,8 +103,10 @@ static const struct row bad[] = {
 	  "0:application/x:abc.exe:7bit:0:0", "ok" },
 	{ "junk in base64 skipped", "Content-Transfer-Encoding: base64\r\n\r\naG!!Vs*bG8\r\n",
 	  "0:text/plain::base64:12:5", "ok" },
-	{ "base64 stops at '='", "Content-Transfer-Encoding: base64\r\n\r\naGk=aGVsbG8=\r\n",
-	  "0:text/plain::base64:14:2", "ok" },
+	{ "base64 goes on after '=' padding", "Content-Transfer-Encoding: base64\r\n\r\naGk=aGVsbG8=\r\n",
+	  "0:text/plain::base64:14:7", "ok" },
+	{ "base64 padding mid-line and a lone quantum", "Content-Transfer-Encoding: base64\r\n\r\naA==\r\naGk=\r\nY==aGk\r\n",
+	  "0:text/plain::base64:20:5", "ok" },
 	{ "bad quoted-printable escapes kept", "Content-Transfer-Encoding: quoted-printable\r\n\r\n=ZZ=4=",
 	  "0:text/plain::quoted-printable:6:6", "ok" },
 	{ "header line without a colon", CT_MIXED "--b\r\nnot a header\r\nContent-Type: text/html\r\n\r\nx\r\n--b--\r\n",
@@ -120,18 +128,40 @@ static const struct row bad[] = {
 	{ "headers only, no blank line", "Content-Type: text/html\r\nSubject: x",
 	  "0:text/html::7bit:0:0", "ok" },
 	{ "empty input", "", "0:text/plain::7bit:0:0", "ok" },
-	{ "CR-only line ends are content", "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\r\rx\r--b--",
-	  "0:multipart/mixed::7bit:0:0;1:text/plain::7bit:0:0", "unterminated" },
+	{ "CR-only line ends after a delimiter", "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\r\rx\r--b--",
+	  "0:multipart/mixed::7bit:-:-", "syntax" },
+	{ "text after a delimiter", CT_MIXED "--b\r\n\r\nx\r\n--bx\r\n\r\ny\r\n--b--\r\n",
+	  "0:multipart/mixed::7bit:-:-;1:text/plain::7bit:-:-", "syntax" },
+	{ "text after a close delimiter", CT_MIXED "--b\r\n\r\nx\r\n--b--x\r\n",
+	  "0:multipart/mixed::7bit:-:-;1:text/plain::7bit:-:-", "syntax" },
+	{ "text after the padding of a long delimiter", CT_MIXED "--b\r\n\r\nx\r\n--b" PAD300 "x\r\n\r\ny\r\n--b--\r\n",
+	  "0:multipart/mixed::7bit:-:-;1:text/plain::7bit:-:-", "syntax" },
+	{ "bare CR inside the padding of a long delimiter", CT_MIXED "--b\r\n\r\nx\r\n--b--" PAD300 "\r \r\n",
+	  "0:multipart/mixed::7bit:-:-;1:text/plain::7bit:-:-", "syntax" },
+	{ "a delimiter after the close delimiter", CT_MIXED "--b\r\n\r\nx\r\n--b--\r\nepilogue\r\n--b\r\n\r\ny\r\n",
+	  "0:multipart/mixed::7bit:-:-;1:text/plain::7bit:-:-", "syntax" },
+	{ "the close delimiter twice", CT_MIXED "--b\r\n\r\nx\r\n--b--\r\n--b--\r\n",
+	  "0:multipart/mixed::7bit:-:-;1:text/plain::7bit:-:-", "syntax" },
+	{ "an inner close delimiter repeated before the outer delimiter", CT_MIXED "--b\r\nContent-Type: multipart/mixed; boundary=c\r\n\r\n--c\r\n\r\nx\r\n--c--\r\n--c\r\n\r\ny\r\n--b--\r\n",
+	  "0:multipart/mixed::7bit:-:-;1:multipart/mixed::7bit:-:-;2:text/plain::7bit:-:-", "syntax" },
+	{ "the outer delimiter after an inner close delimiter", CT_MIXED "--b\r\nContent-Type: multipart/mixed; boundary=c\r\n\r\n--c\r\n\r\nx\r\n--c--\r\n--b\r\n\r\ny\r\n--b--\r\n",
+	  "0:multipart/mixed::7bit:0:0;1:multipart/mixed::7bit:0:0;2:text/plain::7bit:1:1;1:text/plain::7bit:1:1", "ok" },
 	{ "close delimiter at end without line break", CT_MIXED "--b\r\n\r\nx\r\n--b--",
 	  "0:multipart/mixed::7bit:0:0;1:text/plain::7bit:1:1", "ok" },
-	{ "inner boundary is a prefix of the outer one", "Content-Type: multipart/mixed; boundary=ab\r\n\r\n--ab\r\nContent-Type: multipart/mixed; boundary=a\r\n\r\n--a\r\n\r\nx\r\n--ab\r\n\r\ny\r\n--a--\r\n--ab--\r\n",
-	  "0:multipart/mixed::7bit:0:0;1:multipart/mixed::7bit:0:0;2:text/plain::7bit:1:1;2:text/plain::7bit:1:1", "ok" },
+	{ "inner boundary is a prefix of the outer one: the exact match wins", "Content-Type: multipart/mixed; boundary=ab\r\n\r\n--ab\r\nContent-Type: multipart/mixed; boundary=a\r\n\r\n--a\r\n\r\nx\r\n--ab\r\n\r\ny\r\n--a--\r\n--ab--\r\n",
+	  "0:multipart/mixed::7bit:0:0;1:multipart/mixed::7bit:0:0;2:text/plain::7bit:1:1;1:text/plain::7bit:8:8", "unterminated" },
 	{ "delimiter inside a part's header ends it", CT_MIXED "--b\r\nContent-Type: image/png\r\n--b--\r\n",
 	  "0:multipart/mixed::7bit:0:0;1:image/png::7bit:0:0", "ok" },
 	{ "base64 message/rfc822 is decoded and parsed", CT_MIXED "--b\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\nU3ViamVjdDogeA0KDQp5\r\n--b--\r\n",
 	  "0:multipart/mixed::7bit:0:0;1:message/rfc822::base64:20:15;2:text/plain::7bit:1:1", "ok" },
 	{ "an encoded message counts against the depth limit", CT_MIXED "--b\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\nQ29udGVudC1UeXBlOiBtdWx0aXBhcnQvbWl4ZWQ7IGJvdW5kYXJ5PWMNCg0KLS1jDQoNCnkNCi0tYy0tDQo=\r\n--b--\r\n",
 	  "0:multipart/mixed::7bit:-:-;1:message/rfc822::base64:-:-", "depth", 2 },
+	{ "an encoded message at the depth limit", CT_MIXED "--b\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\nU3ViamVjdDogeA0KDQp5\r\n--b--\r\n",
+	  "0:multipart/mixed::7bit:-:-;1:message/rfc822::base64:-:-", "depth", 1 },
+	{ "an unencoded message at the depth limit", CT_MIXED "--b\r\nContent-Type: message/rfc822\r\n\r\nSubject: x\r\n\r\ny\r\n--b--\r\n",
+	  "0:multipart/mixed::7bit:-:-;1:message/rfc822::7bit:-:-", "depth", 1 },
+	{ "an encoded message as the last allowed part", CT_MIXED "--b\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\nU3ViamVjdDogeA0KDQp5\r\n--b--\r\n",
+	  "0:multipart/mixed::7bit:-:-;1:message/rfc822::base64:-:-", "parts", 0, 2 },
 	{ "unknown transfer encoding counted as is", "Content-Transfer-Encoding: x-uuencode\r\n\r\nabc",
 	  "0:text/plain::other:3:3", "ok" },
 	{ "bare '=' then CRLF in quoted-printable", "Content-Transfer-Encoding: quoted-printable\r\n\r\na= \r\nb=\nc",
@@ -274,6 +304,56 @@ test_parse_field(void **state)
 }
 
 static void
+collect(void *ctx, const char *v, size_t n, bool toolong)
+{
+	strbuf *sb = ctx;
+
+	if (sb->len > 0)
+		sb_putc(sb, '|');
+	if (toolong)
+		sb_puts(sb, "(long)");
+	else
+		sb_append(sb, v, n);
+}
+
+/* every form of a parameter a reader may take (issue 9: names that disagree) */
+static void
+test_param_variants(void **state)
+{
+	static const struct {
+		const char *in, *want;
+	} rows[] = {
+		{ "attachment; filename=a.pdf", "a.pdf" },
+		{ "attachment; filename=\"a.pdf\"; filename=\"b.exe\"", "a.pdf|b.exe" },
+		{ "attachment; filename*=UTF-8''a.pdf; filename=\"b.exe\"", "a.pdf|b.exe" },
+		{ "attachment; filename=\"b.exe\"; filename*0=\"a\"; filename*1=\".pdf\"", "b.exe|a.pdf" },
+		{ "attachment; filename*0*=utf-8''%62; filename*1=.exe", "b.exe" },
+		{ "attachment; filename=\"=?utf-8?B?Yi5leGU=?=\"", "b.exe" },
+		{ "attachment; FileName=x; name=y", "x" },
+		{ "attachment; filename=\"0123456789abcdef0123456789abcdef.exe\"; filename=ok", "(long)|ok" },
+		{ "attachment", "" },
+		{ "attachment; filename", "" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(rows); i++) {
+		char buf[32];
+		strbuf got;
+		size_t len = strlen(rows[i].in);
+		char *copy = xmalloc(len);
+
+		sb_init(&got);
+		memcpy(copy, rows[i].in, len);
+		mime_param_variants(copy, len, "filename", buf, sizeof(buf), collect, &got);
+		free(copy);
+		if (strcmp(got.s ? got.s : "", rows[i].want) != 0)
+			fail_msg("row %zu \"%s\": got \"%s\", want \"%s\"", i, rows[i].in,
+			    got.s ? got.s : "", rows[i].want);
+		sb_free(&got);
+	}
+}
+
+static void
 test_encoded_words(void **state)
 {
 	static const struct { const char *in, *out; } rows[] = {
@@ -323,6 +403,7 @@ main(void)
 		cmocka_unit_test(test_well_formed),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_parse_field),
+		cmocka_unit_test(test_param_variants),
 		cmocka_unit_test(test_encoded_words),
 		cmocka_unit_test(test_decoders),
 	};

@@ -1,0 +1,47 @@
+/*
+ * metrics.h - process-wide counters and latency histograms (lock-free
+ * atomics), rendered as Prometheus text.  Counted by the pipeline (one
+ * call per message summary, one per phase call), by dns.c (queries and
+ * their outcomes) and by the milter shell (connections).  Read by the
+ * metrics endpoint (filter/milter/metrics_http.c) and the tests.
+ */
+#ifndef POSTERN_METRICS_H
+#define POSTERN_METRICS_H
+
+#include <stdint.h>
+
+#include "postern/util.h"
+
+/* pipeline phases with a latency histogram */
+enum metrics_phase {
+	MP_CONNECT, MP_HELO, MP_ENVFROM, MP_ENVRCPT, MP_HEADER, MP_EOH, MP_BODY, MP_EOM,
+	MP_NPHASES
+};
+
+/* what one DNS query came to (dns.c's enum dns_status, in that order) */
+#define METRICS_NDNS 6
+
+/* A finished transaction: direction 0 inbound / 1 outbound, the verdict's
+ * action (enum action), the deciding check (NULL: none) and the reply code
+ * (0: none).  Called once per summary line. */
+void metrics_message(int outbound, int action, const char *check, unsigned code);
+/* One phase call took ns nanoseconds. */
+void metrics_phase(enum metrics_phase p, uint64_t ns);
+/* One DNS query ended with status st (enum dns_status) after ns. */
+void metrics_dns(int st, uint64_t ns);
+/* A milter connection opened (+1) or closed (-1). */
+void metrics_connection(int delta);
+
+/* Monotonic clock in nanoseconds (for the phase timings). */
+uint64_t metrics_now(void);
+
+/* Append the Prometheus text exposition (format 0.0.4) to out. */
+void metrics_render(strbuf *out);
+/* The mirrored name tables (tests/unit/test_metrics.c compares them with
+ * action_name() and dns_status_name()); NULL out of range. */
+const char *metrics_action_name(int a);
+const char *metrics_dns_name(int st);
+/* Zero everything (tests). */
+void metrics_reset(void);
+
+#endif

@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""make-screen.py - writes the messages of tests/data/mime/screen/ (one
+evasion class of issue 9 each, plus controls that must pass).  Each message
+names what the shipped default policy must answer in an X-Expect field
+("accept", or the start of the SMTP reply); tests/mime/screen.sh sends them
+through the running daemon with miltertest.  The files are checked in; run
+this again only to change them:  python3 tests/mime/make-screen.py DIR"""
+import base64
+import io
+import os
+import struct
+import sys
+import zipfile
+
+out = sys.argv[1] if len(sys.argv) > 1 else "tests/data/mime/screen"
+B = "b1"
+
+
+def msg(expect, subject, body, ctype='multipart/mixed; boundary="%s"' % B, extra=""):
+    return ("From: a@remote.example\nTo: u@example.net\nSubject: %s\n"
+            "X-Expect: %s\nMIME-Version: 1.0\nContent-Type: %s\n%s\n%s"
+            % (subject, expect, ctype, extra, body))
+
+
+def part(headers, body):
+    return "".join(h + "\n" for h in headers) + "\n" + body + "\n"
+
+
+def b64(data):
+    s = base64.b64encode(data).decode()
+    return "\n".join(s[i:i + 76] for i in range(0, len(s), 76))
+
+
+TEXT = part(["Content-Type: text/plain"], "hello")
+EXE = part(["Content-Type: application/octet-stream",
+            'Content-Disposition: attachment; filename="evil.exe"',
+            "Content-Transfer-Encoding: base64"], b64(b"MZ" + b"\0" * 64))
+
+
+def mzip(entries, dd=False, zip64=False):
+    bio = io.BytesIO()
+    with zipfile.ZipFile(bio, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in entries:
+            if dd or zip64:
+                with z.open(name, "w", force_zip64=zip64) as f:
+                    f.write(data)
+            else:
+                z.writestr(name, data)
+    return bio.getvalue()
+
+
+def zpart(data, name="docs.zip"):
+    return part(["Content-Type: application/zip; name=\"%s\"" % name,
+                 "Content-Disposition: attachment; filename=\"%s\"" % name,
+                 "Content-Transfer-Encoding: base64"], b64(data))
+
+
+def mp(parts, close="--%s--" % B):
+    return "".join("--%s\n%s" % (B, p) for p in parts) + close + "\n"
+
+
+def locals_(data):
+    """offsets of the local headers, from the central directory"""
+    z = zipfile.ZipFile(io.BytesIO(data))
+    return [(i.header_offset, i.compress_size, i.filename) for i in z.infolist()]
+
+
+files = {}
+# 1. transport padding longer than the line-head buffer
+pad = " " * 400
+files["pad-long"] = msg("554 5.7.1 attachment evil.exe is blocked", "long padding",
+                        "--%s\n%s--%s%s\n%s--%s--\n" % (B, TEXT, B, pad, EXE, B))
+files["pad-long-close"] = msg("554 5.6.0", "padding then text after a close delimiter",
+                              "--%s\n%s--%s--%sx\n" % (B, TEXT, B, pad))
+files["pad-long-text"] = msg("554 5.6.0", "padding then text after a delimiter",
+                             "--%s\n%s--%s%sx\n%s--%s--\n" % (B, TEXT, B, pad, EXE, B))
+files["pad-short-ok"] = msg("accept", "short padding is fine",
+                            "--%s \t\n%s--%s\t\n%s--%s--  \n" % (B, TEXT, B,
+                            part(["Content-Type: application/pdf",
+                                  'Content-Disposition: attachment; filename="a.pdf"'], "%PDF"), B))
+files["pad-long-ok"] = msg("accept", "long padding on a benign part",
+                           "--%s\n%s--%s%s\n%s--%s--%s\n" % (B, TEXT, B, pad, TEXT, B, pad))
+# 2. text after the close delimiter, delimiters after it
+files["close-text"] = msg("554 5.6.0", "close delimiter followed by text",
+                          "--%s\n%s--%s--x\n%s--%s--\n" % (B, TEXT, B, EXE, B))
+files["after-close"] = msg("554 5.6.0", "a part after the close delimiter",
+                           "--%s\n%s--%s--\n--%s\n%s--%s--\n" % (B, TEXT, B, B, EXE, B))
+files["after-close-twice"] = msg("554 5.6.0", "the close delimiter twice",
+                                 "--%s\n%s--%s--\n--%s--\n" % (B, TEXT, B, B))
+files["delim-text"] = msg("554 5.6.0", "delimiter followed by text",
+                          "--%s\n%s--%sx\n%s--%s--\n" % (B, TEXT, B, EXE, B))
+files["bare-cr"] = msg("554 5.6.0", "delimiter lines ended by a bare CR",
+                       "--%s\n%s--%s\r%s--%s--\n" % (B, TEXT, B, EXE.replace("\n", "\r"), B))
+files["epilogue-ok"] = msg("accept", "an epilogue that is only text",
+                           "--%s\n%s--%s--\nthis is the epilogue\n-- \nsig\n" % (B, TEXT, B))
+# 3. zip archives that cannot be listed to their end
+good = mzip([("a.txt", b"a" * 300), ("b.txt", b"b" * 300)])
+files["zip-ok"] = msg("accept", "a good zip", mp([TEXT, zpart(good)]))
+files["zip-dd-ok"] = msg("accept", "a zip with data descriptors",
+                         mp([TEXT, zpart(mzip([("a.txt", b"a" * 300), ("b.txt", b"b" * 30)], dd=True))]))
+files["zip64-ok"] = msg("accept", "a zip with zip64 entries",
+                        mp([TEXT, zpart(mzip([("a.txt", b"a" * 300), ("b.txt", b"b" * 30)], zip64=True))]))
+files["zip-evil-ok"] = msg("554 5.7.1 file in archive evil.exe", "a zip with an exe",
+                           mp([TEXT, zpart(mzip([("a.txt", b"a" * 300), ("evil.exe", b"MZ" * 100)]))]))
+# the last local header claims the central directory and end record as data
+ev = mzip([("a.txt", b"a" * 300), ("evil.exe", b"MZ" * 100)])
+off, cs, _ = locals_(ev)[0]
+lie = bytearray(ev)
+struct.pack_into("<I", lie, off + 18, len(ev) - (off + 30 + len("a.txt")))
+files["zip-lie-big"] = msg("554 5.7.1 archive docs.zip cannot be listed", "local size covers the directory",
+                           mp([TEXT, zpart(bytes(lie))]))
+off, cs, _ = locals_(good)[0]
+lie = bytearray(good)
+struct.pack_into("<I", lie, off + 18, cs - 7)
+files["zip-lie-small"] = msg("554 5.7.1 archive docs.zip cannot be listed", "local size too small",
+                             mp([TEXT, zpart(bytes(lie))]))
+files["zip-truncated"] = msg("554 5.7.1 archive docs.zip cannot be listed", "no central directory",
+                             mp([TEXT, zpart(good[:locals_(good)[1][0] + 40])]))
+files["zip-sniffed-truncated"] = msg("554 5.7.1 archive report.pdf cannot be listed", "a zip sent as a pdf, cut",
+                                     mp([TEXT, part(["Content-Type: application/pdf",
+                                                     'Content-Disposition: attachment; filename="report.pdf"',
+                                                     "Content-Transfer-Encoding: base64"], b64(good[:100]))]))
+# 4. base64 padding followed by more data
+zev = mzip([("a.txt", b"a" * 300), ("evil.exe", b"MZ" * 100)])
+cut = 10
+seg = base64.b64encode(zev[:cut]).decode() + "\n" + b64(zev[cut:])
+files["b64-pad"] = msg("554 5.7.1 file in archive evil.exe", "base64 goes on after padding",
+                       mp([TEXT, part(["Content-Type: application/zip",
+                                       'Content-Disposition: attachment; filename="docs.zip"',
+                                       "Content-Transfer-Encoding: base64"], seg)]))
+# 5. an encoded message at the depth and part limits
+enc = "From: x@y.example\nContent-Type: application/octet-stream; name=evil.exe\n\nMZ\n"
+encp = part(["Content-Type: message/rfc822", "Content-Transfer-Encoding: base64"], b64(enc.encode()))
+body = encp
+for d in range(16):
+    bb = "n%d" % d
+    body = part(['Content-Type: multipart/mixed; boundary="%s"' % bb], "--%s\n%s--%s--" % (bb, body, bb))
+files["encmsg-depth"] = msg("554 5.6.0", "encoded message below the deepest multipart",
+                            body.split("\n\n", 1)[1], ctype=body.split("\n", 1)[0].split(": ", 1)[1])
+files["encmsg-parts"] = msg("554 5.6.0", "encoded message as the last allowed part",
+                            mp([TEXT] * 498 + [encp]))
+files["encmsg-ok"] = msg("554 5.7.1 attachment evil.exe", "encoded message, within the limits",
+                         mp([TEXT, encp]))
+# 6. names that disagree
+def named(*hdrs):
+    return mp([TEXT, part(list(hdrs) + ["Content-Transfer-Encoding: base64"], b64(b"MZ" * 32))])
+files["name-vs-filename"] = msg("554 5.7.1 attachment evil.exe", "name= and filename= differ",
+                                named('Content-Type: application/pdf; name="evil.exe"',
+                                      'Content-Disposition: attachment; filename="invoice.pdf"'))
+files["filename-star-vs-plain"] = msg("554 5.7.1 attachment evil.exe", "filename*= and filename= differ",
+                                      named("Content-Type: application/pdf",
+                                            "Content-Disposition: attachment; filename*=UTF-8''invoice.pdf;"
+                                            ' filename="evil.exe"'))
+files["sections-vs-plain"] = msg("554 5.7.1 attachment evil.exe", "continuations and filename= differ",
+                                 named("Content-Type: application/pdf",
+                                       'Content-Disposition: attachment; filename="evil.exe";'
+                                       ' filename*0="invoice"; filename*1=".pdf"'))
+files["encoded-word-name"] = msg("554 5.7.1 attachment evil.exe", "encoded word in name=",
+                                 named('Content-Type: application/pdf; name="=?utf-8?B?ZXZpbC5leGU=?="',
+                                       'Content-Disposition: attachment; filename="invoice.pdf"'))
+files["filename-twice"] = msg("554 5.7.1 attachment evil.exe", "filename= twice",
+                              named("Content-Type: application/pdf",
+                                    'Content-Disposition: attachment; filename="invoice.pdf"; filename="evil.exe"'))
+files["names-agree-ok"] = msg("accept", "names that agree",
+                              named('Content-Type: application/pdf; name="invoice.pdf"',
+                                    "Content-Disposition: attachment; filename*=UTF-8''invoice.pdf;"
+                                    ' filename="invoice.pdf"'))
+
+os.makedirs(out, exist_ok=True)
+for name, text in files.items():
+    with open(os.path.join(out, name + ".eml"), "w", newline="") as f:
+        f.write(text)
