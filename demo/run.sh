@@ -33,7 +33,8 @@ for k in "sel-rsa rsa" "sel-ed ed25519"; do
 	sed -e 's/ IN TXT ( / 300 TXT /' -e 's/ )$//' "$TEST_TMPDIR/keys/example.com.$1.txt" >> "$TEST_TMPDIR/zone.txt"
 done
 dns_start "$TEST_TMPDIR/zone.txt" || exit 1
-postern_start "$PWD/policies" "dkim = { keys = [ \"example.com:sel-rsa:$TEST_TMPDIR/keys/example.com.sel-rsa.pem\", \"example.com:sel-ed:$TEST_TMPDIR/keys/example.com.sel-ed.pem\" ]; };" || exit 1
+postern_start "$PWD/policies" "dkim = { keys = [ \"example.com:sel-rsa:$TEST_TMPDIR/keys/example.com.sel-rsa.pem\", \"example.com:sel-ed:$TEST_TMPDIR/keys/example.com.sel-ed.pem\" ]; };
+spam = { dnsbl = [ \"demo bl.example score=6 codes=127.0.0.2\" ]; };" || exit 1
 PF_EXTRA_MAIN_CF="inet_protocols = all"
 postfix_start "inet:127.0.0.1:$PSTN_PORT" || exit 1
 say "postern $("$POSTERN" -V | cut -d' ' -f2) on $PSTN_SOCK, Postfix smtpd on 127.0.0.1:$PF_PORT, DNS on 127.0.0.1:$DNS_PORT"
@@ -80,11 +81,21 @@ say "8. outbound from an internal client (10.1.2.3), From: ceo@example.com: sign
 smtp_send --xclient-addr 10.1.2.3 --from ceo@example.com --h-From ceo@example.com --to user@example.net --header "Subject: demo 8: outbound"
 reply
 
-pf_wait_delivered 3 20 >/dev/null 2>&1
+say "9. a client listed in the DNS list bl.example (198.51.100.7): scored 6.5, tagged"
+smtp_send --xclient-addr 198.51.100.7 --from promo@client.example --to user@example.com \
+	--header "Subject: demo 9: listed client"
+reply
+
+say "10. the GTUBE test string: refused as spam"
+smtp_send --xclient-addr 192.0.2.10 --from sender@example.org --h-From sender@example.org --to user@example.com \
+	--header "Subject: demo 10: gtube" --body 'XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X'
+reply
+
+pf_wait_delivered 4 20 >/dev/null 2>&1
 say "headers postern added to the delivered mails"
 for f in $(pf_delivered); do
 	echo "   --- $(sed -n 's/^Subject: //p' "$f" | head -n 1)"
-	sed '/^$/q' "$f" | awk '/^[^ \t]/ { keep = ($0 ~ /^(Authentication-Results|Received-SPF|DKIM-Signature):/) } keep' |
+	sed '/^$/q' "$f" | awk '/^[^ \t]/ { keep = ($0 ~ /^(Authentication-Results|Received-SPF|DKIM-Signature|X-Spam-[A-Za-z]+):/) } keep' |
 		sed 's/^/   /' | cut -c1-110
 done
 

@@ -146,6 +146,17 @@ attach_blocked_type(const struct strlist *types, const char *type)
 }
 
 /* Escape a network name for a reply/log: printable ASCII except quotes. */
+bool
+attach_text_hook(struct msg *m, mime_text_cb cb, void *ctx)
+{
+	struct attach *a = check_msg_state(m, &check_attach);
+
+	if (a->scan == NULL)
+		return false;
+	mime_set_text_cb(a->scan, cb, ctx);
+	return true;
+}
+
 static void
 name_text(strbuf *sb, const char *p, size_t n)
 {

@@ -31,6 +31,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "postern/check_attach.h"
 #include "postern/check_authres.h"
 #include "postern/check_dkim.h"
 #include "postern/check_dmarc.h"
@@ -83,6 +84,16 @@ static const struct ct_key spam_keys[] = {
 struct spam_snap {
 	struct spam_rules rules;
 	struct spamd_addr spamd;         /* family 0: no spamd */
+	size_t max_domains;              /* spam.uribl_max_domains */
+	bool have_uribl;
+};
+
+#define URI_DOMAINS_MAX 64           /* the ceiling of spam.uribl_max_domains */
+
+/* A link's registered domain and its URI-list queries. */
+struct uri_domain {
+	char name[254];
+	struct dns_pending *q[SPAM_MAX_LISTS];
 };
 
 struct spam_conn {
@@ -100,6 +111,8 @@ struct spam_msg {
 	struct spam_hits hits;
 	struct spam_gtube gtube;
 	bool date, msgid, eightbit;
+	bool date_ok;                    /* the first Date parsed */
+	time_t date_t;
 	unsigned naddr;
 	unsigned nsubject;
 	char *subject;                   /* the first Subject value; owned */
@@ -114,6 +127,15 @@ struct spam_msg {
 	bool spamd_asked;
 	enum spamd_status spamd_st;
 	struct spamd_result spamd_res;
+	const struct spam_snap *snap;    /* for the text callback */
+	struct spam_uri_scan uri;
+	const struct mime_part *uri_part;
+	struct uri_domain *dom;          /* URI_DOMAINS_MAX, allocated at the first link */
+	size_t ndom;
+	unsigned dom_skipped;            /* distinct domains over the limit */
+	bool shortener;
+	char display_domain[254];        /* an address's domain in the From display name */
+	bool uri_hooked;
 };
 
 static const struct spam_snap *
@@ -130,7 +152,10 @@ spam_snap_new(const struct config *cfg, void **out, struct ct_errors *errs)
 	bool ok;
 
 	sb_init(&problems);
-	ok = spam_rules_build(&s->rules, &cfg->spam_dnsbl, NULL, &problems);
+	ok = spam_rules_build(&s->rules, &cfg->spam_dnsbl, &cfg->spam_uribl, &problems);
+	s->max_domains = (size_t)cfg->spam_uribl_max_domains;
+	for (size_t i = 0; i < s->rules.nlists; i++)
+		s->have_uribl = s->have_uribl || s->rules.lists[i].kind == SPAM_LIST_URI;
 	for (char *line = problems.s, *nl; line != NULL && *line != '\0'; line = nl + 1) {
 		char *colon = strchr(line, ':');
 		nl = strchr(line, '\n');
@@ -417,6 +442,84 @@ spam_reset(void *ms)
 
 	free(sm->subject);
 	spamd_free(sm->spamd);
+	for (size_t i = 0; i < sm->ndom; i++)
+		for (size_t j = 0; j < SPAM_MAX_LISTS; j++)
+			dns_discard(sm->dom[i].q[j]);
+	free(sm->dom);
+}
+
+/* ---- URI lists ------------------------------------------------------ */
+
+static void
+on_host(void *ctx, const char *host, size_t len)
+{
+	struct spam_msg *sm = ctx;
+	const struct spam_snap *s = sm->snap;
+	char rd[254];
+	struct uri_domain *d;
+
+	(void)len;
+	if (!spam_registered_domain(host, rd, sizeof(rd)))
+		return;
+	if (spam_is_shortener(rd))
+		sm->shortener = true;
+	if (!s->have_uribl)
+		return;
+	for (size_t i = 0; i < sm->ndom; i++)
+		if (strcmp(sm->dom[i].name, rd) == 0)
+			return;
+	if (sm->ndom >= s->max_domains || sm->ndom >= URI_DOMAINS_MAX) {
+		sm->dom_skipped++;
+		return;
+	}
+	if (sm->dom == NULL)
+		sm->dom = xcalloc(URI_DOMAINS_MAX, sizeof(*sm->dom));
+	d = &sm->dom[sm->ndom++];
+	strlcpy_ok(d->name, rd, sizeof(d->name));
+	/* asked now, read at end of message */
+	for (size_t j = 0; j < s->rules.nlists; j++) {
+		char qname[300];
+		if (s->rules.lists[j].kind == SPAM_LIST_URI &&
+		    spam_uribl_name(rd, s->rules.lists[j].zone, qname, sizeof(qname)))
+			d->q[j] = dns_start(qname, 1 /* A */);
+	}
+}
+
+static void
+on_text(void *ctx, const struct mime_part *p, const unsigned char *buf, size_t len)
+{
+	struct spam_msg *sm = ctx;
+
+	if (p != sm->uri_part) {
+		spam_uri_finish(&sm->uri, on_host, sm);
+		sm->uri_part = p;
+	}
+	spam_uri_feed(&sm->uri, buf, len, on_host, sm);
+}
+
+static void
+uri_hits(struct conn *c, struct spam_msg *sm)
+{
+	const struct spam_snap *s = snap_of(c);
+
+	if (!sm->uri_hooked)
+		return;
+	spam_uri_finish(&sm->uri, on_host, sm);
+	for (size_t i = 0; i < sm->ndom; i++) {
+		for (size_t j = 0; j < s->rules.nlists; j++) {
+			const struct spam_list *l = &s->rules.lists[j];
+			enum spam_listed r;
+
+			if (l->kind != SPAM_LIST_URI)
+				continue;
+			r = sm->dom[i].q[j] != NULL ? read_answer(l, sm->dom[i].q[j]) : SPAM_LIST_ERROR;
+			sm->dom[i].q[j] = NULL;
+			if (r == SPAM_LISTED)
+				spam_hit(&sm->hits, l->rule, 0);
+			else if (r == SPAM_LIST_ERROR)
+				spam_hit(&sm->hits, SR_URIBL_ERROR, 0);
+		}
+	}
 }
 
 static void
@@ -452,8 +555,10 @@ spam_header(struct conn *c, struct msg *m, void *ms, const char *name, const cha
 		    (size_t)cfg->spam_spamd_max_size);
 	}
 	spamd_header(sm->spamd, name, value);
-	if (strcasecmp(name, "Date") == 0)
+	if (strcasecmp(name, "Date") == 0 && !sm->date) {
 		sm->date = true;
+		sm->date_ok = spam_parse_date(value, vlen, &sm->date_t);
+	}
 	else if (strcasecmp(name, "Message-ID") == 0)
 		sm->msgid = true;
 	else if (strcasecmp(name, "To") == 0 || strcasecmp(name, "Cc") == 0)
@@ -462,6 +567,9 @@ spam_header(struct conn *c, struct msg *m, void *ms, const char *name, const cha
 		sm->subject = xstrndup(value, vlen > SUBJECT_MAX ? SUBJECT_MAX : vlen);
 	else if (strncasecmp(name, "X-Spam-", 7) == 0)
 		note_xspam(sm, name);
+	else if (strcasecmp(name, "From") == 0 && m->author.nfrom == 1 &&
+	    !spam_display_domain(value, vlen, sm->display_domain, sizeof(sm->display_domain)))
+		sm->display_domain[0] = '\0';
 	if (spam_has_8bit(value, vlen))
 		sm->eightbit = true;
 }
@@ -483,11 +591,14 @@ static void
 spam_eoh(struct conn *c, struct msg *m, void *ms, struct verdict *v)
 {
 	struct spam_msg *sm = ms;
+	const struct spam_snap *s = snap_of(c);
 
-	(void)c;
-	(void)m;
 	(void)v;
 	spamd_eoh(sm->spamd);
+	if (m->dir == DIR_OUTBOUND || screened_client(c)) {
+		sm->snap = s;
+		sm->uri_hooked = attach_text_hook(m, on_text, sm);
+	}
 }
 
 /* spamd trouble is logged at most once a minute (every message shows it
@@ -598,11 +709,53 @@ auth_hits(const struct conn *c, const struct msg *m, struct spam_msg *sm)
 		spam_hit(&sm->hits, SR_DKIM_FROM_PASS, 0);
 }
 
+/* Body shape from the MIME scanner's facts. */
 static void
-header_hits(struct spam_msg *sm)
+body_hits(const struct msg *m, struct spam_msg *sm)
+{
+	const struct mime_facts *f = attach_facts(m);
+	bool plain = false, html = false, image = false;
+
+	if (sm->shortener)
+		spam_hit(&sm->hits, SR_URL_SHORTENER, 0);
+	if (sm->display_domain[0] != '\0' && m->author.domain[0] != '\0' &&
+	    strcmp(sm->display_domain, m->author.domain) != 0) {
+		char a[254], b[254];
+		/* the same organisation (a subdomain) is no spoof */
+		if (!spam_registered_domain(sm->display_domain, a, sizeof(a)) ||
+		    !spam_registered_domain(m->author.domain, b, sizeof(b)) || strcmp(a, b) != 0)
+			spam_hit(&sm->hits, SR_FROM_NAME_DOMAIN, 0);
+	}
+	if (f == NULL)
+		return;
+	for (size_t i = 0; i < f->nparts; i++) {
+		const struct mime_part *p = &f->parts[i];
+		if (p->kind != MIME_LEAF)
+			continue;
+		if (!p->attachment && strcmp(p->type, "text/plain") == 0 && p->dec_size > 2)
+			plain = true;
+		else if (!p->attachment && strcmp(p->type, "text/html") == 0)
+			html = true;
+		else if (strncmp(p->type, "image/", 6) == 0)
+			image = true;
+	}
+	if (html && !plain)
+		spam_hit(&sm->hits, SR_HTML_ONLY, 0);
+	if (image && !plain && !html)
+		spam_hit(&sm->hits, SR_IMAGE_ONLY, 0);
+}
+
+static void
+header_hits(struct spam_msg *sm, time_t now)
 {
 	if (!sm->date)
 		spam_hit(&sm->hits, SR_NO_DATE, 0);
+	else if (!sm->date_ok)
+		spam_hit(&sm->hits, SR_DATE_INVALID, 0);
+	else if (sm->date_t > now + SPAM_DATE_FUTURE_S)
+		spam_hit(&sm->hits, SR_DATE_FUTURE, 0);
+	else if (sm->date_t < now - SPAM_DATE_PAST_S)
+		spam_hit(&sm->hits, SR_DATE_PAST, 0);
 	if (!sm->msgid)
 		spam_hit(&sm->hits, SR_NO_MESSAGE_ID, 0);
 	if (sm->eightbit)
@@ -650,7 +803,8 @@ add_headers(struct msg *m, struct spam_msg *sm, const struct spam_rules *rs,
 	spam_format_hits(rs, &sp->scores, &sm->hits, &items, ",", true, 0);
 	fold_items(&val, items.len == 0 ? "none" : items.s, val.len + 15);
 	edits_insert(e, 0, "X-Spam-Status", val.s);
-	if (sp->subject_prefix != NULL && sp->subject_prefix[0] != '\0') {
+	if (sp->subject_prefix != NULL && sp->subject_prefix[0] != '\0' &&
+	    (sm->subject == NULL || strncmp(sm->subject, sp->subject_prefix, strlen(sp->subject_prefix)) != 0)) {
 		sb_reset(&val);
 		sb_puts(&val, sp->subject_prefix);
 		if (sm->subject != NULL) {
@@ -684,7 +838,9 @@ spam_eom(struct conn *c, struct msg *m, void *ms, struct edits *e, struct verdic
 		conn_hits(c, sm);
 		auth_hits(c, m, sm);
 	}
-	header_hits(sm);
+	header_hits(sm, time(NULL));
+	uri_hits(c, sm);
+	body_hits(m, sm);
 	if (!spamd_hits(c, m, sm, v))
 		return;
 	sm->scored = true;
@@ -757,6 +913,8 @@ spam_summary(const struct conn *c, const struct msg *m, const void *ms, strbuf *
 		if (sm->spamd_st == SPAMD_OK)
 			sb_printf(out, "(%s)", score_format(sm->spamd_res.score, sc));
 	}
+	if (sm->ndom > 0 || sm->dom_skipped > 0)
+		sb_printf(out, " uri_domains=%zu%s", sm->ndom + sm->dom_skipped, sm->dom_skipped ? "(limit)" : "");
 	if (sm->nxs > 0 || sm->xs_overflow)
 		sb_printf(out, " xspam_removed=%zu%s", sm->nxs, sm->xs_overflow ? "+" : "");
 }

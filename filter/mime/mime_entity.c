@@ -158,6 +158,7 @@ set_kind(struct mime_scan *s, struct ent *e, struct mime_part *p, const struct m
 			sl.depth = s->lim.depth - (e->depth + 1);
 			sl.parts = s->lim.parts - (unsigned)s->f.nparts;
 			s->sub = mime_scan_new(&sl, false, s->cb, s->ctx);
+			mime_set_text_cb(s->sub, s->text_cb, s->text_ctx);
 		}
 	} else {
 		p->kind = e->kind = MIME_LEAF;
@@ -531,15 +532,19 @@ ms_leaf_bytes(struct mime_scan *s, const unsigned char *p, size_t n)
 	struct mime_part *mp = ms_top_part(s);
 	unsigned char out[4096 + MIME_DEC_SLACK];
 	size_t got, i;
+	bool text = s->text_cb != NULL && !mp->attachment &&
+	    (strcmp(mp->type, "text/plain") == 0 || strcmp(mp->type, "text/html") == 0);
 
 	mp->enc_size += n;
 	for (i = 0; i < n && s->st != ST_STOP; i += 4096) {
 		size_t k = n - i < 4096 ? n - i : 4096;
-		if (s->zip == NULL && s->sub == NULL && s->nmagic == 4)
+		if (s->zip == NULL && s->sub == NULL && s->nmagic == 4 && !text)
 			break;       /* nothing needs the bytes: count the rest */
 		got = mime_dec_feed(&s->dec, p + i, k, out);
 		mp->dec_size += got;
 		s->f.total_decoded += got;
+		if (text && got > 0)
+			s->text_cb(s->text_ctx, mp, out, got);
 		if (s->sub != NULL)
 			sub_feed(s, out, got);
 		else if (s->zip != NULL)

@@ -38,6 +38,14 @@ static const struct {
 	[SR_DNSBL_ERROR] = { "dnsbl_error", 0, "a blocklist could not be asked (shown, not counted)" },
 	[SR_SPAMD] = { "spamd", 100, "SpamAssassin spamd's score, times this weight" },
 	[SR_SPAMD_ERROR] = { "spamd_error", 0, "spamd could not be asked (shown, not counted)" },
+	[SR_URIBL_ERROR] = { "uribl_error", 0, "a URI list could not be asked (shown, not counted)" },
+	[SR_HTML_ONLY] = { "html_only", 50, "HTML text without a text/plain alternative" },
+	[SR_IMAGE_ONLY] = { "image_only", 100, "images and no text part" },
+	[SR_URL_SHORTENER] = { "url_shortener", 50, "a link through a URL shortener" },
+	[SR_FROM_NAME_DOMAIN] = { "from_name_domain", 150, "the From display name shows an address of another domain" },
+	[SR_DATE_FUTURE] = { "date_future", 100, "the Date is more than 12 hours ahead" },
+	[SR_DATE_PAST] = { "date_past", 50, "the Date is more than 4 days old" },
+	[SR_DATE_INVALID] = { "date_invalid", 50, "the Date field does not parse (RFC 5322 3.3)" },
 };
 
 /* ---- list rows ------------------------------------------------------ */
@@ -418,6 +426,51 @@ spam_gtube_feed(struct spam_gtube *g, const unsigned char *buf, size_t len)
 }
 
 /* ---- HELO and header rules ------------------------------------------ */
+
+bool
+spam_is_shortener(const char *domain)
+{
+	static const char *const list[] = { "bit.ly", "tinyurl.com", "t.co", "goo.gl", "ow.ly",
+		"is.gd", "buff.ly", "rebrand.ly", "cutt.ly", "shorturl.at", "tiny.cc", "rb.gy",
+		"t.ly", "s.id", "bl.ink", "lnkd.in", "v.gd", "x.co" };
+
+	for (size_t i = 0; i < NELEM(list); i++)
+		if (strcmp(domain, list[i]) == 0)
+			return true;
+	return false;
+}
+
+bool
+spam_display_domain(const char *value, size_t len, char *out, size_t cap)
+{
+	const char *lt = NULL, *at;
+	bool quoted = false;
+	size_t n = 0;
+
+	for (size_t i = 0; i < len && lt == NULL; i++) {
+		if (value[i] == '\\' && quoted && i + 1 < len)
+			i++;
+		else if (value[i] == '"')
+			quoted = !quoted;
+		else if (value[i] == '<' && !quoted)
+			lt = value + i;
+	}
+	if (lt == NULL)
+		return false;   /* a bare address: no display name */
+	at = memchr(value, '@', (size_t)(lt - value));
+	if (at == NULL)
+		return false;
+	for (at++; at < lt && n + 1 < cap; at++) {
+		unsigned char ch = (unsigned char)*at;
+		if (!isalnum(ch) && ch != '.' && ch != '-')
+			break;
+		out[n++] = (char)tolower(ch);
+	}
+	while (n > 0 && out[n - 1] == '.')
+		n--;
+	out[n] = '\0';
+	return n > 0 && memchr(out, '.', n) != NULL;
+}
 
 bool
 spam_helo_bare_ip(const char *helo)

@@ -37,6 +37,8 @@ struct config {
 	unsigned long long dkim_max_signatures;
 	unsigned long long dkim_min_key_bits;
 	struct strlist spam_dnsbl;           /* "NAME ZONE score=S ..." rows (spam.h) */
+	struct strlist spam_uribl;
+	unsigned long long spam_uribl_max_domains;
 	char *spam_spamd;                    /* "ADDR:PORT" or "" */
 	unsigned long long spam_spamd_timeout;
 	unsigned long long spam_spamd_max_size;

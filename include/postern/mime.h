@@ -130,6 +130,14 @@ const struct mime_facts *mime_facts(const struct mime_scan *s);
 /* The leaf part being decoded right now, or NULL. */
 const struct mime_part *mime_current(const struct mime_scan *s);
 const char *mime_limit_name(enum mime_limit l);
+/*
+ * Decoded text: cb gets the decoded bytes of every leaf part whose type is
+ * text/plain or text/html and that is not an attachment, as they stream
+ * (any chunking; a part's end is the next MIME_EV_PART_END), also inside
+ * encoded message/rfc822 parts.  The scanner keeps none of it.
+ */
+typedef void (*mime_text_cb)(void *ctx, const struct mime_part *p, const unsigned char *buf, size_t len);
+void mime_set_text_cb(struct mime_scan *s, mime_text_cb cb, void *ctx);
 
 /* ---- header fields (mime_header.c) ---------------------------------- */
 

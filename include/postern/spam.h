@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "postern/util.h"
 
@@ -43,6 +44,14 @@ enum spam_builtin {
 	SR_DNSBL_ERROR,
 	SR_SPAMD,
 	SR_SPAMD_ERROR,
+	SR_URIBL_ERROR,
+	SR_HTML_ONLY,
+	SR_IMAGE_ONLY,
+	SR_URL_SHORTENER,
+	SR_FROM_NAME_DOMAIN,
+	SR_DATE_FUTURE,
+	SR_DATE_PAST,
+	SR_DATE_INVALID,
 	SR_NBUILTIN
 };
 
@@ -156,8 +165,40 @@ bool spam_helo_bare_ip(const char *helo);
 bool spam_helo_not_fqdn(const char *helo);
 /* A header value holds 8-bit bytes (raw, not RFC 2047 encoded). */
 bool spam_has_8bit(const char *value, size_t len);
+/* Is domain (a registered domain, lower case) a known URL shortener? */
+bool spam_is_shortener(const char *domain);
+/* The domain of an address shown in a From display name
+ * ("\"support@bank.example\" <x@other.example>" -> bank.example);
+ * false when there is none. */
+bool spam_display_domain(const char *value, size_t len, char *out, size_t cap);
+/* A Date field value (RFC 5322 3.3 and the obsolete forms of 4.3) to the
+ * time it names; false if it does not parse.  Never reads past len. */
+bool spam_parse_date(const char *buf, size_t len, time_t *out);
+#define SPAM_DATE_FUTURE_S (12 * 3600)        /* date_future: later than now + 12 h */
+#define SPAM_DATE_PAST_S (4 * 24 * 3600)      /* date_past: earlier than now - 4 days */
 /* Addresses in a To/Cc value (counted by '@' outside quotes). */
 unsigned spam_count_addresses(const char *value, size_t len);
+
+/* ---- link domains in text (spam_uri.c) ------------------------------ */
+
+#define SPAM_URI_HOST_MAX 253
+
+/* Finds the host of every http:// and https:// link in a text stream. */
+struct spam_uri_scan {
+	char tail[8];                   /* the last bytes, lower case */
+	bool in_host, overflow;
+	char host[SPAM_URI_HOST_MAX + 1];
+	size_t hlen;
+	size_t hend;                    /* 1 + the host's length before a ':', or 0 */
+};
+typedef void (*spam_uri_cb)(void *ctx, const char *host, size_t len);
+/* Feed text; cb gets each host (lower case, with at least one dot; user
+ * info dropped; longer than 253 bytes ignored). */
+void spam_uri_feed(struct spam_uri_scan *u, const unsigned char *buf, size_t len, spam_uri_cb cb, void *ctx);
+/* End of a part: a host still open is reported; the scanner is reset. */
+void spam_uri_finish(struct spam_uri_scan *u, spam_uri_cb cb, void *ctx);
+/* The registered domain of host (public suffix list); false if none. */
+bool spam_registered_domain(const char *host, char *out, size_t cap);
 
 /* ---- spamd client (spam_spamd.c) ------------------------------------ */
 

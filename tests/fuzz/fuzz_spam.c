@@ -1,5 +1,5 @@
 /* fuzz_spam.c - libFuzzer target for the spam engine's parsers: a score,
- * a DNS-list row, a spamd address and a spamd reply.  Invariants: a parsed score is in
+ * a DNS-list row, a Date, a spamd address and a spamd reply.  Invariants: a parsed score is in
  * bounds and prints back to the same value; a parsed row has a valid name
  * and zone, bounded codes in 127/8 and a non-zero mask when one is set;
  * a parsed spamd reply has a bounded score and printable rule names. */
@@ -43,6 +43,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (spamd_reply_parse(buf, size, &r) == SPAMD_OK &&
 		    (r.score > SCORE_LIMIT || r.score < -SCORE_LIMIT || strlen(r.symbols) >= sizeof(r.symbols) ||
 		     strpbrk(r.symbols, "\r\n\"") != NULL))
+			__builtin_trap();
+	}
+	{
+		time_t t;
+		/* a parsed date lies between 1900 and 9999 (give or take a zone) */
+		if (spam_parse_date(buf, size, &t) && (t < -2208988800LL - 86400 || t > 253402300800LL + 86400))
 			__builtin_trap();
 	}
 	if (size < 128) {

@@ -2,10 +2,12 @@
 -- (zone: tests/spam/zone.txt, policies: tests/spam/policies).
 dofile(libdir .. "/common.lua")
 
+-- a Date of now, so that date_past / date_future never fire by themselves
+local NOW = os.date("!%a, %d %b %Y %H:%M:%S +0000")
 local GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
 local full = {
 	{ "From", "a@client.example" }, { "To", "u@example.net" },
-	{ "Date", "Thu, 3 Dec 2026 08:00:00 +0000" }, { "Message-ID", "<1@client.example>" },
+	{ "Date", NOW }, { "Message-ID", "<1@client.example>" },
 }
 
 local function hdrs(extra, drop)
@@ -136,3 +138,63 @@ conn = send("10.1.2.3", "SP16", { "<x@remote.example>" },
     hdrs({ { "Subject", "out \195\169" } }, { Date = 1, ["Message-ID"] = 1 }))
 expect(conn, SMFIR_REPLYCODE, "outbound over outbound_reject refused")
 mt.disconnect(conn)
+
+-- 17. links: text/plain and a base64 text/html part; the URI list lists
+--     evil.example (from www.evil.example) and spamvertised.co.uk
+local html = "<a href=\"https://user@shop.spamvertised.co.uk/x\">good.example</a>"
+local b64 = "PGEgaHJlZj0iaHR0cHM6Ly91c2VyQHNob3Auc3BhbXZlcnRpc2VkLmNvLnVrL3giPmdvb2QuZXhhbXBsZTwvYT4="
+conn = send("192.0.2.10", "SP17", { "<u@example.net>" },
+    hdrs({ { "Subject", "links" }, { "MIME-Version", "1.0" },
+           { "Content-Type", "multipart/alternative; boundary=\"b1\"" } }),
+    "--b1\r\nContent-Type: text/plain\r\n\r\nsee http://www.evil.example/path and HTTP://Good.Example.\r\n" ..
+    "--b1\r\nContent-Type: text/html\r\nContent-Transfer-Encoding: base64\r\n\r\n" .. b64 .. "\r\n--b1--\r\n")
+expect(conn, SMFIR_CONTINUE, "listed link domains: tagged, accepted")
+check(mt.eom_check(conn, MT_HDRINSERT, "X-Spam-Flag", "YES"), "listed link domains tag")
+mt.disconnect(conn)
+
+-- 18. the URI list answers with its error code: uribl_error, not a listing
+conn = send("192.0.2.10", "SP18", { "<u@example.net>" }, hdrs({ { "Subject", "blocked" } }),
+    "see https://blocked.example/\r\n")
+expect(conn, SMFIR_CONTINUE, "URI list error: accepted")
+mt.disconnect(conn)
+
+-- 19. more distinct link domains than spam.uribl_max_domains (20)
+local many = ""
+for i = 1, 30 do many = many .. "http://d" .. i .. ".example/ " end
+conn = send("192.0.2.10", "SP19", { "<u@example.net>" }, hdrs({ { "Subject", "many" } }), many .. "\r\n")
+expect(conn, SMFIR_CONTINUE, "many links: accepted")
+mt.disconnect(conn)
+
+-- 20. HTML only, a URL shortener, and a From display name showing another
+--     domain's address
+conn = send("192.0.2.10", "SP20", { "<u@example.net>" },
+    { { "From", "\"service@bank.example\" <a@client.example>" }, { "To", "u@example.net" },
+      { "Date", NOW }, { "Message-ID", "<20@client.example>" },
+      { "Subject", "your account" }, { "MIME-Version", "1.0" }, { "Content-Type", "text/html" } },
+    "<p>Log in <a href=\"https://bit.ly/abc\">here</a></p>\r\n")
+check(mt.eom_check(conn, MT_HDRINSERT, "X-Spam-Flag", "YES"), "html-only phishing shape tagged")
+mt.disconnect(conn)
+
+-- 21. an image and no text
+conn = send("192.0.2.10", "SP21", { "<u@example.net>" },
+    hdrs({ { "Subject", "img" }, { "MIME-Version", "1.0" },
+           { "Content-Type", "multipart/mixed; boundary=\"b2\"" } }),
+    "--b2\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--b2--\r\n")
+expect(conn, SMFIR_CONTINUE, "image-only accepted")
+mt.disconnect(conn)
+
+-- 22. a subject that already carries the prefix is not prefixed twice
+conn = send("192.0.2.66", "SP22", { "<u@example.net>" }, hdrs({ { "Subject", "[SPAM] again" } }))
+check(mt.eom_check(conn, MT_HDRINSERT, "X-Spam-Flag", "YES"), "tagged again")
+check(not mt.eom_check(conn, MT_HDRCHANGE, "Subject"), "no second prefix")
+mt.disconnect(conn)
+
+-- 23. a Date two days ahead, one ten days old, one that does not parse
+for i, d in ipairs({ os.date("!%a, %d %b %Y %H:%M:%S +0000", os.time() + 2 * 86400),
+                     os.date("!%d %b %Y %H:%M -0500", os.time() - 10 * 86400),
+                     "yesterday, around noon" }) do
+	conn = send("192.0.2.10", "SP2" .. (3 + i), { "<u@example.net>" },
+	    hdrs({ { "Subject", "date " .. i }, { "Date", d } }, { Date = 1 }))
+	expect(conn, SMFIR_CONTINUE, "date " .. i .. " accepted")
+	mt.disconnect(conn)
+end

@@ -18,7 +18,8 @@ dns_start "$here/tests/spam/zone.txt" || bail_out "DNS fixture did not start"
 postern_start "$TEST_TMPDIR/policies" 'spam = { dnsbl = [
 	"bl bl.example score=4 codes=127.0.0.2,127.0.0.3",
 	"mask mask.example score=2.5 mask=0x04",
-	"wl wl.example score=-3" ]; };' || bail_out "postern did not start"
+	"wl wl.example score=-3" ];
+	uribl = [ "ubl uribl.example score=3 codes=127.0.0.2,127.0.0.4" ]; };' || bail_out "postern did not start"
 out="$TEST_TMPDIR/behaviour.out"
 "$MILTERTEST" -w -D sock="$PSTN_SOCK" -D libdir="$here/tests/milter" \
 	-s "$here/tests/spam/behaviour.lua" >"$out" 2>&1
@@ -42,4 +43,12 @@ logged 'SP13: eom: .* spam=0.75/3.0 spam_rules=auth_none=0.5,dnsbl_mask=0.25,dns
 logged 'SP14: eom: .* verdict=accept observe_would=reject check=spam' "observe mode logs what it would do"
 logged 'SP15: eom: .*dir=outbound.* spam=0.0/2.0 xspam_removed=1 verdict=accept' "outbound scored with its own threshold, no authentication rules" 
 logged 'SP16: eom: .*dir=outbound.* spam=2.0/2.0 spam_rules=no_date=1.0,no_message_id=0.5,header_8bit=0.5 verdict=reject check=spam' "outbound over its threshold refused"
+logged 'SP17: eom: .* spam=3.5/3.0 spam_rules=uribl_ubl=3.0,auth_none=0.5 uri_domains=3 verdict=tag' "links in text and base64 HTML parts: URI list listing"
+logged 'SP18: eom: .* spam_rules=auth_none=0.5,uribl_error=0.0 uri_domains=1 verdict=accept' "a URI list error answer is uribl_error"
+logged 'SP19: eom: .* uri_domains=[0-9]+\(limit\)' "link domains are bounded per message"
+logged 'SP20: eom: .* spam=3.0/3.0 spam_rules=from_name_domain=1.5,auth_none=0.5,url_shortener=0.5,html_only=0.5 ' "display-name domain, HTML only and URL shortener rules"
+logged 'SP21: eom: .* spam_rules=image_only=1.0,auth_none=0.5 ' "image-only rule"
+logged 'SP24: eom: .* spam_rules=date_future=1.0,auth_none=0.5 ' "a Date in the future"
+logged 'SP25: eom: .* spam_rules=auth_none=0.5,date_past=0.5 ' "a Date ten days old"
+logged 'SP26: eom: .* spam_rules=auth_none=0.5,date_invalid=0.5 ' "a Date that does not parse"
 tap_done

@@ -9,7 +9,7 @@ local function send(qid, rcpt_to, body, bare)
 	local conn = open("192.0.2.10")
 	local h = { { "From", "a@client.example" }, { "Subject", "spamd " .. phase } }
 	if not bare then
-		table.insert(h, { "Date", "Thu, 3 Dec 2026 08:00:00 +0000" })
+		table.insert(h, { "Date", os.date("!%a, %d %b %Y %H:%M:%S +0000") })
 		table.insert(h, { "Message-ID", "<" .. qid .. "@client.example>" })
 	end
 	mail(conn, "<a@client.example>", qid)

@@ -48,6 +48,13 @@ like "$out" 'reply: 552 5.3.4 message exceeds the size limit of 102400 bytes' "w
 out=$(E --client 192.0.2.10 --size 99999999 --rcpt u@example.net forged.eml)
 like "$out" 'mail from +reject 552 5.3.4' "SIZE over every limit refused at MAIL FROM"
 
+printf 'From: a@remote.example\nSubject: test\nX-Spam-Flag: NO\n\nXJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X\n' > gtube.eml
+out=$(E --client 192.0.2.10 --helo 192.0.2.10 --from a@remote.example --rcpt u@example.net gtube.eml)
+like "$out" 'reply: 550 5.7.1 message refused as spam \(GTUBE test message\)' "GTUBE refused with 550 5.7.1"
+like "$out" 'summary: eom: .* spam=1000.0/15.0 spam_rules=gtube=1000.0,helo_bare_ip=1.0,no_date=1.0,auth_none=0.5,no_message_id=0.5 xspam_removed=1 verdict=reject' \
+	"the summary lists every spam rule that fired, with its score"
+like "$out" '- delete X-Spam-Flag #1' "the sender's X-Spam-Flag is deleted"
+
 E --rcpt u@example.net /nonexistent.eml >/dev/null
 [ $? -eq 1 ]; ok $? "an unreadable message is an error"
 E forged.eml >/dev/null

@@ -336,6 +336,139 @@ test_helo_and_headers(void **state)
 	assert_int_equal(spam_count_addresses("a@x, b@y, \"c@d\" <c@z>", 22), 3);
 	assert_int_equal(spam_count_addresses("\"a\\\"@b\" <q@r>", 14), 1);
 	assert_int_equal(spam_count_addresses("undisclosed-recipients:;", 24), 0);
+	{
+		static const struct { const char *v; const char *want; } drows[] = {
+			{ "\"support@Bank.Example\" <x@other.example>", "bank.example" },
+			{ "support@bank.example <x@other.example>", "bank.example" },
+			{ "Bank <x@bank.example>", NULL },
+			{ "x@bank.example", NULL },                 /* no display name */
+			{ "\"a <b\" <x@y.example>", NULL },
+			{ "\"@\" <x@y.example>", NULL },
+			{ "\"me@localhost\" <x@y.example>", NULL },
+			{ "\"me@bank.example.\" <x@y.example>", "bank.example" },
+			{ "", NULL },
+		};
+		for (size_t i = 0; i < NELEM(drows); i++) {
+			char out[254];
+			bool got = spam_display_domain(drows[i].v, strlen(drows[i].v), out, sizeof(out));
+			if (got != (drows[i].want != NULL) || (got && strcmp(out, drows[i].want) != 0))
+				fail_msg("display row %zu", i);
+		}
+	}
+	assert_true(spam_is_shortener("bit.ly"));
+	assert_false(spam_is_shortener("bit.ly.example"));
+}
+
+static void
+collect_host(void *ctx, const char *host, size_t len)
+{
+	strbuf *sb = ctx;
+
+	assert_int_equal(strlen(host), len);
+	if (sb->len)
+		sb_putc(sb, ' ');
+	sb_puts(sb, host);
+}
+
+static void
+test_uri_hosts(void **state)
+{
+	static const struct { const char *in, *want; } rows[] = {
+		{ "see http://www.Example.COM/path", "www.example.com" },
+		{ "<a href=\"https://shop.example.org:8443/x\">", "shop.example.org" },
+		{ "HTTPS://user:pw@host.example/", "host.example" },
+		{ "http://a.example http://b.example/", "a.example b.example" },
+		{ "(http://c.example.)", "c.example" },
+		{ "http://d.example", "d.example" },              /* open at the end */
+		{ "http://localhost/ http:// http:///x", "" },     /* no dot, empty */
+		{ "ftp://e.example/ mailto:f@g.example", "" },
+		{ "httpx://h.example htt://i.example", "" },
+		{ "xhttp://j.example", "j.example" },
+		{ "http://[2001:db8::1]/", "" },
+		{ "", "" },
+	};
+	static const size_t chunks[] = { 1, 3, 64, 100000 };
+	char big[600];
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(rows); i++) {
+		for (size_t c = 0; c < NELEM(chunks); c++) {
+			struct spam_uri_scan u = { 0 };
+			size_t n = strlen(rows[i].in);
+			strbuf sb;
+
+			sb_init(&sb);
+			for (size_t off = 0; off < n; off += chunks[c])
+				spam_uri_feed(&u, (const unsigned char *)rows[i].in + off,
+				    n - off < chunks[c] ? n - off : chunks[c], collect_host, &sb);
+			spam_uri_finish(&u, collect_host, &sb);
+			if (strcmp(sb.s ? sb.s : "", rows[i].want) != 0)
+				fail_msg("row %zu chunk %zu: got \"%s\"", i, chunks[c], sb.s ? sb.s : "");
+			sb_free(&sb);
+		}
+	}
+	/* a host longer than 253 bytes is ignored, the next one is found */
+	memcpy(big, "http://", 7);
+	memset(big + 7, 'a', 300);
+	strcpy(big + 307, ".example/ http://k.example/");
+	{
+		struct spam_uri_scan u = { 0 };
+		strbuf sb;
+		sb_init(&sb);
+		spam_uri_feed(&u, (const unsigned char *)big, strlen(big), collect_host, &sb);
+		spam_uri_finish(&u, collect_host, &sb);
+		assert_string_equal(sb.s, "k.example");
+		sb_free(&sb);
+	}
+	{
+		char rd[254];
+		assert_true(spam_registered_domain("shop.spamvertised.co.uk", rd, sizeof(rd)));
+		assert_string_equal(rd, "spamvertised.co.uk");
+		assert_true(spam_registered_domain("a.b.example.com", rd, sizeof(rd)));
+		assert_string_equal(rd, "example.com");
+		assert_false(spam_registered_domain("co.uk", rd, sizeof(rd)));
+	}
+}
+
+static void
+test_dates(void **state)
+{
+	static const struct { const char *in; long long want; } rows[] = {
+		{ "Thu, 3 Dec 2026 08:00:00 +0000", 1796284800LL },
+		{ "3 Dec 2026 08:00 +0000", 1796284800LL },
+		{ "Thu, 03 Dec 2026 09:00:00 +0100", 1796284800LL },
+		{ "Thu,  3 Dec 2026 03:00:00 -0500 (EST)", 1796284800LL },
+		{ "Thu, 3 Dec 2026 03:00:00 EST", 1796284800LL },
+		{ "thu, 3 dec 2026 08:00:00 GMT", 1796284800LL },
+		{ "Thu, 3 Dec 26 08:00:00 UT", 1796284800LL },       /* two-digit year */
+		{ "Fri, 21 Nov 1997 09:55:06 -0600", 880127706LL },  /* RFC 5322 A.1.1 */
+		{ "Tue, 1 Jul 2003 10:52:37 +0200", 1057049557LL },  /* A.1.2 */
+		{ "Thu, 13 Feb 1969 23:32:54 -0330", -27723426LL },  /* A.5 */
+		{ "21 Nov 97 09:55:06 GMT", 880106106LL },           /* A.6.2 */
+		{ "Fri, 21 Nov 1997 09:55:06 Z", 880106106LL },
+		{ "Thu, 3 Dec 2026 08:00:60 +0000", 1796284860LL },  /* leap second */
+		{ "", -1 }, { "yesterday", -1 }, { "Thu 3 Dec 2026 08:00 +0000", -1 },
+		{ "Thu, 32 Dec 2026 08:00 +0000", -1 }, { "Thu, 3 Dek 2026 08:00 +0000", -1 },
+		{ "Thu, 3 Dec 2026 24:00 +0000", -1 }, { "Thu, 3 Dec 2026 08:60 +0000", -1 },
+		{ "Thu, 3 Dec 2026 08:00 +2400", -1 }, { "Thu, 3 Dec 2026 08:00 +000", -1 },
+		{ "Thu, 3 Dec 2026 08:00", -1 }, { "Thu, 3 Dec 2026 08:00 +0000 x", -1 },
+		{ "Thu, 3 Dec 2026 08:00 XYZ", -1 }, { "Thu, 3 Dec 12026 08:00 +0000", -1 },
+		{ "Thu, 3 December 2026 08:00 +0000", -1 }, { "Thu, 3 Dec 2026 8 +0000", -1 },
+		{ "Thu, 3 Dec 2026 08:00:0 +0000", -1 }, { "Thu, 3 Dec 2026 08:00 (unclosed", -1 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(rows); i++) {
+		time_t t = 0;
+		bool ok = spam_parse_date(rows[i].in, strlen(rows[i].in), &t);
+		if (ok != (rows[i].want != -1) || (ok && (long long)t != rows[i].want))
+			fail_msg("date row %zu \"%s\": ok=%d t=%lld", i, rows[i].in, ok, (long long)t);
+	}
+	{
+		time_t t;
+		/* never past len */
+		assert_true(spam_parse_date("3 Dec 2026 08:00 +0000garbage", 22, &t));
+	}
 }
 
 static struct policy_set *
@@ -475,6 +608,8 @@ main(void)
 		cmocka_unit_test(test_list_match),
 		cmocka_unit_test(test_gtube),
 		cmocka_unit_test(test_helo_and_headers),
+		cmocka_unit_test(test_uri_hosts),
+		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_policy_keys),
 		cmocka_unit_test(test_config_lists),
 	};

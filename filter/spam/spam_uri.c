@@ -1,0 +1,108 @@
+/*
+ * spam_uri.c - host names of http(s) links in decoded text, found as the
+ * text streams (any chunking, nothing buffered beyond one host name), and
+ * their registered domains (libpsl, loaded once).  Called by
+ * check_spam.c over the MIME scanner's decoded text parts.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <libpsl.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "postern/spam.h"
+
+static bool
+host_char(unsigned char ch)
+{
+	return isalnum(ch) || ch == '.' || ch == '-' || ch == '_';
+}
+
+static void
+emit(struct spam_uri_scan *u, spam_uri_cb cb, void *ctx)
+{
+	while (u->hlen > 0 && u->host[u->hlen - 1] == '.')
+		u->hlen--;
+	if (!u->overflow && u->hlen > 0 && memchr(u->host, '.', u->hlen) != NULL) {
+		u->host[u->hlen] = '\0';
+		cb(ctx, u->host, u->hlen);
+	}
+	u->in_host = false;
+	u->hlen = u->hend = 0;
+	u->overflow = false;
+}
+
+void
+spam_uri_feed(struct spam_uri_scan *u, const unsigned char *buf, size_t len, spam_uri_cb cb, void *ctx)
+{
+	static const char http[] = "http://", https[] = "https://";
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = buf[i];
+
+		if (u->in_host) {
+			if (host_char(ch)) {
+				if (u->hlen < SPAM_URI_HOST_MAX)
+					u->host[u->hlen++] = (char)tolower(ch);
+				else
+					u->overflow = true;
+				continue;
+			}
+			if (ch == ':' && u->hend == 0) {   /* a port, or user:password@ */
+				u->hend = u->hlen + 1;
+				continue;
+			}
+			if (ch == '@') {      /* that was user info */
+				u->hlen = u->hend = 0;
+				u->overflow = false;
+				continue;
+			}
+			if (u->hend > 0)
+				u->hlen = u->hend - 1;
+			emit(u, cb, ctx);
+		}
+		/* the last 8 bytes, lower case, for the scheme */
+		memmove(u->tail, u->tail + 1, sizeof(u->tail) - 1);
+		u->tail[sizeof(u->tail) - 1] = (char)tolower(ch);
+		if (memcmp(u->tail + 1, http, 7) == 0 || memcmp(u->tail, https, 8) == 0) {
+			u->in_host = true;
+			u->hlen = u->hend = 0;
+			u->overflow = false;
+		}
+	}
+}
+
+void
+spam_uri_finish(struct spam_uri_scan *u, spam_uri_cb cb, void *ctx)
+{
+	if (u->in_host) {
+		if (u->hend > 0)
+			u->hlen = u->hend - 1;
+		emit(u, cb, ctx);
+	}
+	memset(u, 0, sizeof(*u));
+}
+
+static const psl_ctx_t *psl;
+static pthread_once_t psl_once = PTHREAD_ONCE_INIT;
+
+static void
+psl_load(void)
+{
+	psl = psl_latest(NULL);
+	if (psl == NULL)
+		psl = psl_builtin();
+}
+
+bool
+spam_registered_domain(const char *host, char *out, size_t cap)
+{
+	const char *rd;
+
+	pthread_once(&psl_once, psl_load);
+	if (psl == NULL)
+		return false;
+	rd = psl_registrable_domain(psl, host);
+	return rd != NULL && strlcpy_ok(out, rd, cap);
+}
