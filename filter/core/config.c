@@ -65,10 +65,10 @@ const struct ct_key config_keys[] = {
 	  "header/body canonicalization of signatures postern makes" },
 	{ "dkim.max_signatures", CT_UINT, OFF(dkim_max_signatures), "8", 1, 64, NULL,
 	  "signatures verified per message; later ones are reported as dkim=policy" },
-	{ "metrics.listen", CT_STRING, OFF(metrics_listen), "", 0, 0, NULL,
-	  "Prometheus metrics over HTTP (GET /metrics): inet:PORT@ADDR with a loopback ADDR, or unix:/path; empty: off" },
 	{ "dkim.min_key_bits", CT_UINT, OFF(dkim_min_key_bits), "1024", 512, 16384, NULL,
 	  "smallest RSA key accepted when verifying (RFC 8301: 1024)" },
+	{ "metrics.listen", CT_STRING, OFF(metrics_listen), "", 0, 0, NULL,
+	  "Prometheus metrics over HTTP (GET /metrics): inet:PORT@ADDR with a loopback ADDR, or unix:/path; empty: off" },
 };
 const size_t config_nkeys = NELEM(config_keys);
 
