@@ -17,6 +17,7 @@
 
 static const char *const canon_choices[] = { "relaxed/relaxed", "relaxed/simple",
 	"simple/simple", "simple/relaxed", NULL };
+static const char *const format_choices[] = { "text", "json", NULL };
 static const char *const level_choices[] = { "error", "warning", "notice",
 	"info", "debug", NULL };
 
@@ -35,6 +36,8 @@ const struct ct_key config_keys[] = {
 	  "syslog facility" },
 	{ "log_level", CT_ENUM, OFF(log_level), "info", 0, 0, level_choices,
 	  "how much to log" },
+	{ "log_format", CT_ENUM, OFF(log_format), "text", 0, 0, format_choices,
+	  "form of the one summary line per message: text (key=value) or json (one object, for log shippers)" },
 	{ "authserv_id", CT_STRING, OFF(authserv_id), "", 0, 0, NULL,
 	  "authserv-id of Authentication-Results; empty means the host name" },
 	{ "internal_hosts", CT_CIDRLIST, OFF(internal_hosts), "127.0.0.0/8 ::1/128", 0, 0, NULL,

@@ -10,6 +10,7 @@
  *   postern -k                print the reference of every key
  *   postern -V                print the version
  *   postern explain ...       run the pipeline offline on one message (explain.c)
+ *   postern import opendkim FILE   an opendkim.conf as postern.conf (import.c)
  *
  * SIGUSR1 reloads config and policies into a new snapshot (libmilter's own
  * signal thread turns SIGHUP/SIGTERM into a stop and SIGINT into an abort).
@@ -39,6 +40,7 @@
 #include "postern/dmarc.h"
 #include "postern/dns.h"
 #include "postern/explain.h"
+#include "postern/import.h"
 #include "postern/spf.h"
 #include "postern/log.h"
 #include "postern/metrics_http.h"
@@ -63,7 +65,8 @@ usage(int status)
 	    "       postern -V               print the version\n"
 	    "       postern explain [-c FILE] [--client IP] [--helo NAME] [--from ADDR]\n"
 	    "               --rcpt ADDR [--rcpt ADDR ...] [--auth USER] [--size N] MSG.eml\n"
-	    "                                run the pipeline offline and explain the verdict\n");
+	    "                                run the pipeline offline and explain the verdict\n"
+	    "       postern import opendkim FILE  print an opendkim.conf as postern.conf\n");
 	exit(status);
 }
 
@@ -385,6 +388,8 @@ main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "explain") == 0)
 		return explain_main(argc - 1, argv + 1, conf_path);
+	if (argc > 1 && strcmp(argv[1], "import") == 0)
+		return import_main(argc - 1, argv + 1);
 	while ((ch = getopt_long(argc, argv, "c:fhkntV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'K': keys = test = true; break;

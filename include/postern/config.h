@@ -11,6 +11,8 @@
 #include "postern/cidr.h"
 #include "postern/conftab.h"
 
+enum { LOG_FORMAT_TEXT = 0, LOG_FORMAT_JSON = 1 };   /* log_format choices, in order */
+
 struct config {
 	char *file;
 	char *socket;
@@ -20,6 +22,7 @@ struct config {
 	char *user;
 	int syslog_facility;
 	int log_level;
+	int log_format;                      /* LOG_FORMAT_TEXT or LOG_FORMAT_JSON */
 	char *authserv_id;
 	struct cidr_list internal_hosts;
 	struct cidr_list trusted_hosts;
