@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "postern/log.h"
+#include "postern/memory.h"
 #include "postern/milter.h"
 #include "postern/pipeline.h"
 
@@ -45,6 +46,7 @@ get(SMFICTX *ctx)
 			free(m);
 			return NULL;
 		}
+		mem_conn_begin();
 	}
 	if (m->conn == NULL)
 		m->conn = conn_new();
@@ -276,6 +278,7 @@ xx_close(SMFICTX *ctx)
 		conn_free(m->conn);
 		free(m);
 		smfi_setpriv(ctx, NULL);
+		mem_conn_end();
 	}
 	return SMFIS_CONTINUE;
 }
