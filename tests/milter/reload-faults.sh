@@ -59,7 +59,7 @@ session refused; ok $? "at start the default policy's 1000-byte limit applies"
 ln -s "$TEST_TMPDIR/nowhere.conf" "$P/gone.example.conf"
 kept "a policy file that is a dangling symbolic link" 'gone\.example\.conf'
 rm "$P/gone.example.conf"; mkdir "$P/dir.example.conf"
-kept "a policy file that is a directory" 'dir\.example\.conf'
+kept "a policy file that is a directory" 'dir\.example\.conf:0: file: cannot read: Is a directory'
 rmdir "$P/dir.example.conf"
 mv "$KEY" "$KEY.away"
 kept "a DKIM key file that is missing" 'example\.org\.sel\.pem'
