@@ -38,6 +38,7 @@
 #include "postern/check_dkim.h"
 #include "postern/config.h"
 #include "postern/dmarc.h"
+#include "postern/memory.h"
 #include "postern/dns.h"
 #include "postern/explain.h"
 #include "postern/import.h"
@@ -462,6 +463,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 
+	mem_init();     /* allocator policy, before any thread */
 	/*
 	 * Block the signals before any thread exists, so every thread inherits
 	 * the mask: SIGUSR1 goes to the reload thread's sigwait, SIGHUP, SIGTERM

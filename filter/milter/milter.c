@@ -21,6 +21,7 @@
 #include "postern/check_lists.h"
 #include "postern/log.h"
 #include "postern/metrics.h"
+#include "postern/memory.h"
 #include "postern/milter.h"
 #include "postern/pipeline.h"
 
@@ -107,6 +108,7 @@ get(SMFICTX *ctx)
 			free(m);
 			return NULL;
 		}
+		mem_conn_begin();
 	}
 	if (m->conn == NULL) {
 		m->conn = conn_new();
@@ -373,6 +375,7 @@ do_close(SMFICTX *ctx)
 		conn_free(m->conn);
 		free(m);
 		smfi_setpriv(ctx, NULL);
+		mem_conn_end();
 	}
 	return SMFIS_CONTINUE;
 }
