@@ -5,7 +5,7 @@ set -eu
 
 PKGS="build-essential autoconf automake libtool pkg-config
 libmilter-dev libopendkim-dev libspf2-dev libssl-dev libconfig-dev
-libunbound-dev libevent-dev libcmocka-dev
+libunbound-dev libevent-dev libcmocka-dev libxml2-dev zlib1g-dev libxml2-utils
 postfix swaks miltertest unbound python3 python3-yaml procps
 opendkim"
 

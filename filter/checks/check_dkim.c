@@ -97,6 +97,8 @@ struct dk_msg {
 	unsigned npass, nfail, ntemp, nperm;
 	char passd[DKIM_MAX_PASS][DKIM_DOMAIN_MAX + 1];   /* d= of passing signatures, lower case */
 	size_t npassd;
+	struct dkim_report_sig sigs[DKIM_MAX_REPORT]; /* for DMARC reports */
+	size_t nsigs;
 	unsigned nsigned;
 	const char *sign_skipped;    /* why nothing was signed (static text) */
 	struct msg *m;               /* for the engine's callbacks */
@@ -199,6 +201,37 @@ ar_pair(strbuf *sb, const char *key, const char *val)
 	sb_putc(sb, '"');
 }
 
+/* Remember a signature for reports; a pass displaces a failure when full. */
+static void
+keep_sig(struct dk_msg *d, const struct dkim_sigresult *r)
+{
+	struct dkim_report_sig *k = NULL;
+
+	if (r->d[0] == '\0')
+		return;
+	if (d->nsigs < DKIM_MAX_REPORT) {
+		k = &d->sigs[d->nsigs++];
+	} else if (r->res == DKSIG_PASS) {
+		for (size_t i = 0; i < d->nsigs && k == NULL; i++)
+			if (d->sigs[i].res != DKSIG_PASS)
+				k = &d->sigs[i];
+	}
+	if (k == NULL)
+		return;
+	strlcpy_ok(k->d, r->d, sizeof(k->d));
+	strlcpy_ok(k->s, r->s, sizeof(k->s));
+	k->res = r->res;
+}
+
+size_t
+dkim_report_sigs(const struct msg *m, const struct dkim_report_sig **out)
+{
+	const struct dk_msg *d = check_msg_state(m, &check_dkim);
+
+	*out = d->sigs;
+	return d->nsigs;
+}
+
 /* One signature: an A-R clause and the counts the policies decide on. */
 static void
 report_sig(void *ctx, const struct dkim_sigresult *r)
@@ -229,6 +262,7 @@ report_sig(void *ctx, const struct dkim_sigresult *r)
 		ar_pair(&sb, "header.b", r->b);
 	authres_add(d->m, sb.s);
 	sb_free(&sb);
+	keep_sig(d, r);
 	switch (r->res) {
 	case DKSIG_PASS:
 		d->npass++;

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "postern/check_dkim.h"
+#include "postern/check_dmarc.h"
 #include "postern/config.h"
 #include "postern/dns.h"
 #include "postern/explain.h"
@@ -384,6 +385,8 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage(2);
+	if (!test && !print)
+		check_dmarc_spool_enable();   /* the daemon records DMARC report data */
 	if ((snap = load_or_report(conf_path)) == NULL)
 		return 1;
 	if (test) {

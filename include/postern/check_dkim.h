@@ -18,6 +18,15 @@ extern const struct check check_dkim;
  * strings live until the message is reset.  Returns how many were
  * written to out. */
 size_t dkim_pass_domains(const struct msg *m, const char **out, size_t max);
+/* Every verified signature of this inbound message (d=, s=, result), for
+ * DMARC reports: at most DKIM_MAX_REPORT, passing ones first as they came. */
+#define DKIM_MAX_REPORT 8
+struct dkim_report_sig {
+	char d[DKIM_DOMAIN_MAX + 1];
+	char s[DKIM_SELECTOR_MAX + 1];
+	enum dkim_sigres res;
+};
+size_t dkim_report_sigs(const struct msg *m, const struct dkim_report_sig **out);
 /* The snapshot's key table and library handle (NULL if none). */
 const struct dkim_state *check_dkim_state(const struct snapshot *s);
 /* This message's engine job, NULL before the first header (tests). */

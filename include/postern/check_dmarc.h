@@ -10,4 +10,8 @@
 
 extern const struct check check_dmarc;
 
+/* The daemon records into the report spool (dmarc_report.spool_dir);
+ * postern -t, -n and explain do not.  Call before building snapshots. */
+void check_dmarc_spool_enable(void);
+
 #endif

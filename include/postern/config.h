@@ -36,6 +36,12 @@ struct config {
 	int dkim_canon;                      /* index into the canonicalization choices */
 	unsigned long long dkim_max_signatures;
 	unsigned long long dkim_min_key_bits;
+	char *dmarc_report_spool;            /* "" = no report spool */
+	unsigned long long dmarc_report_queue;
+	char *dmarc_report_org, *dmarc_report_email, *dmarc_report_submitter;
+	char *dmarc_report_sendmail, *dmarc_report_suppress, *dmarc_report_state;
+	unsigned long long dmarc_report_max_size, dmarc_report_max_reports;
+	unsigned long long dmarc_report_max_per_host, dmarc_report_keep_days;
 };
 
 extern const struct ct_key config_keys[];
