@@ -20,6 +20,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -315,6 +316,7 @@ main(int argc, char **argv)
 	(void)have_period;
 	if (optind != argc)
 		usage(2);
+	signal(SIGPIPE, SIG_IGN);   /* a sendmail that exits early is a failure, not our death */
 	log_open("postern-report", 0, true);
 	ct_errors_init(&errs);
 	if (!config_load(&cfg, conf, &errs)) {
