@@ -360,8 +360,9 @@ dk_eom(struct conn *c, struct msg *m, void *ms, struct edits *e, struct verdict 
 		d->broken = true;
 		authres_add(m, "dkim=permerror reason=\"message could not be parsed\"");
 	}
-	/* no signature: nothing in A-R ("none" stays the whole header's
-	 * result when no check has anything to say), dkim=none in the log */
+	/* no signature at all: dkim=none (RFC 8601 2.7.1) */
+	if (!d->broken && d->npass + d->nfail + d->ntemp + d->nperm == 0)
+		authres_add(m, "dkim=none");
 	for (size_t i = 0; i < m->npol; i++) {
 		struct verdict pv;
 
