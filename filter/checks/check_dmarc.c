@@ -317,6 +317,14 @@ dmarc_snap_free(void *p)
 
 	if (st == NULL)
 		return;
+	if (st->spool != NULL) {
+		struct dmarc_spool_stats ss;
+
+		dmarc_spool_flush(st->spool);
+		dmarc_spool_stats(st->spool, &ss);
+		plog(LOG_INFO, NULL, "dmarc report spool: %llu records written, %llu dropped, "
+		    "%llu write errors", ss.written, ss.dropped, ss.errors);
+	}
 	dmarc_spool_close(st->spool);
 	free(st);
 }

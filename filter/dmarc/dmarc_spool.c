@@ -335,6 +335,8 @@ dmarc_spool_parse(const char *buf, size_t len, struct dmarc_spool_rec *r)
 }
 
 /* ---- writer ------------------------------------------------------------ */
+/* The writer thread alone touches fd, fd_day and the files; the counters
+ * and the queue are under lock. */
 
 struct dmarc_spool {
 	char *dir;
@@ -363,6 +365,18 @@ dmarc_spool_path(const char *dir, const char *host, long long ts, strbuf *out)
 	sb_printf(out, "%s/%s-%s.spool", dir, host, day);
 }
 
+/* Add one to a counter; returns its old value. */
+static unsigned long long
+count(struct dmarc_spool *s, unsigned long long *c)
+{
+	unsigned long long old;
+
+	pthread_mutex_lock(&s->lock);
+	old = (*c)++;
+	pthread_mutex_unlock(&s->lock);
+	return old;
+}
+
 static void
 write_line(struct dmarc_spool *s, char *line)
 {
@@ -379,7 +393,7 @@ write_line(struct dmarc_spool *s, char *line)
 		dmarc_spool_path(s->dir, s->host, now, &path);
 		s->fd = open(path.s, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
 		s->fd_day = day;
-		if (s->fd < 0 && (s->st.errors++ % 1000) == 0)
+		if (s->fd < 0 && (count(s, &s->st.errors) % 1000) == 0)
 			plog(LOG_WARNING, NULL, "dmarc report spool: cannot open %s: %s", path.s,
 			    strerror(errno));
 		sb_free(&path);
@@ -389,8 +403,8 @@ write_line(struct dmarc_spool *s, char *line)
 	line[n] = '\n';   /* the queue stored room for it */
 	w = write(s->fd, line, n + 1);
 	if (w == (ssize_t)(n + 1)) {
-		s->st.written++;
-	} else if ((s->st.errors++ % 1000) == 0) {
+		count(s, &s->st.written);
+	} else if ((count(s, &s->st.errors) % 1000) == 0) {
 		plog(LOG_WARNING, NULL, "dmarc report spool: write failed: %s",
 		    w < 0 ? strerror(errno) : "short write");
 	}

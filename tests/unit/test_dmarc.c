@@ -9,7 +9,11 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "postern/addr.h"
 #include "postern/dmarc.h"
@@ -420,6 +424,51 @@ test_spool_table(void **state)
 	assert_int_equal(dmarc_spool_parse(big, sizeof(big), &r), DMARC_SPOOL_TOO_LONG);
 }
 
+/* The writer: a small queue fed faster than the disk drops lines, never
+ * waits; every line queued is written whole, one per line. */
+static void
+test_spool_writer(void **state)
+{
+	char dir[] = "/tmp/postern-spool-XXXXXX", err[256], line[64];
+	struct dmarc_spool *s;
+	struct dmarc_spool_stats st;
+	unsigned long long ok = 0, lines = 0;
+	strbuf path;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_null(dmarc_spool_open("/nonexistent/dir", 16, err, sizeof(err)));
+	s = dmarc_spool_open(dir, 16, err, sizeof(err));
+	assert_non_null(s);
+	for (int i = 0; i < 5000; i++) {
+		int n = snprintf(line, sizeof(line), "v=1 ts=%d ip=192.0.2.1 from=a.example pdom=a.example", i);
+		ok += dmarc_spool_put(s, line, (size_t)n);
+	}
+	assert_false(dmarc_spool_put(s, "a\nb", 3));   /* no newline inside a line */
+	dmarc_spool_flush(s);
+	dmarc_spool_stats(s, &st);
+	assert_int_equal(st.queued, ok);
+	assert_int_equal(st.queued + st.dropped, 5000);
+	assert_int_equal(st.written, ok);
+	assert_int_equal(st.errors, 0);
+	sb_init(&path);
+	dmarc_spool_path(dir, dmarc_spool_host(s), (long long)time(NULL), &path);
+	dmarc_spool_close(s);
+	f = fopen(path.s, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		struct dmarc_spool_rec r;
+		assert_int_equal(dmarc_spool_parse(line, strlen(line), &r), DMARC_SPOOL_OK);
+		lines++;
+	}
+	fclose(f);
+	assert_int_equal(lines, ok);
+	unlink(path.s);
+	rmdir(dir);
+	sb_free(&path);
+}
+
 int
 main(void)
 {
@@ -433,6 +482,7 @@ main(void)
 		cmocka_unit_test(test_domain_helpers),
 		cmocka_unit_test(test_spool_roundtrip),
 		cmocka_unit_test(test_spool_table),
+		cmocka_unit_test(test_spool_writer),
 	};
 	return cmocka_run_group_tests_name("dmarc", tests, NULL, NULL);
 }
