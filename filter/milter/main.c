@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "postern/check_dkim.h"
+#include "postern/check_dmarc.h"
 #include "postern/config.h"
 #include "postern/dmarc.h"
 #include "postern/memory.h"
@@ -406,6 +407,8 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage(2);
+	if (!test && !print)
+		check_dmarc_spool_enable();   /* the daemon records DMARC report data */
 	if ((snap = load_or_report(conf_path)) == NULL)
 		return 1;
 	if (snap->cfg.metrics_listen[0] != '\0' && !metrics_http_available()) {

@@ -46,6 +46,12 @@ struct config {
 	unsigned long long spam_spamd_timeout;
 	unsigned long long spam_spamd_max_size;
 	char *metrics_listen;                /* "" = no metrics endpoint */
+	char *dmarc_report_spool;            /* "" = no report spool */
+	unsigned long long dmarc_report_queue;
+	char *dmarc_report_org, *dmarc_report_email, *dmarc_report_submitter;
+	char *dmarc_report_sendmail, *dmarc_report_suppress, *dmarc_report_state;
+	unsigned long long dmarc_report_max_size, dmarc_report_max_reports;
+	unsigned long long dmarc_report_max_per_host, dmarc_report_keep_days;
 };
 
 extern const struct ct_key config_keys[];
