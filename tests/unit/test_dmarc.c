@@ -364,6 +364,8 @@ test_name_askable(void **state)
 	strcpy(name + 253, "a");
 	name[252] = 'a';
 	assert_false(dns_name_askable(name));
+}
+
 /* The report spool line (dmarc_spool.c): a record round-trips; malformed lines. */
 static void
 test_spool_roundtrip(void **state)
