@@ -8,8 +8,10 @@
  * refused at the earliest phase that knows both the fact and the
  * governing policy: outbound mail (the sender's policy governs from
  * MAIL FROM) at MAIL FROM; inbound mail at RCPT, per recipient (its
- * policy); a From domain on deny.senders in the header phase (the reply
- * goes to the first body chunk).  Deny wins over allow.
+ * policy); a From address or domain on deny.senders in the header phase
+ * (the reply goes to the first body chunk).  Deny wins over allow.  There
+ * is no allow by From: it is what a forger writes, and allowing it would
+ * skip the very checks (DKIM, DMARC) that catch the forgery.
  *
  * An allow (sender, client, HELO, recipient) excuses the checks its
  * policy's allow.skip names for this recipient (struct msg rcpt_excused;
@@ -236,12 +238,15 @@ lists_header(struct conn *c, struct msg *m, void *ms, const char *name, const ch
 	if (strcasecmp(name, "From") != 0 || m->author.nfrom != 1 || m->author.domain[0] == '\0')
 		return;
 	for (size_t i = 0; i < m->npol; i++) {
-		if (lookup_domain(pol(m->pol[i])->deny_senders, m->author.domain)) {
+		const struct lookup *dl = pol(m->pol[i])->deny_senders;
+
+		if (m->author.address[0] != '\0' ? lookup_address(dl, m->author.address) :
+		    lookup_domain(dl, m->author.domain)) {
 			struct verdict one;
 
 			verdict_clear(&one);
 			s->deny = "from";
-			refuse(&one, m->pol[i], "From domain");
+			refuse(&one, m->pol[i], "From address");
 			verdict_merge(v, &one);
 		}
 	}

@@ -312,9 +312,12 @@ note_author(struct msg *m, const char *name, const char *value)
 
 	if (strcasecmp(name, "From") != 0 || a->nfrom++ > 0)
 		return;
-	a->status = from_header_domain(value, strlen(value), a->domain, sizeof(a->domain));
-	if (a->status != FROM_OK)
+	a->status = from_header_author(value, strlen(value), a->domain, sizeof(a->domain),
+	    a->address, sizeof(a->address));
+	if (a->status != FROM_OK) {
 		a->domain[0] = '\0';
+		a->address[0] = '\0';
+	}
 }
 
 void

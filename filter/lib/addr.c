@@ -130,11 +130,17 @@ valid_domain(const char *d, size_t n)
 	return true;
 }
 
-enum from_status
-from_header_domain(const char *buf, size_t len, char *out, size_t size)
+/*
+ * The one From parse: the domain into dom (dsize bytes) and, when addr is
+ * not NULL, the lower-cased addr-spec "local@domain" into addr (asize
+ * bytes; "" when the local part is not one plain token: unquoted blanks,
+ * over 64 bytes, or no room).
+ */
+static enum from_status
+parse_author(const char *buf, size_t len, char *dom, size_t dsize, char *addr, size_t asize)
 {
 	char spec[ADDR_MAX + 1];
-	size_t n = 0, at = (size_t)-1, start, end;
+	size_t n = 0, at = (size_t)-1, start, end, lstart, lend;
 	bool quoted = false;
 	enum from_status st;
 
@@ -160,15 +166,44 @@ from_header_domain(const char *buf, size_t len, char *out, size_t size)
 	}
 	if (at == (size_t)-1 || at == start)
 		return FROM_BAD;
+	lstart = start;
+	lend = at;
+	while (lend > lstart && is_wsp(spec[lend - 1]))
+		lend--;
 	start = at + 1;
 	while (end > start && spec[end - 1] == '.')
 		end--;
-	if (!valid_domain(spec + start, end - start) || end - start >= size)
+	if (!valid_domain(spec + start, end - start) || end - start >= dsize)
 		return FROM_BAD;
 	for (size_t i = start; i < end; i++)
-		out[i - start] = (char)tolower((unsigned char)spec[i]);
-	out[end - start] = '\0';
+		dom[i - start] = (char)tolower((unsigned char)spec[i]);
+	dom[end - start] = '\0';
+	if (addr == NULL)
+		return FROM_OK;
+	addr[0] = '\0';
+	if (lend - lstart > 64 || (lend - lstart) + 1 + (end - start) >= asize)
+		return FROM_OK;
+	for (size_t i = lstart; i < lend; i++)
+		if (is_wsp(spec[i]) || (unsigned char)spec[i] < 0x21 || (unsigned char)spec[i] > 0x7e)
+			return FROM_OK;
+	n = 0;
+	for (size_t i = lstart; i < lend; i++)
+		addr[n++] = (char)tolower((unsigned char)spec[i]);
+	addr[n++] = '@';
+	memcpy(addr + n, dom, end - start + 1);
 	return FROM_OK;
+}
+
+enum from_status
+from_header_domain(const char *buf, size_t len, char *out, size_t size)
+{
+	return parse_author(buf, len, out, size, NULL, 0);
+}
+
+enum from_status
+from_header_author(const char *buf, size_t len, char *dom, size_t dsize, char *addr, size_t asize)
+{
+	return parse_author(buf, len, dom, dsize, addr, asize);
 }
 
 const char *

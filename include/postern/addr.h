@@ -25,6 +25,11 @@ enum from_status {
 
 /* Write the lower-cased domain into out (size bytes); FROM_OK on success. */
 enum from_status from_header_domain(const char *buf, size_t len, char *out, size_t size);
+/* The same parse, also writing the lower-cased addr-spec ("local@domain")
+ * into addr (asize bytes); addr is "" when the local part is not a plain
+ * token (unquoted blanks, over 64 bytes) or does not fit. */
+enum from_status from_header_author(const char *buf, size_t len, char *dom, size_t dsize,
+    char *addr, size_t asize);
 const char *from_status_name(enum from_status st);
 
 /* The domain part of an envelope address ("user@Dom.Example" ->

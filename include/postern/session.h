@@ -30,6 +30,7 @@ struct author {
 	unsigned nfrom;              /* From fields seen */
 	enum from_status status;     /* of the first one */
 	char domain[256];            /* its domain, lower case, "" unless FROM_OK */
+	char address[322];           /* local@domain, lower case, "" if not plain */
 };
 
 struct msg {

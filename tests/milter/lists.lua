@@ -60,6 +60,18 @@ expect(conn, SMFIR_CONTINUE, "envelope fine")
 local r = headers_body(conn, { { "From", "x@evil.example" }, { "Subject", "f" } }, "hi\r\n")
 check(r == SMFIR_REPLYCODE, "denied From domain refused at the first body chunk")
 mt.abort(conn)
+-- a From address on the list (display name, comment, case) ...
+mail(conn, "<other@example.org>", "LST7A")
+rcpt(conn, "<u@lists.example>")
+r = headers_body(conn, { { "From", "\"S. Pammer\" <SPAMMER@remote.example> (bulk)" } }, "hi\r\n")
+check(r == SMFIR_REPLYCODE, "denied From address refused at the first body chunk")
+mt.abort(conn)
+-- ... and another address of that domain, which is not
+mail(conn, "<other@example.org>", "LST7B")
+rcpt(conn, "<u@lists.example>")
+r = headers_body(conn, { { "From", "other@remote.example" } }, "hi\r\n")
+check(r == SMFIR_CONTINUE, "another From address of the same domain")
+mt.abort(conn)
 
 -- lists.example requires a DKIM signature from remote.example: without
 -- one, refused at end of message ...

@@ -50,7 +50,9 @@ logline LST43 'lists=deny:sender' "a parent domain on the deny list"
 logline LST44 'lists=deny:sender' "a domain from the list file"
 logline LST45 'lists=deny:sender' "an address from the list file"
 logline LST6 'rcpts=1 refused_rcpts=1 .*lists=deny:recipient'
-logline LST7 'lists=deny:from .*reply="554 5.7.1 From domain refused by the policy of lists.example"'
+logline LST7 'lists=deny:from .*reply="554 5.7.1 From address refused by the policy of lists.example"'
+logline LST7A 'lists=deny:from .*554 5.7.1 From address refused'
+logline LST7B 'verdict=accept'
 logline LST8 'check=dkim reply="550 5.7.20'
 logline LST9 'lists=allow:client excused=helo,spf,dkim,dmarc .*verdict=accept'
 logline LST10 'lists=allow:sender .*verdict=accept'

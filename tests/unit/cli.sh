@@ -84,6 +84,10 @@ like "$out" 'lp/nets.txt:1: deny.clients: not an IPv4/IPv6 address or prefix' "-
 like "$out" 'a.example.conf:3: deny.senders: element 2: "bad@@a.example": not an address' "-t names a bad inline entry"
 like "$out" 'a.example.conf:5: allow.skip: element 2: "signing": not one of the allowed values' "-t names a bad allow.skip value"
 like "$out" 'a.example.conf:6: sender_login.map: element 1: "alice": expected LOGIN' "-t names a bad login row"
+printf '# login map\nhelpdesk support@a.example\nnobody\n' > lp/logins.txt
+printf 'sender_login = { map = [ "*@domain", "file:logins.txt" ]; };\n' > lp/a.example.conf
+out=$("$P" -t -c lp.conf 2>&1)
+like "$out" 'lp/logins.txt:3: sender_login.map: expected LOGIN' "-t names a bad row of a login map file"
 printf 'deny = { clients = [ "file:missing.txt" ]; };\n' > lp/a.example.conf
 out=$("$P" -t -c lp.conf 2>&1)
 like "$out" 'lp/missing.txt:0: deny.clients: cannot read' "-t names a missing list file"

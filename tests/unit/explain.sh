@@ -70,7 +70,7 @@ like "$out" 'rcpt <u@lists.example> reject 554 5.7.1 client refused by the polic
 	"explain: deny list at RCPT"
 like "$out" 'summary: eom: .*lists=deny:client' "explain: the summary names the list"
 out=$(P_ --client 192.0.2.10 --from a@remote.example --rcpt u@lists.example evil.eml)
-like "$out" 'headers +reject 554 5.7.1 From domain refused' "explain: From domain denied in the header phase"
+like "$out" 'headers +reject 554 5.7.1 From address refused' "explain: From domain denied in the header phase"
 out=$(P_ --client 192.0.2.77 --from a@remote.example --rcpt u@lists.example plain.eml)
 like "$out" 'summary: eom: .*lists=allow:client excused=helo,spf,dkim,dmarc .*verdict=accept' \
 	"explain: an allow and the checks it excused"

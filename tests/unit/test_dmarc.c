@@ -202,6 +202,45 @@ static const struct {
 	{ "example.", "" },
 };
 
+/* from_header_author: the addr-spec beside the domain (deny lists). */
+static void
+test_from_author(void **state)
+{
+	static const struct {
+		const char *from;
+		enum from_status st;
+		const char *addr;
+	} rows[] = {
+		{ "a@b.example", FROM_OK, "a@b.example" },
+		{ "Name <A.B@Sub.B.Example>", FROM_OK, "a.b@sub.b.example" },
+		{ "\"x, y\" <u+t@d.example> (comment)", FROM_OK, "u+t@d.example" },
+		{ "u@d.example.", FROM_OK, "u@d.example" },
+		{ "John a@b.example", FROM_OK, "" },   /* no angle: not one token */
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@b.example", FROM_OK, "" },
+		{ "<@b.example>", FROM_BAD, "" },
+		{ "a@b.example, c@d.example", FROM_MULTIPLE, "" },
+		{ "group: a@b.example;", FROM_MULTIPLE, "" },
+		{ "", FROM_EMPTY, "" },
+		{ "a@", FROM_BAD, "" },
+		{ "<a@b.example", FROM_BAD, "" },
+	};
+	char d[256], a[322];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		enum from_status st;
+
+		a[0] = '\0';
+		st = from_header_author(rows[i].from, strlen(rows[i].from), d, sizeof(d), a, sizeof(a));
+		if (st != rows[i].st || (st == FROM_OK && strcmp(a, rows[i].addr) != 0))
+			fail_msg("%s: got %s \"%s\"", rows[i].from, from_status_name(st), a);
+	}
+	/* no room for the address: the domain still comes back */
+	assert_int_equal(from_header_author("u@d.example", 11, d, sizeof(d), a, 8), FROM_OK);
+	assert_string_equal(a, "");
+	assert_string_equal(d, "d.example");
+}
+
 static void
 test_walk_targets(void **state)
 {
@@ -529,6 +568,7 @@ main(void)
 		cmocka_unit_test(test_spool_roundtrip),
 		cmocka_unit_test(test_spool_table),
 		cmocka_unit_test(test_spool_writer),
+		cmocka_unit_test(test_from_author),
 	};
 	return cmocka_run_group_tests_name("dmarc", tests, NULL, NULL);
 }
