@@ -215,7 +215,7 @@ test_from_author(void **state)
 		{ "Name <A.B@Sub.B.Example>", FROM_OK, "a.b@sub.b.example" },
 		{ "\"x, y\" <u+t@d.example> (comment)", FROM_OK, "u+t@d.example" },
 		{ "u@d.example.", FROM_OK, "u@d.example" },
-		{ "John a@b.example", FROM_OK, "" },   /* no angle: not one token */
+		{ "John a@b.example", FROM_BAD, "" },   /* no angle, two words: unusable (issue 9) */
 		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@b.example", FROM_OK, "" },
 		{ "<@b.example>", FROM_BAD, "" },
 		{ "a@b.example, c@d.example", FROM_MULTIPLE, "" },
