@@ -16,6 +16,7 @@
 
 #include "postern/authres.h"
 #include "postern/check_authres.h"
+#include "postern/metrics.h"
 
 #define NAME "authres"
 #define AR_FIELD "Authentication-Results"
@@ -73,6 +74,7 @@ authres_add(struct msg *m, const char *clause)
 		sb_putc(&s->results, ';');
 	sb_puts(&s->results, "\n\t");
 	sb_puts(&s->results, clause);
+	metrics_auth_result(clause);
 }
 
 size_t

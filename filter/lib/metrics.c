@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -49,6 +50,17 @@ static struct {
 	uint64_t connections;
 	int64_t active;
 } m;
+
+/* authentication results: (method, result) pairs, copied in under the
+ * lock, found without it like the check names */
+#define NRESULTS 64
+#define RESULT_TEXT 24
+struct auth_result {
+	char method[RESULT_TEXT], result[RESULT_TEXT];
+	uint64_t count;
+};
+static struct auth_result results[NRESULTS];
+static unsigned nresults;
 
 /* check names: appended under the lock, read without it (a slot's name is
  * written before ncheck is raised, with release/acquire ordering) */
@@ -128,6 +140,62 @@ metrics_message(int outbound, int action, const char *check, unsigned code)
 	}
 }
 
+/* the word at p (up to end or a stop byte) into w; false unless it is
+ * 1..RESULT_TEXT-1 bytes of [a-z0-9_-] */
+static bool
+word(const char *p, size_t n, char *w)
+{
+	if (n == 0 || n >= RESULT_TEXT)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = p[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return false;
+		w[i] = c;
+	}
+	w[n] = '\0';
+	return true;
+}
+
+void
+metrics_auth_result(const char *clause)
+{
+	char method[RESULT_TEXT], result[RESULT_TEXT];
+	const char *eq, *end;
+	unsigned n;
+
+	if (clause == NULL || (eq = strchr(clause, '=')) == NULL)
+		return;
+	end = eq + 1 + strcspn(eq + 1, " ;\t\n");
+	if (!word(clause, (size_t)(eq - clause), method) ||
+	    !word(eq + 1, (size_t)(end - eq - 1), result))
+		return;
+	n = __atomic_load_n(&nresults, __ATOMIC_ACQUIRE);
+	for (unsigned i = 0; i < n; i++) {
+		if (strcmp(results[i].method, method) == 0 && strcmp(results[i].result, result) == 0) {
+			add(&results[i].count, 1);
+			return;
+		}
+	}
+	pthread_mutex_lock(&check_lock);
+	n = nresults;
+	for (unsigned i = 0; i < n; i++) {
+		if (strcmp(results[i].method, method) == 0 && strcmp(results[i].result, result) == 0) {
+			add(&results[i].count, 1);
+			pthread_mutex_unlock(&check_lock);
+			return;
+		}
+	}
+	if (n < NRESULTS) {
+		memcpy(results[n].method, method, sizeof(method));
+		memcpy(results[n].result, result, sizeof(result));
+		results[n].count = 1;
+		__atomic_store_n(&nresults, n + 1, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&check_lock);
+}
+
 void
 metrics_phase(enum metrics_phase p, uint64_t ns)
 {
@@ -195,6 +263,11 @@ metrics_render(strbuf *out)
 			if (get(&m.decisions[i][a]) != 0)
 				sb_printf(out, "postern_decisions_total{check=\"%s\",action=\"%s\"} %llu\n",
 				    check_name[i], action_names[a], (unsigned long long)get(&m.decisions[i][a]));
+	header(out, "postern_auth_results_total", "counter",
+	    "Authentication results (the clauses of Authentication-Results), by method and result.");
+	for (unsigned i = 0, nr = __atomic_load_n(&nresults, __ATOMIC_ACQUIRE); i < nr; i++)
+		sb_printf(out, "postern_auth_results_total{method=\"%s\",result=\"%s\"} %llu\n",
+		    results[i].method, results[i].result, (unsigned long long)get(&results[i].count));
 	header(out, "postern_replies_total", "counter",
 	    "SMTP replies postern gave (4xx and 5xx), by code.");
 	for (unsigned c = CODE_MIN; c <= CODE_MAX; c++)
@@ -227,6 +300,8 @@ metrics_reset(void)
 {
 	pthread_mutex_lock(&check_lock);
 	memset(&m, 0, sizeof(m));
+	memset(results, 0, sizeof(results));
+	nresults = 0;
 	pthread_mutex_unlock(&check_lock);
 }
 

@@ -25,6 +25,11 @@ enum metrics_phase {
  * action (enum action), the deciding check (NULL: none) and the reply code
  * (0: none).  Called once per summary line. */
 void metrics_message(int outbound, int action, const char *check, unsigned code);
+/* One authentication result as Authentication-Results reports it: the
+ * clause "method=result ..." (spf=pass, dkim=fail, dmarc=none ...).
+ * Methods and results outside [a-z0-9_-] or over 23 bytes, and pairs past
+ * the table's 64, are dropped.  Called by check_authres.c's authres_add. */
+void metrics_auth_result(const char *clause);
 /* One phase call took ns nanoseconds. */
 void metrics_phase(enum metrics_phase p, uint64_t ns);
 /* One DNS query ended with status st (enum dns_status) after ns. */

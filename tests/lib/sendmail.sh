@@ -13,7 +13,8 @@
 # mx.test.example on 127.0.0.1, so that it never waits on DNS for its own
 # name), /etc/resolv.conf (nameserver 127.0.0.1: look-ups fail at once) and
 # /usr/lib/sasl2 (Sendmail.conf: SASL PLAIN/LOGIN over a private sasldb) are
-# bind-mounted; nothing outside $TEST_TMPDIR is written.
+# bind-mounted; apart from the package cache nothing outside $TEST_TMPDIR is
+# written.
 #
 #     sendmail_require          skip unless root; bail out unless it can
 #                               be fetched and the tools are there

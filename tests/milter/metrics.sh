@@ -2,10 +2,10 @@
 # metrics.sh - the metrics endpoint (metrics.listen, libmicrohttpd): scraped
 # while milterload runs 4 x 25 inbound messages against the daemon (every
 # scrape answers 200 and no counter goes down), then the counts checked
-# against what was sent: 100 inbound accepted, 10 refused at RCPT by SPF
-# (550, decided by check spf), 5 outbound; the phase histograms count each
-# call, the DNS counters add up to their histogram, no connection is left
-# open; 404 and 405 for other paths and methods; the same over a unix
+# against what was sent: 100 inbound accepted (spf=pass), 10 refused at
+# RCPT by SPF (spf=fail, 550, decided by check spf), 5 outbound; the phase
+# histograms count each call, the DNS counters add up to their histogram,
+# no connection is left open; 404 and 405 for other paths and methods; the same over a unix
 # socket and through postern-ctl stats; a non-loopback address is refused
 # by postern -t.
 here=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -73,6 +73,8 @@ is "$(val 'postern_messages_total{direction="inbound",verdict="reject"}' "$T/m.t
 is "$(val 'postern_messages_total{direction="outbound",verdict="accept"}' "$T/m.txt")" 5 "outbound accepted: 5"
 is "$(awk '/^postern_messages_total\{/ { s += $2 } END { print s }' "$T/m.txt")" 115 "messages in all: 115"
 is "$(val 'postern_replies_total{code="550"}' "$T/m.txt")" 10 "replies 550: 10"
+is "$(val 'postern_auth_results_total{method="spf",result="pass"}' "$T/m.txt")" 100 "auth results spf=pass: 100"
+is "$(val 'postern_auth_results_total{method="spf",result="fail"}' "$T/m.txt")" 10 "auth results spf=fail: 10"
 is "$(val 'postern_decisions_total{check="spf",action="reject"}' "$T/m.txt")" 10 "decided by spf, reject: 10"
 is "$(val 'postern_phase_duration_seconds_count{phase="envfrom"}' "$T/m.txt")" 115 "envfrom phase calls: 115"
 is "$(val 'postern_phase_duration_seconds_count{phase="envrcpt"}' "$T/m.txt")" 115 "envrcpt phase calls: 115"

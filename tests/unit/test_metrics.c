@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdbool.h>
 #include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,6 +156,56 @@ test_check_table_full(void **state)
 	free(t);
 }
 
+static const struct {
+	const char *clause;
+	bool counted;
+} clauses[] = {
+	{ "spf=pass smtp.mailfrom=a@example.org", true },
+	{ "spf=pass smtp.mailfrom=b@example.org", true },
+	{ "dkim=fail reason=\"body hash did not verify\" header.d=example.org", true },
+	{ "dmarc=none header.from=example.org", true },
+	{ "dkim=pass", true },
+	{ "dkim=permerror;x", true },
+	{ "SPF=pass", false },                        /* upper case: not ours */
+	{ "spf=", false },
+	{ "=pass", false },
+	{ "no clause", false },
+	{ "spf=pa\"ss x", false },                    /* a quote in the result */
+	{ "averyveryverylongmethodname=pass", false },  /* over 23 bytes */
+};
+
+static void
+test_auth_results(void **state)
+{
+	char *t;
+	char name[32];
+
+	(void)state;
+	metrics_reset();
+	for (size_t i = 0; i < sizeof(clauses) / sizeof(clauses[0]); i++)
+		metrics_auth_result(clauses[i].clause);
+	metrics_auth_result(NULL);
+	t = render();
+	assert_int_equal(value(t, "postern_auth_results_total{method=\"spf\",result=\"pass\"}"), 2);
+	assert_int_equal(value(t, "postern_auth_results_total{method=\"dkim\",result=\"fail\"}"), 1);
+	assert_int_equal(value(t, "postern_auth_results_total{method=\"dkim\",result=\"pass\"}"), 1);
+	assert_int_equal(value(t, "postern_auth_results_total{method=\"dkim\",result=\"permerror\"}"), 1);
+	assert_int_equal(value(t, "postern_auth_results_total{method=\"dmarc\",result=\"none\"}"), 1);
+	assert_null(strstr(t, "SPF"));
+	assert_null(strstr(t, "averyvery"));
+	assert_null(strstr(t, "pa\""));
+	free(t);
+	/* the table stops at 64 pairs */
+	for (int i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "m%d=r", i);
+		metrics_auth_result(name);
+	}
+	t = render();
+	assert_int_equal(value(t, "postern_auth_results_total{method=\"m0\",result=\"r\"}"), 1);
+	assert_int_equal(value(t, "postern_auth_results_total{method=\"m99\",result=\"r\"}"), -1);
+	free(t);
+}
+
 int
 main(void)
 {
@@ -163,6 +214,7 @@ main(void)
 		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_histogram_cumulative),
 		cmocka_unit_test(test_check_table_full),
+		cmocka_unit_test(test_auth_results),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
