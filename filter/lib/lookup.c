@@ -468,20 +468,24 @@ cmp_row(const void *a, const void *b)
 	return strcmp(((const struct login_row *)a)->login, ((const struct login_row *)b)->login);
 }
 
+/* qsort with an empty table: a NULL base is undefined behaviour (UBSan) */
+static void
+sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
 void
 lookup_finish(struct lookup *lk)
 {
 	size_t out = 0;
 
-	/* (qsort must not get NULL, even for no elements) */
-	if (lk->naddrs > 0)
-		qsort(lk->addrs, lk->naddrs, sizeof(*lk->addrs), cmp_str);
+	sort(lk->addrs, lk->naddrs, sizeof(*lk->addrs), cmp_str);
 	lk->naddrs = dedupe(lk->addrs, lk->naddrs);
-	if (lk->ndoms > 0)
-		qsort(lk->doms, lk->ndoms, sizeof(*lk->doms), cmp_str);
+	sort(lk->doms, lk->ndoms, sizeof(*lk->doms), cmp_str);
 	lk->ndoms = dedupe(lk->doms, lk->ndoms);
-	if (lk->nnets > 0)
-		qsort(lk->nets, lk->nnets, sizeof(*lk->nets), cmp_net);
+	sort(lk->nets, lk->nnets, sizeof(*lk->nets), cmp_net);
 	lk->ngroups = 0;
 	for (size_t i = 0; i < lk->nnets; i++) {
 		struct net_group *g;
@@ -500,8 +504,7 @@ lookup_finish(struct lookup *lk)
 		out++;
 	}
 	lk->nnets = out;
-	if (lk->nrows > 0)
-		qsort(lk->rows, lk->nrows, sizeof(*lk->rows), cmp_row);
+	sort(lk->rows, lk->nrows, sizeof(*lk->rows), cmp_row);
 }
 
 enum lookup_kind
