@@ -3,7 +3,9 @@
 # print "N passed, N failed" from automake's test summaries:
 #   1. `make check`: unit, fuzz corpus replay, CLI, explain, DNS fixture,
 #      milter protocol, daemon, Postfix end to end;
-#   2. tests/sanitize.sh: the same minus Postfix, built with ASan+UBSan+LSan.
+#   2. tests/sanitize.sh: the same minus Postfix, built with ASan+UBSan+LSan;
+#   3. tests/tsan.sh: the threaded tests (protocol, load with reloads, stop
+#      under load) built with ThreadSanitizer.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 sh contrib/deps.sh || exit 1
@@ -27,8 +29,13 @@ sh tests/sanitize.sh >tests/sanitize.log 2>&1
 sstatus=$?
 cat tests/sanitize.log
 
+echo "== ThreadSanitizer pass"
+sh tests/tsan.sh >tests/tsan.log 2>&1
+tstatus=$?
+cat tests/tsan.log
+
 pass=0 fail=0 skip=0
-for f in tests/run.log tests/sanitize.log; do
+for f in tests/run.log tests/sanitize.log tests/tsan.log; do
 	p=$(count PASS "$f"); s=$(count SKIP "$f")
 	x=$(( $(count FAIL "$f" || echo 0) + 0 ))
 	e=$(count ERROR "$f"); xp=$(count XPASS "$f")
@@ -41,6 +48,7 @@ for f in tests/run.log tests/sanitize.log; do
 done
 [ $status -ne 0 ] && [ $fail -eq 0 ] && fail=1
 [ $sstatus -ne 0 ] && [ $fail -eq 0 ] && fail=1
+[ $tstatus -ne 0 ] && [ $fail -eq 0 ] && fail=1
 if [ "$skip" -gt 0 ]; then
 	echo "$pass passed, $fail failed, $skip skipped"
 else

@@ -189,7 +189,11 @@ access_summary(const struct conn *c, const struct msg *m, const void *ms, strbuf
 	const struct access_msg *s = ms;
 
 	(void)m;
-	sb_printf(out, " tls=%s", c->tls.version[0] ? c->tls.version : "none");
+	sb_puts(out, " tls=");   /* {tls_version}: the MTA's macro */
+	if (c->tls.version[0] != '\0')
+		sb_escape(out, c->tls.version, strlen(c->tls.version), 32);
+	else
+		sb_puts(out, "none");
 	if (s->decision != NULL)
 		sb_printf(out, " access=%s", s->decision);
 }

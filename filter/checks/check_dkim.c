@@ -104,6 +104,8 @@ struct dk_msg {
 	char tempd[DKIM_MAX_PASS][DKIM_DOMAIN_MAX + 1];   /* d= of signatures whose key lookup failed */
 	size_t ntempd;
 	unsigned nsigned, nmissing;
+	struct dkim_report_sig sigs[DKIM_MAX_REPORT]; /* for DMARC reports */
+	size_t nsigs;
 	const char *sign_skipped;    /* why nothing was signed (static text) */
 	struct msg *m;               /* for the engine's callbacks */
 };
@@ -219,6 +221,37 @@ lower_d(char *o, const char *d)
 	o[k] = '\0';
 }
 
+/* Remember a signature for reports; a pass displaces a failure when full. */
+static void
+keep_sig(struct dk_msg *d, const struct dkim_sigresult *r)
+{
+	struct dkim_report_sig *k = NULL;
+
+	if (r->d[0] == '\0')
+		return;
+	if (d->nsigs < DKIM_MAX_REPORT) {
+		k = &d->sigs[d->nsigs++];
+	} else if (r->res == DKSIG_PASS) {
+		for (size_t i = 0; i < d->nsigs && k == NULL; i++)
+			if (d->sigs[i].res != DKSIG_PASS)
+				k = &d->sigs[i];
+	}
+	if (k == NULL)
+		return;
+	strlcpy_ok(k->d, r->d, sizeof(k->d));
+	strlcpy_ok(k->s, r->s, sizeof(k->s));
+	k->res = r->res;
+}
+
+size_t
+dkim_report_sigs(const struct msg *m, const struct dkim_report_sig **out)
+{
+	const struct dk_msg *d = check_msg_state(m, &check_dkim);
+
+	*out = d->sigs;
+	return d->nsigs;
+}
+
 /* One signature: an A-R clause and the counts the policies decide on. */
 static void
 report_sig(void *ctx, const struct dkim_sigresult *r)
@@ -249,6 +282,7 @@ report_sig(void *ctx, const struct dkim_sigresult *r)
 		ar_pair(&sb, "header.b", r->b);
 	authres_add(d->m, sb.s);
 	sb_free(&sb);
+	keep_sig(d, r);
 	switch (r->res) {
 	case DKSIG_PASS:
 		d->npass++;
@@ -383,8 +417,9 @@ dk_eom(struct conn *c, struct msg *m, void *ms, struct edits *e, struct verdict 
 		d->broken = true;
 		authres_add(m, "dkim=permerror reason=\"message could not be parsed\"");
 	}
-	/* no signature: nothing in A-R ("none" stays the whole header's
-	 * result when no check has anything to say), dkim=none in the log */
+	/* no signature at all: dkim=none (RFC 8601 2.7.1) */
+	if (!d->broken && d->npass + d->nfail + d->ntemp + d->nperm == 0)
+		authres_add(m, "dkim=none");
 	for (size_t i = 0; i < m->npol; i++) {
 		struct verdict pv;
 

@@ -17,16 +17,22 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "postern/check_authres.h"
 #include "postern/check_dkim.h"
 #include "postern/check_dmarc.h"
 #include "postern/check_spf.h"
 #include "postern/dmarc.h"
+#include "postern/dmarc_spool.h"
+#include "postern/log.h"
 
 #define NAME "dmarc"
 
@@ -71,8 +77,22 @@ struct dmarc_msg {
 	enum dmarc_override override;
 	char override_by[DMARC_NAME_MAX]; /* the forwarder that matched */
 	enum action action;             /* what DMARC asked for */
+	bool observed;                  /* the deciding policy is in observe mode */
 	struct dmarc_output out;
 };
+
+/* Per snapshot: the report spool writer, if one is configured. */
+struct dmarc_snap {
+	struct dmarc_spool *spool;
+};
+
+static bool spool_enabled;
+
+void
+check_dmarc_spool_enable(void)
+{
+	spool_enabled = true;
+}
 
 static const char *
 override_name(enum dmarc_override o)
@@ -134,6 +154,8 @@ dmarc_authres(struct msg *m, const struct author *au, const struct dmarc_msg *d)
 	sb_free(&ar);
 }
 
+static void dmarc_spool_record(const struct conn *c, const struct msg *m,
+    const struct dmarc_msg *d);
 static void dmarc_decide(const struct conn *c, struct msg *m, struct dmarc_msg *d,
     const struct dmarc_input *in, struct verdict *v);
 
@@ -177,6 +199,138 @@ dmarc_eom(struct conn *c, struct msg *m, void *ms, struct edits *e, struct verdi
 	d->evaluated = true;
 	dmarc_decide(c, m, d, &in, v);
 	dmarc_authres(m, au, d);
+	if (out->result == DMARC_PASS || out->result == DMARC_FAIL)
+		dmarc_spool_record(c, m, d);
+}
+
+/* ---- the report spool (RFC 9990 data, read by postern-report) ---------- */
+
+static enum dmarc_disp
+disposition(const struct dmarc_msg *d)
+{
+	if (d->out.result == DMARC_PASS)
+		return d->out.policy == DMARC_P_NONE ? DMARC_DISP_NONE : DMARC_DISP_PASS;
+	if (d->observed)
+		return DMARC_DISP_NONE;
+	switch (d->action) {
+	case ACT_REJECT: return DMARC_DISP_REJECT;
+	case ACT_QUARANTINE: return DMARC_DISP_QUARANTINE;
+	default: return DMARC_DISP_NONE;
+	}
+}
+
+/* The override reason (RFC 9990 PolicyOverrideType) for the record. */
+static void
+override_of(const struct dmarc_msg *d, struct dmarc_spool_rec *r)
+{
+	if (d->out.result != DMARC_FAIL)
+		return;
+	if (d->override == OVR_FORWARDER) {
+		strlcpy_ok(r->override_type, "trusted_forwarder", sizeof(r->override_type));
+		strlcpy_ok(r->override_comment, d->override_by, sizeof(r->override_comment));
+	} else if (d->override == OVR_LIST) {
+		strlcpy_ok(r->override_type, "mailing_list", sizeof(r->override_type));
+		strlcpy_ok(r->override_comment, "List-Id", sizeof(r->override_comment));
+	} else if (d->observed && d->action > ACT_TAG) {
+		strlcpy_ok(r->override_type, "local_policy", sizeof(r->override_type));
+		strlcpy_ok(r->override_comment, "observe mode", sizeof(r->override_comment));
+	} else if (d->out.testing && d->out.policy > DMARC_P_NONE) {
+		strlcpy_ok(r->override_type, "policy_test_mode", sizeof(r->override_type));
+	}
+}
+
+static void
+dmarc_spool_record(const struct conn *c, const struct msg *m, const struct dmarc_msg *d)
+{
+	const struct dmarc_snap *st = check_snap_state(c->snap, &check_dmarc);
+	const struct spf_fact *sf = check_spf_fact(m);
+	const struct dkim_report_sig *sigs;
+	struct dmarc_spool_rec *r;
+	size_t n;
+	strbuf line;
+
+	if (st == NULL || st->spool == NULL)
+		return;
+	r = xmalloc(sizeof(*r));
+	memset(r, 0, sizeof(*r));
+	r->ts = (long long)time(NULL);
+	strlcpy_ok(r->host, dmarc_spool_host(st->spool), sizeof(r->host));
+	strlcpy_ok(r->ip, c->addr, sizeof(r->ip));
+	strlcpy_ok(r->header_from, m->author.domain, sizeof(r->header_from));
+	strlcpy_ok(r->env_from, m->sender_domain, sizeof(r->env_from));
+	strlcpy_ok(r->policy_domain, d->out.record_domain, sizeof(r->policy_domain));
+	r->rec = d->out.rec;
+	r->psd_record = d->out.psd_record;
+	r->result = d->out.result;
+	r->disp = disposition(d);
+	r->dkim_aligned = d->out.dkim_aligned;
+	r->spf_aligned = d->out.spf_aligned;
+	override_of(d, r);
+	if (sf != NULL && sf->checked) {
+		const char *dom = sf->helo_identity ? c->helo : m->sender_domain;
+		strlcpy_ok(r->spf_domain, dom != NULL ? dom : "", sizeof(r->spf_domain));
+		strlcpy_ok(r->spf_scope, sf->helo_identity ? "helo" : "mfrom", sizeof(r->spf_scope));
+		strlcpy_ok(r->spf_res, spf_res_name(sf->o.result), sizeof(r->spf_res));
+	}
+	n = dkim_report_sigs(m, &sigs);
+	for (size_t i = 0; i < n && r->ndkim < DMARC_SPOOL_SIGS; i++) {
+		struct dmarc_spool_sig *s = &r->dkim[r->ndkim++];
+		strlcpy_ok(s->d, sigs[i].d, sizeof(s->d));
+		strlcpy_ok(s->s, sigs[i].s, sizeof(s->s));
+		strlcpy_ok(s->res, dkim_sigres_name(sigs[i].res), sizeof(s->res));
+	}
+	sb_init(&line);
+	if (!dmarc_spool_format(r, &line) || !dmarc_spool_put(st->spool, line.s, line.len))
+		plog(LOG_NOTICE, m->qid, "dmarc report spool: record dropped (queue full or too long)");
+	sb_free(&line);
+	free(r);
+}
+
+static bool
+dmarc_snap_new(const struct config *cfg, void **out, struct ct_errors *errs)
+{
+	struct dmarc_snap *st;
+	char err[256];
+
+	*out = NULL;
+	if (cfg->dmarc_report_spool == NULL || cfg->dmarc_report_spool[0] == '\0')
+		return true;
+	if (access(cfg->dmarc_report_spool, W_OK | X_OK) != 0) {
+		ct_error(errs, cfg->file, 0, "dmarc_report.spool_dir", "%s: %s",
+		    cfg->dmarc_report_spool, strerror(errno));
+		return false;
+	}
+	if (!spool_enabled)
+		return true;   /* postern -t, -n, explain: nothing is recorded */
+	st = xmalloc(sizeof(*st));
+	st->spool = dmarc_spool_open(cfg->dmarc_report_spool, (size_t)cfg->dmarc_report_queue,
+	    err, sizeof(err));
+	if (st->spool == NULL) {
+		ct_error(errs, cfg->file, 0, "dmarc_report.spool_dir", "%s", err);
+		free(st);
+		return false;
+	}
+	*out = st;
+	return true;
+}
+
+static void
+dmarc_snap_free(void *p)
+{
+	struct dmarc_snap *st = p;
+
+	if (st == NULL)
+		return;
+	if (st->spool != NULL) {
+		struct dmarc_spool_stats ss;
+
+		dmarc_spool_flush(st->spool);
+		dmarc_spool_stats(st->spool, &ss);
+		plog(LOG_INFO, NULL, "dmarc report spool: %llu records written, %llu dropped, "
+		    "%llu write errors", ss.written, ss.dropped, ss.errors);
+	}
+	dmarc_spool_close(st->spool);
+	free(st);
 }
 
 static bool
@@ -269,6 +423,7 @@ dmarc_decide(const struct conn *c, struct msg *m, struct dmarc_msg *d,
 		}
 	}
 	d->action = a;
+	d->observed = who != NULL && who->mode == POLICY_OBSERVE;
 	check_verdict(v, NAME, who, a, 550, "5.7.1",
 	    "DMARC policy of %s: no aligned SPF or DKIM pass", au->domain);
 }
@@ -348,6 +503,8 @@ const struct check check_dmarc = {
 	.npolicy_keys = NELEM(dmarc_keys),
 	.policy_size = sizeof(struct dmarc_policy_keys),
 	.msg_size = sizeof(struct dmarc_msg),
+	.snap_new = dmarc_snap_new,
+	.snap_free = dmarc_snap_free,
 	.header = dmarc_header,
 	.eom = dmarc_eom,
 	.summary = dmarc_summary,

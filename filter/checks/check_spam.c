@@ -396,8 +396,13 @@ refuse_as_spam(struct verdict *v, const struct spam_rules *rs, const struct spam
 static void
 log_rcpt_refusal(const struct msg *m, const struct policy *p, const struct verdict *v)
 {
+	strbuf text;
+
+	sb_init(&text);   /* the reply text may quote message data */
+	sb_escape(&text, v->text, strlen(v->text), sizeof(v->text));
 	plog(PLOG_NOTICE, m->qid, "spam: recipient refused under policy %s: %u %s %s",
-	    p->domain[0] ? p->domain : "default", v->code, v->xcode, v->text);
+	    p->domain[0] ? p->domain : "default", v->code, v->xcode, text.s);
+	sb_free(&text);
 }
 
 static void
@@ -619,9 +624,15 @@ log_spamd_trouble(const struct conn *c, const struct msg *m, const struct spam_m
 	if (say)
 		last = now;
 	pthread_mutex_unlock(&lock);
-	if (say)
+	if (say) {
+		strbuf why;
+
+		sb_init(&why);   /* spamd's words: text from a socket */
+		sb_escape(&why, sm->spamd_res.why, strlen(sm->spamd_res.why), 100);
 		plog(PLOG_WARNING, m->qid, "spam: spamd %s: %s (%s); going on per spam.spamd_down_action",
-		    snap_of(c)->spamd.text, spamd_status_name(sm->spamd_st), sm->spamd_res.why);
+		    snap_of(c)->spamd.text, spamd_status_name(sm->spamd_st), why.s);
+		sb_free(&why);
+	}
 }
 
 static enum action

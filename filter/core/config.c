@@ -17,6 +17,7 @@
 
 static const char *const canon_choices[] = { "relaxed/relaxed", "relaxed/simple",
 	"simple/simple", "simple/relaxed", NULL };
+static const char *const format_choices[] = { "text", "json", NULL };
 static const char *const level_choices[] = { "error", "warning", "notice",
 	"info", "debug", NULL };
 
@@ -35,6 +36,8 @@ const struct ct_key config_keys[] = {
 	  "syslog facility" },
 	{ "log_level", CT_ENUM, OFF(log_level), "info", 0, 0, level_choices,
 	  "how much to log" },
+	{ "log_format", CT_ENUM, OFF(log_format), "text", 0, 0, format_choices,
+	  "form of the one summary line per message: text (key=value) or json (one object, for log shippers)" },
 	{ "authserv_id", CT_STRING, OFF(authserv_id), "", 0, 0, NULL,
 	  "authserv-id of Authentication-Results; empty means the host name" },
 	{ "internal_hosts", CT_CIDRLIST, OFF(internal_hosts), "127.0.0.0/8 ::1/128", 0, 0, NULL,
@@ -81,6 +84,32 @@ const struct ct_key config_keys[] = {
 	  "larger messages are not sent to spamd" },
 	{ "metrics.listen", CT_STRING, OFF(metrics_listen), "", 0, 0, NULL,
 	  "Prometheus metrics over HTTP (GET /metrics): inet:PORT@ADDR with a loopback ADDR, or unix:/path; empty: off" },
+	{ "dmarc_report.spool_dir", CT_STRING, OFF(dmarc_report_spool), "", 0, 0, NULL,
+	  "directory for the DMARC report spool (one line per evaluated message, read by "
+	  "postern-report); empty records nothing" },
+	{ "dmarc_report.queue", CT_UINT, OFF(dmarc_report_queue), "4096", 16, 1000000, NULL,
+	  "spool lines waiting for the disk at most; more are dropped (counted), never waited for" },
+	{ "dmarc_report.org_name", CT_STRING, OFF(dmarc_report_org), "", 0, 0, NULL,
+	  "postern-report: the reporting organisation (org_name); empty means the submitter" },
+	{ "dmarc_report.email", CT_STRING, OFF(dmarc_report_email), "", 0, 0, NULL,
+	  "postern-report: the reports' From address and contact; empty means "
+	  "dmarc-noreply@SUBMITTER" },
+	{ "dmarc_report.submitter", CT_STRING, OFF(dmarc_report_submitter), "", 0, 0, NULL,
+	  "postern-report: the receiver's domain in Subject and file names; empty means authserv_id" },
+	{ "dmarc_report.sendmail", CT_STRING, OFF(dmarc_report_sendmail), "/usr/sbin/sendmail -t -oi", 0, 0, NULL,
+	  "postern-report: the command a report e-mail is piped to (split at spaces)" },
+	{ "dmarc_report.max_size", CT_SIZE, OFF(dmarc_report_max_size), "10M", 1024, 1ULL << 32, NULL,
+	  "postern-report: a report (compressed) larger than this is not sent" },
+	{ "dmarc_report.max_reports", CT_UINT, OFF(dmarc_report_max_reports), "1000", 1, 1000000, NULL,
+	  "postern-report: reports sent in one run at most (rate limit)" },
+	{ "dmarc_report.max_per_host", CT_UINT, OFF(dmarc_report_max_per_host), "100", 1, 1000000, NULL,
+	  "postern-report: reports to one destination host in one run at most (rate limit)" },
+	{ "dmarc_report.suppress_file", CT_STRING, OFF(dmarc_report_suppress), "", 0, 0, NULL,
+	  "postern-report: addresses, domains or policy domains (one a line) never sent a report" },
+	{ "dmarc_report.state_dir", CT_STRING, OFF(dmarc_report_state), "", 0, 0, NULL,
+	  "postern-report: where sent reports are marked (no duplicates); empty means SPOOL_DIR/sent" },
+	{ "dmarc_report.keep_days", CT_UINT, OFF(dmarc_report_keep_days), "14", 1, 3650, NULL,
+	  "postern-report: spool files and sent marks older than this many days are removed" },
 };
 const size_t config_nkeys = NELEM(config_keys);
 

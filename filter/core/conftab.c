@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <strings.h>
 
 #include "postern/conftab.h"
@@ -471,11 +472,18 @@ ct_load(const struct ct_key *tab, size_t n, void *obj, const char *path,
 	unsigned before = errs->count;
 
 	config_init(&cf);
+	errno = 0;
 	if (config_read_file(&cf, path) != CONFIG_TRUE) {
+		int e = errno;
 		const char *efile = config_error_file(&cf);
+		struct stat sb;
 
+		/* libconfig opens a directory and reports an I/O error with
+		 * errno left at 0 */
+		if (e == 0)
+			e = stat(path, &sb) == 0 && S_ISDIR(sb.st_mode) ? EISDIR : EIO;
 		if (config_error_type(&cf) == CONFIG_ERR_FILE_IO)
-			ct_error(errs, path, 0, "file", "cannot read: %s", strerror(errno));
+			ct_error(errs, path, 0, "file", "cannot read: %s", strerror(e));
 		else
 			ct_error(errs, efile != NULL ? efile : path, config_error_line(&cf),
 			    "syntax", "%s", config_error_text(&cf));

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "postern/addr.h"
+#include "postern/json.h"
 #include "postern/log.h"
 #include "postern/metrics.h"
 #include "postern/pipeline.h"
@@ -52,13 +53,16 @@ pl_connect(struct conn *c, const char *hostname, const char *addr,
 			ck->connect(c, CS(c));
 	}
 	if (verdict_refuses(&c->refusal)) {
-		strbuf sb;
+		strbuf sb, text;
 
 		sb_init(&sb);
+		sb_init(&text);
 		sb_escape(&sb, c->hostname, strlen(c->hostname), 100);
+		sb_escape(&text, c->refusal.text, strlen(c->refusal.text), sizeof(c->refusal.text));
 		plog(PLOG_INFO, NULL, "connect: client=%s[%s] check=%s reply=\"%u %s %s\"",
 		    sb.s, c->addr, c->refusal.check ? c->refusal.check : "?", c->refusal.code,
-		    c->refusal.xcode, c->refusal.text);
+		    c->refusal.xcode, text.s);
+		sb_free(&text);
 		sb_free(&sb);
 	}
 }
@@ -370,6 +374,53 @@ pl_body(struct conn *c, const unsigned char *buf, size_t len, struct verdict *ou
 	*out = m->verdict;
 }
 
+/* The summary line as one JSON object (log_format = "json"): the
+ * pipeline's own fields as members (network text JSON-escaped and cut as
+ * in the text form), the checks' key=value tokens turned into members
+ * (json.c). */
+static void
+log_summary_json(struct conn *c, const char *event, const char *checks, size_t nchecks)
+{
+	const struct msg *m = &c->msg;
+	const struct verdict *v = &m->verdict;
+	strbuf js, pol;
+
+	sb_init(&js);
+	sb_init(&pol);
+	sb_putc(&js, '{');
+	json_member_str(&js, "qid", m->qid[0] ? m->qid : "NOQUEUE", m->qid[0] ? strlen(m->qid) : 7);
+	json_member_str(&js, "event", event, strlen(event));
+	json_member_net(&js, "client", c->hostname ? c->hostname : "unknown",
+	    c->hostname ? strlen(c->hostname) : 7, 100);
+	json_member_str(&js, "client_addr", c->addr, strlen(c->addr));
+	json_member_str(&js, "dir", direction_name(m->dir), strlen(direction_name(m->dir)));
+	json_member_net(&js, "from", m->sender, strlen(m->sender), 100);
+	json_member_uint(&js, "rcpts", m->nrcpt);
+	json_member_uint(&js, "refused_rcpts", m->nrcpt_refused);
+	if (m->auth_user != NULL)
+		json_member_net(&js, "auth", m->auth_user, strlen(m->auth_user), 64);
+	for (size_t i = 0; i < m->npol; i++)
+		sb_printf(&pol, "%s%s", i ? "," : "", m->pol[i]->domain[0] ? m->pol[i]->domain : "default");
+	json_member_str(&js, "policy", m->npol ? pol.s : "-", m->npol ? pol.len : 1);
+	json_members_from_tokens(&js, checks, nchecks);
+	json_member_str(&js, "verdict", action_name(v->action), strlen(action_name(v->action)));
+	if (v->observed)
+		json_member_str(&js, "observe_would", action_name(v->would), strlen(action_name(v->would)));
+	if (v->check != NULL)
+		json_member_str(&js, "check", v->check, strlen(v->check));
+	if (v->code != 0) {
+		json_member_uint(&js, "reply_code", v->code);
+		json_member_str(&js, "reply_xcode", v->xcode, strlen(v->xcode));
+		json_member_str(&js, "reply_text", v->text, strlen(v->text));
+	} else if (v->observed || v->text[0]) {
+		json_member_str(&js, "reason", v->text, strlen(v->text));
+	}
+	sb_putc(&js, '}');
+	plog(PLOG_INFO, m->qid, "%s", js.s);
+	sb_free(&pol);
+	sb_free(&js);
+}
+
 static void
 log_summary(struct conn *c, const char *event)
 {
@@ -377,6 +428,7 @@ log_summary(struct conn *c, const char *event)
 	const struct verdict *v = &m->verdict;
 	const struct check *ck;
 	strbuf sb;
+	size_t ck0, ck1;
 
 	if (!m->active || m->logged)
 		return;
@@ -396,12 +448,14 @@ log_summary(struct conn *c, const char *event)
 		sb_printf(&sb, "%s%s", i ? "," : "", m->pol[i]->domain[0] ? m->pol[i]->domain : "default");
 	if (m->npol == 0)
 		sb_puts(&sb, "-");
+	ck0 = sb.len;
 	FOR_EACH_CHECK(ck) {
 		if (ck->summary != NULL)
 			ck->summary(c, m, MS(m), &sb);
 	}
 	if (m->notes.len)
 		sb_append(&sb, m->notes.s, m->notes.len);
+	ck1 = sb.len;
 	sb_printf(&sb, " verdict=%s", action_name(v->action));
 	if (v->observed)
 		sb_printf(&sb, " observe_would=%s", action_name(v->would));
@@ -422,7 +476,10 @@ log_summary(struct conn *c, const char *event)
 		sb_escape(&sb, m->last_rcpt.text, strlen(m->last_rcpt.text), sizeof(m->last_rcpt.text));
 		sb_putc(&sb, '"');
 	}
-	plog(PLOG_INFO, m->qid, "%s", sb.s);
+	if (c->snap->cfg.log_format == LOG_FORMAT_JSON)
+		log_summary_json(c, event, sb.s + ck0, ck1 - ck0);
+	else
+		plog(PLOG_INFO, m->qid, "%s", sb.s);
 	if (c->summary_copy != NULL)
 		sb_append(c->summary_copy, sb.s, sb.len);
 	sb_free(&sb);

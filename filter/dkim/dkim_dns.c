@@ -3,7 +3,8 @@
  * (dns_query).  libopendkim wants a wire-format reply in a buffer it
  * owns; the query runs synchronously in the start hook (dns_query has its
  * own hard deadline) and the reply packet is rebuilt from the answer's
- * TXT RDATA: header, question, one answer record per TXT record.
+ * TXT RDATA: header, question, one answer record per TXT record.  Key
+ * records pass through dkim_keyrec_fix (PKCS#1 keys, g=) on the way.
  * Installed on each library handle by dkim_lib_new (dkim.c).
  */
 #include "config.h"
@@ -60,6 +61,32 @@ put_name(unsigned char *buf, size_t cap, size_t *pos, const char *name)
 	return put(buf, cap, pos, "", 1);
 }
 
+/* TXT record i rewritten for libopendkim (dkim_keyrec.c: PKCS#1 keys,
+ * g=) as RDATA (character-strings of at most 255 bytes); false to keep it. */
+static bool
+key_fixed(const struct dns_answer *a, size_t i, strbuf *rdata)
+{
+	strbuf txt, rec;
+	bool changed = false;
+
+	sb_init(&txt);
+	sb_init(&rec);
+	if (dns_txt_join(a, i, &txt) && dkim_keyrec_fix(txt.s, txt.len, &rec)) {
+		changed = true;
+		for (size_t off = 0; off < rec.len || off == 0; off += 255) {
+			size_t k = rec.len - off < 255 ? rec.len - off : 255;
+
+			sb_putc(rdata, (char)k);
+			sb_append(rdata, rec.s + off, k);
+			if (rec.len == 0)
+				break;
+		}
+	}
+	sb_free(&txt);
+	sb_free(&rec);
+	return changed;
+}
+
 /* Build a reply packet; returns its length or 0 if it does not fit. */
 static size_t
 build_reply(const struct dns_answer *a, const char *qname, int type,
@@ -77,12 +104,24 @@ build_reply(const struct dns_answer *a, const char *qname, int type,
 	    !put16(buf, cap, &pos, 1))
 		return 0;
 	for (unsigned i = 0; i < an; i++) {
+		strbuf fixed;
+		const unsigned char *rd = a->rdata[i];
+		size_t rl = (size_t)a->rdlen[i];
+		bool ok;
+
 		if (a->rdlen[i] < 0 || a->rdlen[i] > 65535)
 			return 0;
-		if (!put16(buf, cap, &pos, 0xC00C) || !put16(buf, cap, &pos, (unsigned)type) ||
-		    !put16(buf, cap, &pos, 1) || !put16(buf, cap, &pos, 0) ||
-		    !put16(buf, cap, &pos, 0) || !put16(buf, cap, &pos, (unsigned)a->rdlen[i]) ||
-		    !put(buf, cap, &pos, a->rdata[i], (size_t)a->rdlen[i]))
+		sb_init(&fixed);
+		if (type == 16 && key_fixed(a, i, &fixed)) {
+			rd = (const unsigned char *)fixed.s;
+			rl = fixed.len;
+		}
+		ok = rl <= 65535 && put16(buf, cap, &pos, 0xC00C) && put16(buf, cap, &pos, (unsigned)type) &&
+		    put16(buf, cap, &pos, 1) && put16(buf, cap, &pos, 0) &&
+		    put16(buf, cap, &pos, 0) && put16(buf, cap, &pos, (unsigned)rl) &&
+		    put(buf, cap, &pos, rd, rl);
+		sb_free(&fixed);
+		if (!ok)
 			return 0;
 	}
 	return pos;

@@ -62,7 +62,13 @@ struct resolver {
 
 static pthread_mutex_t res_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct resolver *current;
-static unsigned query_timeout_ms = 5000;
+static unsigned query_timeout_ms = 5000;   /* set by the reload thread: atomic */
+
+static unsigned
+timeout_now(void)
+{
+	return __atomic_load_n(&query_timeout_ms, __ATOMIC_RELAXED);
+}
 
 /* what a replacement context is built from (copied at dns_init) */
 static struct strlist saved_ns;
@@ -310,7 +316,7 @@ probe(void)
 	}
 	r->refs++;      /* resolve_on releases one */
 	st = resolve_on(r, ".", 2 /* NS */,
-	    query_timeout_ms < PROBE_TIMEOUT_MS ? query_timeout_ms : PROBE_TIMEOUT_MS, &a);
+	    timeout_now() < PROBE_TIMEOUT_MS ? timeout_now() : PROBE_TIMEOUT_MS, &a);
 	dns_answer_free(&a);
 	if (st == DNS_OK || st == DNS_NODATA || st == DNS_NXDOMAIN)
 		return r;
@@ -385,7 +391,7 @@ dns_init(const struct dns_options *opt, char *err, size_t errlen)
 	pthread_condattr_t ca;
 	int rc;
 
-	query_timeout_ms = opt->timeout_ms;
+	__atomic_store_n(&query_timeout_ms, opt->timeout_ms, __ATOMIC_RELAXED);
 	saved_cache_size = opt->cache_size;
 	memset(&saved_ns, 0, sizeof(saved_ns));
 	for (size_t i = 0; opt->nameservers != NULL && i < opt->nameservers->n; i++)
@@ -443,7 +449,7 @@ dns_shutdown(void)
 void
 dns_set_timeout(unsigned timeout_ms)
 {
-	query_timeout_ms = timeout_ms;
+	__atomic_store_n(&query_timeout_ms, timeout_ms, __ATOMIC_RELAXED);
 }
 
 unsigned long
@@ -684,7 +690,7 @@ dns_start(const char *name, int rrtype)
 {
 	struct resolver *r = resolver_acquire();
 
-	return r != NULL ? pending_new(r, name, rrtype, query_timeout_ms) : NULL;
+	return r != NULL ? pending_new(r, name, rrtype, timeout_now()) : NULL;
 }
 
 enum dns_status

@@ -13,7 +13,7 @@
 
 #include "postern/log.h"
 
-static int log_level = PLOG_INFO;
+static int log_level = PLOG_INFO;   /* written by the reload thread: atomic */
 static bool log_stderr = true;
 
 static const int sysprio[] = { LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO,
@@ -33,7 +33,7 @@ void
 log_set_level(int level)
 {
 	if (level >= PLOG_ERR && level <= PLOG_DEBUG)
-		log_level = level;
+		__atomic_store_n(&log_level, level, __ATOMIC_RELAXED);
 }
 
 void
@@ -48,7 +48,7 @@ log_set_facility(int facility)
 bool
 log_enabled(int level)
 {
-	return level <= log_level;
+	return level <= __atomic_load_n(&log_level, __ATOMIC_RELAXED);
 }
 
 /*

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "postern/cidr.h"
 #include "postern/lookup.h"
@@ -346,44 +347,80 @@ lookup_add(struct lookup *lk, const char *buf, size_t len)
 	return st;
 }
 
+/* Report a file problem with its errno text. */
+static void
+file_error(lookup_err_fn err, void *ctx, const char *path, const char *what)
+{
+	char why[160];
+
+	snprintf(why, sizeof(why), "%s: %s", what, strerror(errno));
+	err(ctx, path, 0, why);
+}
+
 bool
 lookup_add_file(struct lookup *lk, const char *path, lookup_err_fn err, void *ctx)
 {
+	char line[LOOKUP_MAX_ENTRY + 2];
 	FILE *f = fopen(path, "re");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	struct stat sb;
 	unsigned lineno = 0;
+	unsigned long long bytes = 0;
 	bool ok = true;
 	strbuf src;
 
 	if (f == NULL) {
-		char why[160];
-		snprintf(why, sizeof(why), "cannot read: %s", strerror(errno));
-		err(ctx, path, 0, why);
+		file_error(err, ctx, path, "cannot read");
 		return false;
 	}
-	while ((n = getline(&line, &cap, f)) != -1) {
-		size_t len = (size_t)n, i = 0;
+	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode) ||
+	    (unsigned long long)sb.st_size > LOOKUP_MAX_FILE) {
+		errno = S_ISREG(sb.st_mode) ? EFBIG : EINVAL;
+		file_error(err, ctx, path, "not a regular file of at most 256 MiB");
+		fclose(f);
+		return false;
+	}
+	/* one line at a time into a fixed buffer: a line over LOOKUP_MAX_ENTRY
+	 * is an error, never an allocation; a NUL byte is a bad character */
+	for (;;) {
+		size_t len = 0;
+		bool nul = false, eof = false;
 		enum lookup_status st;
+		int ch;
 
+		while ((ch = getc(f)) != EOF && ch != '\n') {
+			if (++bytes > LOOKUP_MAX_FILE)
+				break;
+			nul = nul || ch == '\0';
+			if (len <= LOOKUP_MAX_ENTRY)
+				line[len] = (char)ch;
+			len++;
+		}
+		eof = ch == EOF;
+		if (bytes > LOOKUP_MAX_FILE || (eof && len == 0))
+			break;
 		lineno++;
-		while (i < len && blank(line[i]))
-			i++;
-		if (i == len || line[i] == '#')
-			continue;
-		if (memchr(line, '\0', len) != NULL)
+		if (len > LOOKUP_MAX_ENTRY)
+			st = LOOKUP_TOO_LONG;
+		else if (nul)
 			st = LOOKUP_BAD_CHAR;
-		else
+		else {
+			size_t i = 0;
+
+			while (i < len && blank(line[i]))
+				i++;
+			if (i == len || line[i] == '#')
+				continue;
 			st = add_entry(lk, line, len);
+		}
 		if (st != LOOKUP_OK) {
 			err(ctx, path, lineno, lookup_strerror(st));
 			ok = false;
 			if (st == LOOKUP_TOO_MANY)
 				break;
 		}
+		if (eof)
+			break;
 	}
-	free(line);
 	fclose(f);
 	sb_init(&src);
 	sb_printf(&src, "file:%s", path);
@@ -436,11 +473,15 @@ lookup_finish(struct lookup *lk)
 {
 	size_t out = 0;
 
-	qsort(lk->addrs, lk->naddrs, sizeof(*lk->addrs), cmp_str);
+	/* (qsort must not get NULL, even for no elements) */
+	if (lk->naddrs > 0)
+		qsort(lk->addrs, lk->naddrs, sizeof(*lk->addrs), cmp_str);
 	lk->naddrs = dedupe(lk->addrs, lk->naddrs);
-	qsort(lk->doms, lk->ndoms, sizeof(*lk->doms), cmp_str);
+	if (lk->ndoms > 0)
+		qsort(lk->doms, lk->ndoms, sizeof(*lk->doms), cmp_str);
 	lk->ndoms = dedupe(lk->doms, lk->ndoms);
-	qsort(lk->nets, lk->nnets, sizeof(*lk->nets), cmp_net);
+	if (lk->nnets > 0)
+		qsort(lk->nets, lk->nnets, sizeof(*lk->nets), cmp_net);
 	lk->ngroups = 0;
 	for (size_t i = 0; i < lk->nnets; i++) {
 		struct net_group *g;
@@ -459,7 +500,8 @@ lookup_finish(struct lookup *lk)
 		out++;
 	}
 	lk->nnets = out;
-	qsort(lk->rows, lk->nrows, sizeof(*lk->rows), cmp_row);
+	if (lk->nrows > 0)
+		qsort(lk->rows, lk->nrows, sizeof(*lk->rows), cmp_row);
 }
 
 enum lookup_kind

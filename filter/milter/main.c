@@ -10,6 +10,7 @@
  *   postern -k                print the reference of every key
  *   postern -V                print the version
  *   postern explain ...       run the pipeline offline on one message (explain.c)
+ *   postern import opendkim FILE   an opendkim.conf as postern.conf (import.c)
  *
  * SIGUSR1 reloads config and policies into a new snapshot (libmilter's own
  * signal thread turns SIGHUP/SIGTERM into a stop and SIGINT into an abort).
@@ -35,9 +36,13 @@
 #include <unistd.h>
 
 #include "postern/check_dkim.h"
+#include "postern/check_dmarc.h"
 #include "postern/config.h"
+#include "postern/dmarc.h"
+#include "postern/memory.h"
 #include "postern/dns.h"
 #include "postern/explain.h"
+#include "postern/import.h"
 #include "postern/spf.h"
 #include "postern/log.h"
 #include "postern/metrics_http.h"
@@ -62,7 +67,8 @@ usage(int status)
 	    "       postern -V               print the version\n"
 	    "       postern explain [-c FILE] [--client IP] [--helo NAME] [--from ADDR]\n"
 	    "               --rcpt ADDR [--rcpt ADDR ...] [--auth USER] [--size N] MSG.eml\n"
-	    "                                run the pipeline offline and explain the verdict\n");
+	    "                                run the pipeline offline and explain the verdict\n"
+	    "       postern import opendkim FILE  print an opendkim.conf as postern.conf\n");
 	exit(status);
 }
 
@@ -153,7 +159,14 @@ check_keys(const struct snapshot *s)
 	return all;
 }
 
+/* How long a stop waits for callbacks still running (a DNS deadline or two). */
+#define DRAIN_MS 5000u
+
 /* ---- reload ------------------------------------------------------------- */
+
+/* A reload runs under reload_lock; at stop, main takes it and ends them. */
+static pthread_mutex_t reload_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool reload_stopped;
 
 static void *
 reload_thread(void *arg)
@@ -167,6 +180,11 @@ reload_thread(void *arg)
 
 		if (sigwait(set, &sig) != 0 || sig != SIGUSR1)
 			continue;
+		pthread_mutex_lock(&reload_lock);
+		if (reload_stopped) {
+			pthread_mutex_unlock(&reload_lock);
+			continue;
+		}
 		ct_errors_init(&errs);
 		s = snapshot_build(conf_path, &errs);
 		if (s == NULL) {
@@ -192,6 +210,7 @@ reload_thread(void *arg)
 				plog(PLOG_WARNING, NULL, "configuration warnings: %s", errs.warnings.s);
 		}
 		ct_errors_free(&errs);
+		pthread_mutex_unlock(&reload_lock);
 	}
 	return NULL;
 }
@@ -362,6 +381,7 @@ main(int argc, char **argv)
 	pthread_t reloader;
 	char err[256];
 	int ch, rc;
+	unsigned left;
 	bool keys = false;
 	static const struct option longopts[] = {
 		{ "check-keys", no_argument, NULL, 'K' },   /* long option only */
@@ -370,6 +390,8 @@ main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "explain") == 0)
 		return explain_main(argc - 1, argv + 1, conf_path);
+	if (argc > 1 && strcmp(argv[1], "import") == 0)
+		return import_main(argc - 1, argv + 1);
 	while ((ch = getopt_long(argc, argv, "c:fhkntV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'K': keys = test = true; break;
@@ -385,6 +407,8 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage(2);
+	if (!test && !print)
+		check_dmarc_spool_enable();   /* the daemon records DMARC report data */
 	if ((snap = load_or_report(conf_path)) == NULL)
 		return 1;
 	if (snap->cfg.metrics_listen[0] != '\0' && !metrics_http_available()) {
@@ -442,6 +466,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 
+	mem_init();     /* allocator policy, before any thread */
 	/*
 	 * Block the signals before any thread exists, so every thread inherits
 	 * the mask: SIGUSR1 goes to the reload thread's sigwait, SIGHUP, SIGTERM
@@ -485,8 +510,24 @@ main(int argc, char **argv)
 	rc = smfi_main();
 	plog(PLOG_NOTICE, NULL, "postern stopping");
 	metrics_http_stop();
-	/* libmilter's workers are done; the reload thread may still build a
-	 * snapshot, which it installs and we then drop with the rest */
+	/* smfi_main returns when libmilter stops listening; its session
+	 * threads may still be in a callback, using the engines: wait for the
+	 * callbacks (bounded; none starts after this), and if one never ends,
+	 * leave the engines to the process exit */
+	left = milter_drain(DRAIN_MS);
+	if (left > 0) {
+		plog(PLOG_WARNING, NULL, "%u callbacks still running after %u ms; "
+		    "exiting without freeing the engines", left, DRAIN_MS);
+		pidfile_remove();
+		/* no exit handlers (OpenSSL's, stdio) under running sessions;
+		 * the MTA applies its milter_default_action to what they had */
+		_exit(rc == MI_SUCCESS ? 0 : 1);
+	}
+	plog(PLOG_INFO, NULL, "no callback running; freeing the engines");
+	/* a reload in progress finishes first; none starts after this */
+	pthread_mutex_lock(&reload_lock);
+	reload_stopped = true;
+	pthread_mutex_unlock(&reload_lock);
 	snapshot_uninstall();
 	spf_engine_free();
 	dns_shutdown();

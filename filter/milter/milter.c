@@ -10,14 +10,18 @@
 
 #include <arpa/inet.h>
 #include <libmilter/mfapi.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "postern/check_lists.h"
 #include "postern/log.h"
 #include "postern/metrics.h"
+#include "postern/memory.h"
 #include "postern/milter.h"
 #include "postern/pipeline.h"
 
@@ -36,6 +40,63 @@ struct mctx {
 	unsigned long steps;   /* negotiated protocol flags */
 };
 
+/*
+ * Callbacks in flight: smfi_main() returns when libmilter stops listening,
+ * while its session threads (Debian's libmilter: a worker pool) may still
+ * run callbacks, and sessions it abandons never get their close callback.
+ * Every callback runs between cb_enter and cb_leave; main.c's stop calls
+ * milter_drain, after which a callback does nothing (tempfail; close frees
+ * nothing, the process is exiting), so the engines can then be freed.
+ */
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t live_cond = PTHREAD_COND_INITIALIZER;
+static unsigned live;
+static bool stopping;
+
+static bool
+cb_enter(void)
+{
+	bool okay;
+
+	pthread_mutex_lock(&live_lock);
+	okay = !stopping;
+	if (okay)
+		live++;
+	pthread_mutex_unlock(&live_lock);
+	return okay;
+}
+
+static void
+cb_leave(void)
+{
+	pthread_mutex_lock(&live_lock);
+	if (--live == 0 && stopping)
+		pthread_cond_broadcast(&live_cond);
+	pthread_mutex_unlock(&live_lock);
+}
+
+unsigned
+milter_drain(unsigned timeout_ms)
+{
+	struct timespec ts;
+	unsigned left;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += timeout_ms / 1000;
+	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&live_lock);
+	stopping = true;
+	while (live > 0 && pthread_cond_timedwait(&live_cond, &live_lock, &ts) == 0)
+		;
+	left = live;
+	pthread_mutex_unlock(&live_lock);
+	return left;
+}
+
 static struct mctx *
 get(SMFICTX *ctx)
 {
@@ -47,6 +108,7 @@ get(SMFICTX *ctx)
 			free(m);
 			return NULL;
 		}
+		mem_conn_begin();
 	}
 	if (m->conn == NULL) {
 		m->conn = conn_new();
@@ -99,7 +161,7 @@ macro(SMFICTX *ctx, const char *name)
 }
 
 static sfsistat
-xx_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+do_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long f2, unsigned long f3, unsigned long *pf0,
     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
@@ -128,7 +190,7 @@ xx_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 }
 
 static sfsistat
-xx_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
+do_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 {
 	struct mctx *m = get(ctx);
 	struct verdict v;
@@ -156,7 +218,7 @@ xx_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 }
 
 static sfsistat
-xx_helo(SMFICTX *ctx, char *helo)
+do_helo(SMFICTX *ctx, char *helo)
 {
 	struct mctx *m = get(ctx);
 
@@ -169,7 +231,7 @@ xx_helo(SMFICTX *ctx, char *helo)
 }
 
 static sfsistat
-xx_envfrom(SMFICTX *ctx, char **argv)
+do_envfrom(SMFICTX *ctx, char **argv)
 {
 	struct mctx *m = get(ctx);
 	struct verdict v;
@@ -182,7 +244,7 @@ xx_envfrom(SMFICTX *ctx, char **argv)
 }
 
 static sfsistat
-xx_envrcpt(SMFICTX *ctx, char **argv)
+do_envrcpt(SMFICTX *ctx, char **argv)
 {
 	struct mctx *m = get(ctx);
 	struct verdict v;
@@ -195,7 +257,7 @@ xx_envrcpt(SMFICTX *ctx, char **argv)
 }
 
 static sfsistat
-xx_header(SMFICTX *ctx, char *name, char *value)
+do_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct mctx *m = get(ctx);
 
@@ -206,7 +268,7 @@ xx_header(SMFICTX *ctx, char *name, char *value)
 }
 
 static sfsistat
-xx_eoh(SMFICTX *ctx)
+do_eoh(SMFICTX *ctx)
 {
 	struct mctx *m = get(ctx);
 	struct verdict v;
@@ -221,7 +283,7 @@ xx_eoh(SMFICTX *ctx)
 }
 
 static sfsistat
-xx_body(SMFICTX *ctx, unsigned char *buf, size_t len)
+do_body(SMFICTX *ctx, unsigned char *buf, size_t len)
 {
 	struct mctx *m = get(ctx);
 	struct verdict v;
@@ -271,7 +333,7 @@ apply_edits(SMFICTX *ctx, const struct edits *e)
 }
 
 static sfsistat
-xx_eom(SMFICTX *ctx)
+do_eom(SMFICTX *ctx)
 {
 	struct mctx *m = get(ctx);
 	struct edits e;
@@ -291,7 +353,7 @@ xx_eom(SMFICTX *ctx)
 }
 
 static sfsistat
-xx_abort(SMFICTX *ctx)
+do_abort(SMFICTX *ctx)
 {
 	struct mctx *m = smfi_getpriv(ctx);
 
@@ -301,7 +363,7 @@ xx_abort(SMFICTX *ctx)
 }
 
 static sfsistat
-xx_close(SMFICTX *ctx)
+do_close(SMFICTX *ctx)
 {
 	struct mctx *m = smfi_getpriv(ctx);
 
@@ -313,12 +375,13 @@ xx_close(SMFICTX *ctx)
 		conn_free(m->conn);
 		free(m);
 		smfi_setpriv(ctx, NULL);
+		mem_conn_end();
 	}
 	return SMFIS_CONTINUE;
 }
 
 static sfsistat
-xx_unknown(SMFICTX *ctx, const char *cmd)
+do_unknown(SMFICTX *ctx, const char *cmd)
 {
 	struct mctx *m = smfi_getpriv(ctx);
 
@@ -327,11 +390,92 @@ xx_unknown(SMFICTX *ctx, const char *cmd)
 }
 
 static sfsistat
-xx_data(SMFICTX *ctx)
+do_data(SMFICTX *ctx)
 {
 	struct mctx *m = smfi_getpriv(ctx);
 
 	return m != NULL ? noreply(m, SMFIP_NR_DATA) : SMFIS_CONTINUE;
+}
+
+/* ---- the callbacks libmilter calls, each guarded by cb_enter ------------- */
+
+#define GUARDED(call, refused) do {           \
+		sfsistat r_;                  \
+		if (!cb_enter())              \
+			return (refused);     \
+		r_ = (call);                  \
+		cb_leave();                   \
+		return r_;                    \
+	} while (0)
+
+static sfsistat
+xx_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
+    unsigned long f3, unsigned long *pf0, unsigned long *pf1, unsigned long *pf2,
+    unsigned long *pf3)
+{
+	GUARDED(do_negotiate(ctx, f0, f1, f2, f3, pf0, pf1, pf2, pf3), SMFIS_TEMPFAIL);
+}
+
+static sfsistat
+xx_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
+{
+	GUARDED(do_connect(ctx, hostname, sa), SMFIS_TEMPFAIL);
+}
+
+static sfsistat
+xx_helo(SMFICTX *ctx, char *helo)
+{
+	GUARDED(do_helo(ctx, helo), SMFIS_TEMPFAIL);
+}
+static sfsistat
+xx_envfrom(SMFICTX *ctx, char **argv)
+{
+	GUARDED(do_envfrom(ctx, argv), SMFIS_TEMPFAIL);
+}
+static sfsistat
+xx_envrcpt(SMFICTX *ctx, char **argv)
+{
+	GUARDED(do_envrcpt(ctx, argv), SMFIS_TEMPFAIL);
+}
+static sfsistat
+xx_header(SMFICTX *ctx, char *n, char *v)
+{
+	GUARDED(do_header(ctx, n, v), SMFIS_TEMPFAIL);
+}
+static sfsistat
+xx_eoh(SMFICTX *ctx)
+{
+	GUARDED(do_eoh(ctx), SMFIS_TEMPFAIL);
+}
+static sfsistat
+xx_body(SMFICTX *ctx, unsigned char *b, size_t n)
+{
+	GUARDED(do_body(ctx, b, n), SMFIS_TEMPFAIL);
+}
+static sfsistat
+xx_eom(SMFICTX *ctx)
+{
+	GUARDED(do_eom(ctx), SMFIS_TEMPFAIL);
+}
+static sfsistat
+xx_abort(SMFICTX *ctx)
+{
+	GUARDED(do_abort(ctx), SMFIS_CONTINUE);
+}
+static sfsistat
+xx_close(SMFICTX *ctx)
+{
+	GUARDED(do_close(ctx), SMFIS_CONTINUE);
+}
+static sfsistat
+xx_unknown(SMFICTX *ctx, const char *c)
+{
+	GUARDED(do_unknown(ctx, c), SMFIS_TEMPFAIL);
+}
+static sfsistat
+xx_data(SMFICTX *ctx)
+{
+	GUARDED(do_data(ctx), SMFIS_TEMPFAIL);
 }
 
 static struct smfiDesc desc = {

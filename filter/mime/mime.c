@@ -187,16 +187,33 @@ boundary(struct mime_scan *s, size_t k, bool close)
 	ms_start_entity(s, s->stk[k].depth + 1, s->stk[k].digest);
 }
 
+/* After a bare CR in a multipart's body: read what follows as a line head
+ * (a delimiter there is refused, see decide()). */
+static void
+cr_line(struct mime_scan *s)
+{
+	s->in_head = true;
+	s->head_cr = true;
+	s->headlen = 0;
+}
+
 /* The line head is complete (or full): boundary or content? */
 static void
 decide(struct mime_scan *s, bool complete)
 {
 	const char *why = NULL;
-	bool close = false;
+	bool close = false, after_cr = s->head_cr;
 	size_t k = 0;
+	enum dline d;
 
 	s->in_head = false;
-	switch (classify(s, s->head, s->headlen, complete, &k, &close, &why)) {
+	s->head_cr = false;
+	d = classify(s, s->head, s->headlen, complete, &k, &close, &why);
+	if (after_cr && d != DL_NONE) {
+		ms_violation(s, "bare CR before a MIME delimiter");
+		return;
+	}
+	switch (d) {
 	case DL_OPEN:
 	case DL_CLOSE:
 		s->bol = true;
@@ -252,6 +269,10 @@ mime_feed(struct mime_scan *s, const unsigned char *ubuf, size_t len)
 			i += padding(s, buf + i, len - i);
 			continue;
 		}
+		if (s->held_cr && !s->in_head && s->st == ST_BODY && s->nmulti > 0 && buf[i] == '-') {
+			cr_line(s);       /* a bare CR ended the last chunk */
+			continue;
+		}
 		if (s->bol && !s->in_head) {
 			if (s->nmulti > 0 && buf[i] == '-') {
 				s->in_head = true;
@@ -296,6 +317,15 @@ mime_feed(struct mime_scan *s, const unsigned char *ubuf, size_t len)
 			}
 		}
 		size_t k = nl ? (size_t)(nl - (buf + i)) : len - i;
+		const char *cr = s->st == ST_BODY ? memmem(buf + i, k, "\r-", 2) : NULL;
+		if (cr != NULL) {
+			/* a bare CR, then '-': a reader that ends lines at a bare
+			 * CR may see a delimiter here */
+			content(s, buf + i, (size_t)(cr - (buf + i)) + 1);
+			i = (size_t)(cr - buf) + 1;
+			cr_line(s);
+			continue;
+		}
 		content(s, buf + i, k);
 		i += k;
 		if (nl != NULL) {
@@ -353,6 +383,8 @@ mime_scan_new(const struct mime_limits *l, bool headers_fed, mime_cb cb, void *c
 	sb_init(&s->ctype);
 	sb_init(&s->cte);
 	sb_init(&s->cdisp);
+	sb_init(&s->dup_ctype);
+	sb_init(&s->dup_cdisp);
 	s->bol = true;
 	ms_start_entity(s, 0, false);
 	(void)headers_fed;    /* both ways start in the header state */
@@ -390,6 +422,8 @@ mime_scan_free(struct mime_scan *s)
 	sb_free(&s->ctype);
 	sb_free(&s->cte);
 	sb_free(&s->cdisp);
+	sb_free(&s->dup_ctype);
+	sb_free(&s->dup_cdisp);
 	free(s);
 }
 
@@ -400,6 +434,11 @@ mime_header(struct mime_scan *s, const char *name, size_t nlen, const char *valu
 		return s->status;
 	if (nlen > sizeof(s->hname))
 		return s->status;
+	for (size_t i = 0; i < vlen; i++)
+		if (value[i] == '\r' && (i + 1 == vlen || value[i + 1] != '\n')) {
+			ms_violation(s, "bare CR in a MIME header");
+			return s->status;
+		}
 	memcpy(s->hname, name, nlen);
 	s->hnamelen = nlen;
 	ms_field_name_done(s);

@@ -6,7 +6,10 @@
  * accumulator, quoted-printable keeps "=", "=X" and held trailing blanks
  * (which RFC 2045 6.7 says a decoder deletes at a line end).  Lenient like
  * real decoders: junk in base64 is skipped, data after "=" padding is
- * decoded as a new quantum, a bad "=" escape is kept as is.
+ * decoded as a new quantum, a bad "=" escape is kept as is.  x-uuencode
+ * (which Python and mail clients decode) keeps one line of at most 88
+ * bytes: data starts after a "begin MODE NAME" line and ends at "end";
+ * each line gives its byte count in its first character.
  * Called by mime.c for every leaf part.
  */
 #include "config.h"
@@ -163,6 +166,57 @@ qp_feed(struct mime_dec *d, const unsigned char *in, size_t n, unsigned char *ou
 	return o;
 }
 
+/* One complete x-uuencode line; returns the bytes written at out + o. */
+static size_t
+uu_line(struct mime_dec *d, unsigned char *out, size_t o)
+{
+	const char *l = d->uu_line;
+	size_t n = d->uu_len, want, got = 0;
+	unsigned bits = 0, nbits = 0;
+
+	d->uu_len = 0;
+	while (n > 0 && (l[n - 1] == ' ' || l[n - 1] == '\t' || l[n - 1] == '\r' || l[n - 1] == '\f'))
+		n--;
+	if (d->uu_phase == 0) {
+		if (n > 7 && memcmp(l, "begin ", 6) == 0 && l[6] >= '0' && l[6] <= '7')
+			d->uu_phase = 1;
+		return o;
+	}
+	if (d->uu_phase == 2 || n == 0)
+		return o;
+	if (n == 3 && memcmp(l, "end", 3) == 0) {
+		d->uu_phase = 2;
+		return o;
+	}
+	want = (size_t)((l[0] - 32) & 63);   /* the line's byte count */
+	for (size_t i = 1; got < want; i++) {
+		unsigned v = i < n ? (unsigned)((l[i] - 32) & 63) : 0;   /* short: zeros */
+		bits = bits << 6 | v;
+		nbits += 6;
+		if (nbits >= 8) {
+			nbits -= 8;
+			o = put(out, o, (unsigned char)(bits >> nbits));
+			bits &= (1u << nbits) - 1;
+			got++;
+		}
+	}
+	return o;
+}
+
+static size_t
+uu_feed(struct mime_dec *d, const unsigned char *in, size_t n, unsigned char *out)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (in[i] == '\n')
+			o = uu_line(d, out, o);
+		else if (d->uu_len < sizeof(d->uu_line))
+			d->uu_line[d->uu_len++] = (char)in[i];   /* a longer line: its end is not read */
+	}
+	return o;
+}
+
 size_t
 mime_dec_feed(struct mime_dec *d, const unsigned char *in, size_t n, unsigned char *out)
 {
@@ -171,6 +225,8 @@ mime_dec_feed(struct mime_dec *d, const unsigned char *in, size_t n, unsigned ch
 		return b64_feed(d, in, n, out);
 	case ENC_QP:
 		return qp_feed(d, in, n, out);
+	case ENC_UU:
+		return uu_feed(d, in, n, out);
 	default:
 		if (out != NULL)
 			memcpy(out, in, n);
@@ -183,6 +239,8 @@ mime_dec_finish(struct mime_dec *d, unsigned char *out)
 {
 	size_t o = 0;
 
+	if (d->enc == ENC_UU)
+		return d->uu_len > 0 ? uu_line(d, out, 0) : 0;
 	if (d->enc != ENC_QP)
 		return 0;
 	if (d->qp_state == 1 || d->qp_state == 2)

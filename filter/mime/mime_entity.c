@@ -97,6 +97,8 @@ ms_start_entity(struct mime_scan *s, unsigned depth, bool digest_child)
 	sb_reset(&s->ctype);
 	sb_reset(&s->cte);
 	sb_reset(&s->cdisp);
+	sb_reset(&s->dup_ctype);
+	sb_reset(&s->dup_cdisp);
 }
 
 static bool
@@ -119,8 +121,16 @@ zip_entry_cb(void *ctx, const struct zip_entry *z)
 static void
 set_kind(struct mime_scan *s, struct ent *e, struct mime_part *p, const struct mime_pval *bnd)
 {
-	bool message = strcmp(p->type, "message/rfc822") == 0 || strcmp(p->type, "message/global") == 0;
+	/* every message/ subtype is read as a message (Python's email package
+	 * does; a reader that shows it as one must not show an unscreened
+	 * attachment), except a fragment: message/partial cannot be screened
+	 * until it is put together, so it is refused as malformed */
+	bool message = strncmp(p->type, "message/", 8) == 0;
 
+	if (strcmp(p->type, "message/partial") == 0) {
+		ms_violation(s, "message/partial (a fragment) cannot be screened");
+		return;
+	}
 	if (strncmp(p->type, "multipart/", 10) == 0 && bnd->found && bnd->len > 0) {
 		p->kind = e->kind = MIME_MULTIPART;
 		e->boundary = xstrndup(bnd->buf, bnd->len);
@@ -128,7 +138,7 @@ set_kind(struct mime_scan *s, struct ent *e, struct mime_part *p, const struct m
 		e->digest = strcmp(p->type, "multipart/digest") == 0;
 		s->nbound++;
 		s->nmulti++;
-	} else if (message && p->enc != ENC_BASE64 && p->enc != ENC_QP) {
+	} else if (message && !MIME_ENC_DECODED(p->enc)) {
 		p->kind = e->kind = MIME_MESSAGE;
 	} else if (message) {
 		/* base64 / QP encoded message: a leaf here, whose decoded bytes
@@ -201,6 +211,16 @@ all_names(struct mime_scan *s, struct mime_part *p, char *buf)
 	if (s->have_ctype)
 		mime_param_variants(s->ctype.s, s->ctype.len, "name", buf, s->lim.filename + 1,
 		    add_name, &nc);
+	for (int d = 0; d < 2; d++) {   /* the later fields of each, one by one */
+		const strbuf *sb = d ? &s->dup_cdisp : &s->dup_ctype;
+		for (size_t i = 0; i < sb->len;) {
+			const char *nl = memchr(sb->s + i, '\n', sb->len - i);
+			size_t e = nl ? (size_t)(nl - sb->s) : sb->len;
+			mime_param_variants(sb->s + i, e - i, d ? "filename" : "name", buf,
+			    s->lim.filename + 1, add_name, &nc);
+			i = e + 1;
+		}
+	}
 	return !nc.toolong;
 }
 
@@ -402,6 +422,12 @@ ms_field_name_done(struct mime_scan *s)
 		s->hf = HF_CDISP;
 		s->have_cdisp = true;
 		s->hval = &s->cdisp;
+	} else if (mem_caseeq(s->hname, n, "content-type") || mem_caseeq(s->hname, n, "content-disposition")) {
+		/* a second field: the first decides the type, but a client that
+		 * reads the last one shows its name, so its names are kept */
+		s->hval = (n == 12) ? &s->dup_ctype : &s->dup_cdisp;
+		if (s->hval->len > 0)
+			sb_putc(s->hval, '\n');
 	}
 }
 
@@ -410,6 +436,12 @@ ms_hdr_bytes(struct mime_scan *s, const char *p, size_t n)
 {
 	if (n == 0)
 		return;
+	if (memchr(p, '\r', n) != NULL) {
+		/* only a bare CR reaches here (a CR before LF is the line end):
+		 * a reader that ends lines at it sees other header fields */
+		ms_violation(s, "bare CR in a MIME header");
+		return;
+	}
 	if (s->hline == 0 && p[0] != ' ' && p[0] != '\t') {
 		s->hf = HF_NAME;             /* a new field */
 		s->hnamelen = 0;

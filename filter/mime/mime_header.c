@@ -375,6 +375,26 @@ mime_param_variants(const char *buf, size_t len, const char *attr, char *vbuf, s
 		assemble(&v, &ps[k], 1);   /* each attr= and attr*= on its own */
 		if (v.found)
 			cb(ctx, v.buf, v.len, v.toolong);
+		struct param alt = ps[k];
+		if (alt.quoted && !alt.ext && memchr(alt.val, '\\', alt.vlen) != NULL) {
+			alt.quoted = false;    /* a reader that keeps the backslashes */
+			assemble(&v, &alt, 1);
+			if (v.found)
+				cb(ctx, v.buf, v.len, v.toolong);
+		} else if (!alt.quoted) {
+			/* a reader that ends an unquoted value at a blank or a
+			 * comment: "filename=evil.exe junk" shows as evil.exe */
+			size_t w = 0;
+			while (w < alt.vlen && alt.val[w] != ' ' && alt.val[w] != '\t' &&
+			    alt.val[w] != '(' && alt.val[w] != '\r' && alt.val[w] != '\n')
+				w++;
+			if (w > 0 && w < alt.vlen) {
+				alt.vlen = w;
+				assemble(&v, &alt, 1);
+				if (v.found)
+					cb(ctx, v.buf, v.len, v.toolong);
+			}
+		}
 	}
 	if (m > 0) {
 		assemble(&v, one, m);
@@ -494,6 +514,8 @@ mime_parse_enc(const char *buf, size_t len)
 	static const struct { const char *name; enum mime_enc e; } t[] = {
 		{ "7bit", ENC_7BIT }, { "8bit", ENC_8BIT }, { "binary", ENC_BINARY },
 		{ "base64", ENC_BASE64 }, { "quoted-printable", ENC_QP },
+		{ "x-uuencode", ENC_UU }, { "uuencode", ENC_UU }, { "x-uue", ENC_UU },
+		{ "uue", ENC_UU },
 	};
 	size_t s = skip_cfws(buf, len, 0), e = s;
 
@@ -511,6 +533,6 @@ const char *
 mime_enc_name(enum mime_enc e)
 {
 	static const char *const names[] = { "7bit", "8bit", "binary", "base64",
-		"quoted-printable", "other" };
+		"quoted-printable", "other", "x-uuencode" };
 	return (unsigned)e < NELEM(names) ? names[e] : "?";
 }

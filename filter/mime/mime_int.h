@@ -40,6 +40,7 @@ struct mime_scan {
 	/* line machine */
 	bool bol, in_head, held_cr;
 	bool in_pad, pad_close, pad_cr; /* a delimiter's padding past the head */
+	bool head_cr;        /* the line head follows a bare CR, not a LF */
 	size_t pad_level;
 	unsigned pend_eol;
 	char *head;
@@ -51,6 +52,8 @@ struct mime_scan {
 	size_t hnamelen;
 	strbuf *hval;        /* where the current field's value goes, or NULL */
 	strbuf ctype, cte, cdisp;
+	strbuf dup_ctype, dup_cdisp; /* later fields of the same name, LF-separated:
+	                              * their names are screened too */
 	bool have_ctype, have_cte, have_cdisp;
 	/* leaf */
 	struct mime_dec dec;

@@ -17,5 +17,8 @@ bool check_dmarc_result(const struct msg *m, enum dmarc_result *out);
 /* Was a DMARC failure of m excused by a trusted forwarder (the sender is
  * vouched for: the spam score does not count the failure either)? */
 bool check_dmarc_forwarded(const struct msg *m);
+/* The daemon records into the report spool (dmarc_report.spool_dir);
+ * postern -t, -n and explain do not.  Call before building snapshots. */
+void check_dmarc_spool_enable(void);
 
 #endif

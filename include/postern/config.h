@@ -11,6 +11,8 @@
 #include "postern/cidr.h"
 #include "postern/conftab.h"
 
+enum { LOG_FORMAT_TEXT = 0, LOG_FORMAT_JSON = 1 };   /* log_format choices, in order */
+
 struct config {
 	char *file;
 	char *socket;
@@ -20,6 +22,7 @@ struct config {
 	char *user;
 	int syslog_facility;
 	int log_level;
+	int log_format;                      /* LOG_FORMAT_TEXT or LOG_FORMAT_JSON */
 	char *authserv_id;
 	struct cidr_list internal_hosts;
 	struct cidr_list trusted_hosts;
@@ -43,6 +46,12 @@ struct config {
 	unsigned long long spam_spamd_timeout;
 	unsigned long long spam_spamd_max_size;
 	char *metrics_listen;                /* "" = no metrics endpoint */
+	char *dmarc_report_spool;            /* "" = no report spool */
+	unsigned long long dmarc_report_queue;
+	char *dmarc_report_org, *dmarc_report_email, *dmarc_report_submitter;
+	char *dmarc_report_sendmail, *dmarc_report_suppress, *dmarc_report_state;
+	unsigned long long dmarc_report_max_size, dmarc_report_max_reports;
+	unsigned long long dmarc_report_max_per_host, dmarc_report_keep_days;
 };
 
 extern const struct ct_key config_keys[];

@@ -76,6 +76,10 @@ enum dkim_tag_status dkim_tag_find(const char *buf, size_t len, const char *tag,
     const char **val, size_t *vlen);
 /* Copy a base64 value without its folding whitespace into out. */
 void dkim_b64_compact(const char *val, size_t vlen, strbuf *out);
+/* A key record as libopendkim takes it (dkim_keyrec.c): a PKCS#1
+ * RSAPublicKey p= becomes SubjectPublicKeyInfo, g= is dropped (RFC 6376
+ * C.7).  True when out holds a changed record (false: use the original). */
+bool dkim_keyrec_fix(const char *buf, size_t len, strbuf *out);
 
 /* ---- keys --------------------------------------------------------------- */
 

@@ -43,6 +43,7 @@ enum lookup_status {
 #define LOOKUP_MAX_ENTRY 1024          /* bytes in one entry (one line) */
 #define LOOKUP_MAX_ENTRIES 10000000u   /* entries in one table */
 #define LOOKUP_MAX_ALLOWED 64          /* ALLOWED items in one login row */
+#define LOOKUP_MAX_FILE (256ULL << 20) /* bytes of one list file (a regular file) */
 
 struct lookup;
 
@@ -57,8 +58,8 @@ enum lookup_status lookup_add(struct lookup *lk, const char *buf, size_t len);
 const char *lookup_strerror(enum lookup_status st);
 
 /*
- * Add every entry of a file: one per line, blank lines and lines starting
- * with '#' ignored.  Each bad line is reported through err(ctx, path,
+ * Add every entry of a file (a regular file of at most LOOKUP_MAX_FILE
+ * bytes): one per line, blank lines and lines starting with '#' ignored.  Each bad line is reported through err(ctx, path,
  * line, why) and skipped; returns false if the file cannot be read or any
  * line was bad.  The file name is kept for printing.
  */

@@ -10,4 +10,8 @@ struct smfiDesc;
 /* The filter description handed to smfi_register(). */
 struct smfiDesc *milter_desc(void);
 
+/* After smfi_main(): refuse new sessions and wait up to timeout_ms for
+ * the running ones to close; returns how many still run. */
+unsigned milter_drain(unsigned timeout_ms);
+
 #endif

@@ -53,7 +53,9 @@ enum mime_limit {
 	MIME_LIM_SYNTAX,        /* malformed structure clients read differently */
 };
 
-enum mime_enc { ENC_7BIT = 0, ENC_8BIT, ENC_BINARY, ENC_BASE64, ENC_QP, ENC_OTHER };
+enum mime_enc { ENC_7BIT = 0, ENC_8BIT, ENC_BINARY, ENC_BASE64, ENC_QP, ENC_OTHER, ENC_UU };
+/* base64, quoted-printable and x-uuencode are decoded; the rest counted as is */
+#define MIME_ENC_DECODED(e) ((e) == ENC_BASE64 || (e) == ENC_QP || (e) == ENC_UU)
 
 enum mime_kind { MIME_LEAF = 0, MIME_MULTIPART, MIME_MESSAGE };
 
@@ -161,9 +163,11 @@ enum mime_hstatus mime_parse_field(const char *buf, size_t len, char *tok, size_
     struct mime_pval *vals, size_t nvals);
 /* Every value of parameter attr (lower-case) in a Content-Type or
  * Content-Disposition value that some reader may take: each attr= and
- * attr*= occurrence on its own, and the attr*0, attr*1 ... sections
- * together, each decoded as mime_parse_field() does, into vbuf (cap bytes
- * incl. NUL) and handed to cb (toolong: did not fit).  At most 64. */
+ * attr*= occurrence on its own (a quoted one with backslashes also as is,
+ * an unquoted one with blanks also up to the first blank), and the attr*0,
+ * attr*1 ... sections together, each decoded as mime_parse_field() does,
+ * into vbuf (cap bytes incl. NUL) and handed to cb (toolong: did not fit).
+ * At most 3 x 64 + 1. */
 typedef void (*mime_variant_cb)(void *ctx, const char *v, size_t n, bool toolong);
 void mime_param_variants(const char *buf, size_t len, const char *attr, char *vbuf, size_t cap,
     mime_variant_cb cb, void *ctx);
@@ -187,6 +191,9 @@ struct mime_dec {
 	unsigned char qp_hex;
 	unsigned qp_ws;      /* trailing blanks held back */
 	unsigned char qp_wsbuf[80];
+	unsigned char uu_phase; /* x-uuencode: 0 before "begin", 1 data, 2 after "end" */
+	unsigned char uu_len;
+	char uu_line[88];    /* one line (a data line is at most 85 characters) */
 };
 
 void mime_dec_init(struct mime_dec *d, enum mime_enc enc);

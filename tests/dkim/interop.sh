@@ -23,7 +23,7 @@ mkdir -m 700 "$T/keys"
 
 # keys: postern's own (example.com) and OpenDKIM's (example.org)
 for k in "example.com rsa1 rsa" "example.com ed1 ed25519" "example.org odkrsa rsa" "example.org odked ed25519" \
-	"slow.example slow rsa"; do
+	"slow.example slow rsa" "legacy.example pk1 rsa"; do
 	set -- $k
 	"$KEYGEN" -d "$1" -s "$2" -a "$3" -o "$T/keys" >/dev/null
 	ok $? "postern-keygen -d $1 -s $2 -a $3"
@@ -33,7 +33,14 @@ is "$st" "600" "private key written with mode 0600"
 # zone-file lines -> fixture data
 for f in "$T"/keys/*.txt; do
 	sed -E 's/ IN TXT \( (.*) \)$/ 300 TXT \1/' "$f"
-done | grep -v '^slow\._domainkey' >"$T/zone.txt"
+done | grep -v '^slow\._domainkey\|^pk1\._domainkey' >"$T/zone.txt"
+# legacy.example publishes its key as a PKCS#1 RSAPublicKey with RFC 4871's
+# g= (a granularity no i= matches): libopendkim refuses both, RFC 6376 and
+# postern take the key (PKCS#1 wrapped into SubjectPublicKeyInfo, g= ignored)
+pk1=$(openssl pkey -in "$T/keys/legacy.example.pk1.pem" -pubout -outform DER 2>/dev/null |
+	openssl rsa -pubin -inform DER -RSAPublicKey_out -outform DER 2>/dev/null | base64 -w0)
+[ -n "$pk1" ] || bail_out "openssl could not write the PKCS#1 key"
+echo "pk1._domainkey.legacy.example. 300 TXT \"v=DKIM1; k=rsa; g=nobody; p=${pk1:0:200}\" \"${pk1:200}\"" >>"$T/zone.txt"
 echo "TIMEOUT slow._domainkey.slow.example." >>"$T/zone.txt"
 dns_start "$T/zone.txt" || bail_out "DNS fixture did not start"
 
@@ -52,7 +59,8 @@ postern_start "$T/policies" "
 dns = { nameservers = [ \"$DNS_ADDR@$DNS_PORT\" ]; timeout = 1000; };
 dkim = { keys = [ \"example.com:rsa1:$T/keys/example.com.rsa1.pem\",
                   \"example.com:ed1:$T/keys/example.com.ed1.pem\",
-                  \"slow.example:slow:$T/keys/slow.example.slow.pem\" ]; };
+                  \"slow.example:slow:$T/keys/slow.example.slow.pem\",
+                  \"legacy.example:pk1:$T/keys/legacy.example.pk1.pem\" ]; };
 " || bail_out "postern did not start"
 
 # OpenDKIM: one verifier, one signer per algorithm (it signs with one
@@ -134,6 +142,10 @@ rt "key DNS timeout under the default policy: dkim=temperror, accepted" \
 	-D domain=slow.example -D signer="$PSTN_SOCK" -D signip=10.1.2.3 -D nsig=1 \
 	-D verifier="$PSTN_SOCK" -D verifyip=192.0.2.10 \
 	-D want1="dkim=temperror reason=\"key lookup failed\" header.d=slow.example"
+rt "a PKCS#1 RSAPublicKey key record with g=: postern verifies as pass" -D domain=legacy.example \
+	-D signer="$PSTN_SOCK" -D signip=10.1.2.3 -D nsig=1 \
+	-D verifier="$PSTN_SOCK" -D verifyip=192.0.2.10 \
+	-D want1="dkim=pass (2048-bit key) header.d=legacy.example header.i=@legacy.example header.s=pk1"
 rt "require_signature_from: unsigned mail from example.com refused 550 5.7.20" \
 	-D nsig=0 -D verifier="$PSTN_SOCK" -D verifyip=192.0.2.10 -D rcpt_to="<u@strict.example>" \
 	-D reply=550 -D xcode=5.7.20 -D qid=REQ1

@@ -77,6 +77,7 @@ for line in open(sys.argv[1]):
         cur = line[3:].strip(); res[cur] = []
     elif cur is not None:
         for r, why in re.findall(r"\bdkim=([a-z]+)(?: \([^)]*\))?(?: reason=\"([^\"]*)\")?", line):
+            if r == "none": continue   # the dkim=none clause: no signature at all
             if r == "policy" and "rsa-sha1" in why: r = "policy/sha1"
             elif r == "policy" and "too small" in why: r = "policy/keysize"
             res[cur].append(r)

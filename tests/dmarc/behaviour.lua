@@ -19,6 +19,7 @@ end
 local conn = send("192.0.2.10", "<a@example.org>", "Alice <a@example.org>", "<u@example.net>", "DM1")
 expect(conn, SMFIR_CONTINUE, "aligned pass accepted")
 check(string.find(ar(conn), "dmarc=pass (p=reject) policy.dmarc=reject header.from=example.org", 1, true), "A-R dmarc=pass: " .. ar(conn))
+check(string.find(ar(conn), "\n\tdkim=none;", 1, true), "A-R dkim=none for unsigned mail: " .. ar(conn))
 mt.disconnect(conn)
 
 -- 2. SPF passes for another domain only: fail, p=reject -> 550 5.7.1

@@ -14,7 +14,9 @@ MILTERTEST=${MILTERTEST:-$(command -v miltertest)}
 tmpdir_make
 cp -r "$here/tests/dmarc/policies" "$TEST_TMPDIR/policies"
 dns_start "$here/tests/dmarc/zone.txt" || bail_out "DNS fixture did not start"
-postern_start "$TEST_TMPDIR/policies" || bail_out "postern did not start"
+mkdir -p "$TEST_TMPDIR/spool"
+postern_start "$TEST_TMPDIR/policies" "dmarc_report = { spool_dir = \"$TEST_TMPDIR/spool\"; };" ||
+	bail_out "postern did not start"
 out="$TEST_TMPDIR/behaviour.out"
 "$MILTERTEST" -w -D sock="$PSTN_SOCK" -D libdir="$here/tests/milter" \
 	-s "$here/tests/dmarc/behaviour.lua" >"$out" 2>&1
@@ -41,4 +43,17 @@ logged 'DM16: eom: .*dmarc_override=trusted_forwarder\(192.0.2.77\) .*verdict=ac
 logged 'DM17: eom: .*dmarc=fail\(p=reject\) .*verdict=reject' "untrusted forwarder refused"
 logged 'DM18: eom: .*dmarc_override=mailing_list\(list-id=Talk <talk.lists.other.example>\) .*verdict=quarantine' "list override logged"
 logged 'DM19: eom: .*dmarc=fail\(p=reject\) .*verdict=reject' "List-Id alone changes nothing"
+# the report spool: one line per message DMARC applied to (pass or fail),
+# complete once the daemon has stopped (the writer drains its queue)
+postern_stop
+spool=$(cat "$TEST_TMPDIR"/spool/*.spool 2>/dev/null)
+is "$(grep -c '^v=1 ' <<<"$spool")" 16 "spool: 16 records (DM1-4, DM7, DM9-19)"
+line() { grep -F " from=$1 " <<<"$spool" | grep -F -- "$2"; }
+like "$(grep -F 'from=example.org mfrom=bounce.example' <<<"$spool" | head -n 1)" ' pdom=example.org p=reject .* rua=mailto:dmarc@example.org res=fail disp=reject dkal=0 spal=0 ' "spool: a reject"
+like "$(grep -F 'ip=192.0.2.10 from=example.org mfrom=example.org' <<<"$spool")" ' res=pass disp=pass dkal=0 spal=1 .*spf=example.org,mfrom,pass' "spool: a pass with its SPF result"
+like "$(grep -F 'mfrom=lists.example.net' <<<"$spool" | grep -F 'disp=none')" 'ovt=trusted_forwarder ovc=lists.example.net' "spool: trusted forwarder override"
+like "$(grep -F 'ovt=mailing_list' <<<"$spool")" 'disp=quarantine' "spool: mailing list override"
+like "$(grep -F 'from=testing.example' <<<"$spool" | grep -F 'disp=quarantine')" 't=y .*ovt=policy_test_mode' "spool: t=y override"
+like "$(grep -F 'from=testing.example' <<<"$spool" | grep -F 'disp=none')" 'ovt=local_policy ovc=observe%20mode' "spool: observe mode override"
+like "$(grep -F 'from=shop.psd.example' <<<"$spool")" 'pdom=psd.example .*psd=y psdrec=1' "spool: PSD record"
 tap_done

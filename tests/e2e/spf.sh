@@ -51,6 +51,21 @@ headers "$f" | grep -A1 '^Authentication-Results: mx.test.example;$' |
 	grep -qE 'spf=pass smtp.mailfrom=alice@pass.spf.example;?$'
 ok $? "Authentication-Results: spf=pass smtp.mailfrom"
 
+# 2b. (issue 9) a forged Received-SPF naming our receiver and an X-Postern-*
+# field from outside are removed through a real Postfix, ours is kept: the
+# deletions reach Postfix before our insertion, whose index would shift them
+smtp_send --xclient-addr 192.0.2.10 --helo mx.pass.spf.example --from alice@pass.spf.example \
+	--to user@example.net --header "Subject: spf-forged" \
+	--header "Received-SPF: fail (forged) receiver=mx.test.example" \
+	--header "X-Postern-Attachment: clean"
+ok $? "mail with forged trace fields accepted"
+f=$(delivered spf-forged); ok $? "and delivered"
+is "$(headers "$f" | grep -c '^Received-SPF:')" 1 "one Received-SPF left"
+headers "$f" | grep -q '^Received-SPF: pass (mx.test.example: domain of alice@pass.spf.example'
+ok $? "... ours"
+headers "$f" | grep -q -i '^X-Postern-'
+[ $? -ne 0 ]; ok $? "the X-Postern-Attachment from outside is gone"
+
 # 3. IPv6 client, softfail: tagged and delivered
 smtp_send --xclient "ADDR=IPV6:2001:db8::77 NAME=client6.example" --from c@soft.spf.example \
 	--to user@example.net --header "Subject: spf-soft6"

@@ -47,6 +47,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t j = 2; j < size; j += step)
 			if (zip_feed(z, data + j, size - j < step ? size - j : step) != ZIP_OK)
 				break;
+		/* listed to its end needs an end record; no zip is shorter than one */
+		if (!zip_broken(z) && size - 2 < 22)
+			__builtin_trap();
 		zip_free(z);
 		return 0;
 	}
@@ -68,12 +71,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t j = 0; j < f->nparts; j++) {
 		const struct mime_part *p = &f->parts[j];
 		encoded_msg = encoded_msg || (strncmp(p->type, "message/", 8) == 0 &&
-		    p->kind == MIME_LEAF && (p->enc == ENC_BASE64 || p->enc == ENC_QP));
+		    p->kind == MIME_LEAF && MIME_ENC_DECODED(p->enc));
 		total += f->parts[j].dec_size;
 		if (f->parts[j].depth > l.depth)
 			__builtin_trap();
 		if (f->parts[j].filename != NULL && strlen(f->parts[j].filename) > l.filename)
 			__builtin_trap();
+		for (unsigned k = 0; k < p->nnames; k++)   /* other names: distinct, bounded */
+			if (strlen(p->names[k]) > l.filename || strlen(p->names[k]) == 0 ||
+			    (p->filename != NULL && strcmp(p->names[k], p->filename) == 0))
+				__builtin_trap();
 	}
 	if (st != MIME_LIMIT && (encoded_msg ? total < f->total_decoded : total != f->total_decoded))
 		__builtin_trap();

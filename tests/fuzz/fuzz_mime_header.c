@@ -1,7 +1,8 @@
 /* fuzz_mime_header.c - libFuzzer target for the Content-Type /
  * Content-Disposition parameter parser (quoted strings, comments, RFC 2231,
- * RFC 2047) and the encoded-word decoder: outputs stay inside their
- * buffers and NUL-terminated. */
+ * RFC 2047), every form of a file name a reader may take
+ * (mime_param_variants) and the encoded-word decoder: outputs stay inside
+ * their buffers and NUL-terminated. */
 #include "config.h"
 
 #include <stdint.h>
@@ -10,6 +11,13 @@
 #include "postern/mime.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+check_variant(void *ctx, const char *v, size_t n, bool toolong)
+{
+	if (v != ctx || (!toolong && (n >= 33 || v[n] != '\0' || strlen(v) > n)))
+		__builtin_trap();
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -31,5 +39,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (n != (size_t)-1 && (n >= sizeof(out) || out[n] != '\0'))
 		__builtin_trap();
 	(void)mime_parse_enc(in, size);
+	/* every form of a file name: inside the buffer, NUL-terminated */
+	mime_param_variants(in, size, "filename", b2, sizeof(b2), check_variant, b2);
 	return 0;
 }

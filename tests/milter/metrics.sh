@@ -6,7 +6,8 @@
 # (550, decided by check spf), 5 outbound; the phase histograms count each
 # call, the DNS counters add up to their histogram, no connection is left
 # open; 404 and 405 for other paths and methods; the same over a unix
-# socket; a non-loopback address is refused by postern -t.
+# socket and through postern-ctl stats; a non-loopback address is refused
+# by postern -t.
 here=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${top_builddir:-$here}
 . "$here/tests/lib/tap.sh"
@@ -101,6 +102,13 @@ ml -q -s "$PSTN_SOCK" -m "$T/msgs" -c 1 -n 3 -a 10.1.2.3 >/dev/null
 scrape --unix-socket "$T/metrics.sock" -o "$T/u.txt" http://localhost/metrics
 ok $? "scraped over the unix socket"
 is "$(val 'postern_messages_total{direction="outbound",verdict="accept"}' "$T/u.txt")" 3 "a fresh process counts from zero: 3"
+"$build/postern-ctl" -c "$PSTN_CONF" stats >"$T/ctl.txt"
+ok $? "postern-ctl stats (metrics.listen of the same file)"
+is "$(val 'postern_messages_total{direction="outbound",verdict="accept"}' "$T/ctl.txt")" 3 "... prints the same counts"
+grep -v '^metrics' "$PSTN_CONF" | sed '/listen = /d' >"$T/nometrics.conf"
+out=$("$build/postern-ctl" -c "$T/nometrics.conf" stats 2>&1)
+[ $? = 1 ]; ok $? "postern-ctl stats without metrics.listen: exit 1"
+like "$out" 'metrics\.listen is not set' "... saying so"
 
 # 5. only loopback or a unix socket
 sed "s|listen = \"unix:$T/metrics.sock\"|listen = \"inet:$MPORT@0.0.0.0\"|" "$PSTN_CONF" >"$T/bad.conf"

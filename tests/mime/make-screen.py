@@ -6,6 +6,7 @@ names what the shipped default policy must answer in an X-Expect field
 through the running daemon with miltertest.  The files are checked in; run
 this again only to change them:  python3 tests/mime/make-screen.py DIR"""
 import base64
+import binascii
 import io
 import os
 import struct
@@ -91,6 +92,13 @@ files["delim-text"] = msg("554 5.6.0", "delimiter followed by text",
                           "--%s\n%s--%sx\n%s--%s--\n" % (B, TEXT, B, EXE, B))
 files["bare-cr"] = msg("554 5.6.0", "delimiter lines ended by a bare CR",
                        "--%s\n%s--%s\r%s--%s--\n" % (B, TEXT, B, EXE.replace("\n", "\r"), B))
+files["bare-cr-header"] = msg("554 5.6.0", "a part header split by a bare CR",
+                              mp([TEXT, part(["Content-Type: application/pdf\rContent-Disposition: attachment;"
+                                              ' filename="evil.exe"', "Content-Transfer-Encoding: base64"],
+                                             b64(b"MZ" * 8))]))
+files["bare-cr-body"] = msg("554 5.6.0", "a delimiter after a bare CR",
+                            "--%s\n%s" % (B, part(["Content-Type: text/plain"], "hello\r--%s\r%s" % (B, EXE.replace("\n", "\r"))))
+                            + "--%s--\n" % B)
 files["epilogue-ok"] = msg("accept", "an epilogue that is only text",
                            "--%s\n%s--%s--\nthis is the epilogue\n-- \nsig\n" % (B, TEXT, B))
 # 3. zip archives that cannot be listed to their end
@@ -128,6 +136,11 @@ files["b64-pad"] = msg("554 5.7.1 file in archive evil.exe", "base64 goes on aft
                        mp([TEXT, part(["Content-Type: application/zip",
                                        'Content-Disposition: attachment; filename="docs.zip"',
                                        "Content-Transfer-Encoding: base64"], seg)]))
+files["uuencode-zip"] = msg("554 5.7.1 file in archive evil.exe", "an x-uuencode zip sent as data",
+                            mp([TEXT, part(["Content-Type: application/octet-stream; name=data.bin",
+                                            "Content-Transfer-Encoding: x-uuencode"],
+                                           "begin 644 data.bin\n" + "".join(binascii.b2a_uu(zev[i:i + 45]).decode()
+                                                                   for i in range(0, len(zev), 45)) + "`\nend")]))
 # 5. an encoded message at the depth and part limits
 enc = "From: x@y.example\nContent-Type: application/octet-stream; name=evil.exe\n\nMZ\n"
 encp = part(["Content-Type: message/rfc822", "Content-Transfer-Encoding: base64"], b64(enc.encode()))
@@ -141,6 +154,12 @@ files["encmsg-parts"] = msg("554 5.6.0", "encoded message as the last allowed pa
                             mp([TEXT] * 498 + [encp]))
 files["encmsg-ok"] = msg("554 5.7.1 attachment evil.exe", "encoded message, within the limits",
                          mp([TEXT, encp]))
+files["message-partial"] = msg("554 5.6.0", "a message/partial fragment",
+                               mp([TEXT, part(['Content-Type: message/partial; id="x@y"; number=1; total=2'],
+                                              "Content-Type: application/octet-stream; name=evil.exe\n\nMZ")]))
+files["message-news"] = msg("554 5.7.1 attachment evil.exe", "a message/news part is read as a message",
+                            mp([TEXT, part(["Content-Type: message/news"],
+                                           "Newsgroups: x\nContent-Type: application/octet-stream; name=evil.exe\n\nMZ")]))
 # 6. names that disagree
 def named(*hdrs):
     return mp([TEXT, part(list(hdrs) + ["Content-Transfer-Encoding: base64"], b64(b"MZ" * 32))])
@@ -161,6 +180,19 @@ files["encoded-word-name"] = msg("554 5.7.1 attachment evil.exe", "encoded word 
 files["filename-twice"] = msg("554 5.7.1 attachment evil.exe", "filename= twice",
                               named("Content-Type: application/pdf",
                                     'Content-Disposition: attachment; filename="invoice.pdf"; filename="evil.exe"'))
+files["filename-blank"] = msg("554 5.7.1 attachment evil.exe", "unquoted file name with a blank",
+                              named("Content-Type: application/pdf",
+                                    "Content-Disposition: attachment; filename=evil.exe invoice.pdf"))
+files["filename-backslash"] = msg("554 5.7.1 attachment evil.exe", "quoted-pair in a file name",
+                                  named("Content-Type: application/pdf",
+                                        'Content-Disposition: attachment; filename="evil.ex\\e"'))
+files["disposition-twice"] = msg("554 5.7.1 attachment evil.exe", "Content-Disposition twice",
+                                 named("Content-Type: application/pdf",
+                                       'Content-Disposition: attachment; filename="invoice.pdf"',
+                                       'Content-Disposition: attachment; filename="evil.exe"'))
+files["type-twice"] = msg("554 5.7.1 attachment evil.exe", "Content-Type twice",
+                          named('Content-Type: application/pdf; name="invoice.pdf"',
+                                'Content-Type: application/octet-stream; name="evil.exe"'))
 files["names-agree-ok"] = msg("accept", "names that agree",
                               named('Content-Type: application/pdf; name="invoice.pdf"',
                                     "Content-Disposition: attachment; filename*=UTF-8''invoice.pdf;"

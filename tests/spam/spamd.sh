@@ -15,6 +15,8 @@ SPAMD=${SPAMD:-$(command -v spamd || echo /usr/sbin/spamd)}
 tmpdir_make
 cp -r "$here/tests/spam/policies" "$TEST_TMPDIR/policies"
 chmod -R u+w "$TEST_TMPDIR/policies"
+# the DNS list policies belong to behaviour.sh, whose config defines the lists
+rm -f "$TEST_TMPDIR/policies/loose.example.conf" "$TEST_TMPDIR/policies/strict.example.conf"
 dns_start "$here/tests/spam/zone.txt" || bail_out "DNS fixture did not start"
 
 SPAMD_PORT=$(free_port tcp)

@@ -11,7 +11,9 @@
  *   -t  print the time the scanner took and its throughput (stderr)
  *   -a  print each part's other names ("  name<TAB>NAME": name= beside
  *       filename=, duplicates, filename*= beside filename=) and for a zip
- *       part "  zipstatus<TAB>listed|broken<TAB>entries"
+ *       part "  zipstatus<TAB>listed|broken<TAB>entries", central directory
+ *       entries as "  zipc<TAB>name", and "== FILE" before each file
+ *       (tests/mime/differential.py reads this)
  * Used by tests/mime/corpus.sh; links libpostern.a like postern does.
  */
 #include "config.h"
@@ -43,7 +45,11 @@ on_event(void *ctx, enum mime_event ev, const struct mime_part *p, const struct 
 {
 	(void)ctx;
 	(void)p;
-	if (ev == MIME_EV_ZIP_ENTRY && !quiet && !z->central) {
+	if (ev == MIME_EV_ZIP_ENTRY && !quiet && z->central && allnames) {
+		printf("  zipc\t");
+		print_name(z->name, z->namelen);
+		putchar('\n');
+	} else if (ev == MIME_EV_ZIP_ENTRY && !quiet && !z->central) {
 		printf("  zip\t");
 		print_name(z->name, z->namelen);
 		printf("\t%llu\t%llu\t%d\n", (unsigned long long)z->csize,
@@ -139,6 +145,8 @@ main(int argc, char **argv)
 		memcpy(copy, sb.s, sb.len);
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (allnames)
+			printf("== %s\n", argv[a]);
 		if (!mbox) {
 			scan_one(copy, sb.len, maxchunk);
 		} else {

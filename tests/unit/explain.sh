@@ -100,4 +100,13 @@ like "$out" 'connect +reject 554 5.7.1 client refused by the policy of every dom
 	"explain: a client every policy denies is refused at connect"
 out=$(P_ --client 10.1.2.3 --from a@tlsout.example --rcpt u@remote.example plain.eml)
 like "$out" 'mail from +reject 530 5.7.0 Must issue a STARTTLS command first' "explain: outbound TLS required"
+# observe mode: a deny (and a client every policy denies) logged, not enforced
+mkdir obs && printf '%s\n' 'mode = "observe";' \
+	'deny = { senders = [ "spammer@remote.example" ]; clients = [ "192.0.2.99" ]; };' > obs/default.conf
+sed "s|$TEST_TMPDIR/pol|$TEST_TMPDIR/obs|" e.conf > o.conf
+out=$("$P" explain -c o.conf --client 192.0.2.99 --from spammer@remote.example --rcpt u@example.net plain.eml 2>&1)
+[[ $out != *"connect    reject"* ]]; ok $? "observe mode: no connect refusal"
+like "$out" 'reply: 250 \(accepted\)' "observe mode: the denied client's mail is accepted"
+like "$out" 'summary: eom: .*lists=deny:client .*verdict=accept observe_would=reject check=lists' \
+	"observe mode: summary line"
 tap_done

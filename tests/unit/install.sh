@@ -5,7 +5,7 @@
 # (a private mount namespace unions the DESTDIR tree over /usr and /etc and
 # puts a tmpfs on /run: `postern -t`, `postern -n`, a short run with the
 # unit's capability bounding set, as the configured user, answering a milter client over the configured unix socket,
-# SIGUSR1, SIGTERM); `systemd-analyze verify` accepts the installed unit and
+# postern-ctl reload, SIGTERM); `systemd-analyze verify` accepts the installed unit and
 # `systemd-analyze security` scores it at most 2.5; a reinstall keeps a
 # changed postern.conf; `make uninstall` removes everything it installed and
 # keeps the changed file.
@@ -26,12 +26,12 @@ st=$?
 [ $st = 0 ] || diag_file "$T/install.log"
 ok $st "make install DESTDIR=..."
 
-for f in "$sbindir/postern" "$sbindir/postern-keygen"; do
+for f in "$sbindir/postern" "$sbindir/postern-keygen" "$sbindir/postern-ctl"; do
 	[ -x "$D$f" ]; ok $? "installed ${f##*/} (executable)"
 done
 for f in "$sysconfdir/postern/postern.conf" "$sysconfdir/postern/policies/default.conf" \
 	"$sysconfdir/postern/policies/example.com.conf" \
-	"$mandir/man8/postern.8" "$mandir/man8/postern-keygen.8" \
+	"$mandir/man8/postern.8" "$mandir/man8/postern-keygen.8" "$mandir/man8/postern-ctl.8" \
 	"$mandir/man5/postern.conf.5" "$mandir/man5/postern-policy.5"; do
 	[ -f "$D$f" ]; ok $? "installed $f"
 done
@@ -116,8 +116,10 @@ if [ -n "$unit" ]; then
 fi
 "$MT" -w -D sock=unix:/run/postern/postern.sock -s "$T/one.lua" >"$T/mt.out" 2>&1
 r $? "a milter client gets an answer over the installed socket"
-kill -USR1 $pid; sleep 0.5
-kill -0 $pid; r $? "SIGUSR1: still running"
+"$sbindir/postern-ctl" reload; r $? "installed postern-ctl reload (SIGUSR1 to the pid file's pid)"
+for _ in $(seq 1 50); do grep -q 'configuration reloaded' "$T/run.log" && break; sleep 0.1; done
+grep -q 'configuration reloaded from /etc/postern/postern.conf' "$T/run.log"; r $? "... the daemon reloaded"
+kill -0 $pid; r $? "... and is still running"
 kill -TERM $pid; wait $pid; r $? "SIGTERM: clean stop (exit 0)"
 grep -q 'INSTALLQID: eom: client=localhost\[127.0.0.1\] dir=outbound' "$T/run.log"; r $? "the summary line is logged"
 if [ -n "$unit" ]; then

@@ -365,6 +365,46 @@ test_header_selection(void **state)
 	tu_rmdir(dir);
 }
 
+/* dkim_keyrec_fix: PKCS#1 keys wrapped into SubjectPublicKeyInfo, g= dropped. */
+#define PK1 "MIGJAoGBAMhepKHI54CPZpyE7LMoNE4q7YjPW0B2IBVcMmayRonpMSRIpi5RInIr9EjbS6oiO9NT3LVYxcUWrcNJvqROuSLl+hPEx6G2/9HEkoVg6JFZP+0bYxQv/cYfWODLSc3Dg5UKGgUllAL+/1APUecoFa2ym18m08UdtbqzPMgnjFQpAgMBAAE="
+#define PK1_FOLDED "MIGJAoGBAMhepKHI54CPZpyE7LMoNE4q7YjPW0B2IBVcMmayRonpMSRIpi5R InIr9EjbS6oiO9NT3LVYxcUWrcNJvqROuSLl+hPEx6G2/9HEkoVg6JFZP+0bYxQv/cYfWODLSc3Dg5UKGgUllAL+/1APUecoFa2ym18m08UdtbqzPMgnjFQpAgMBAAE="
+#define SPKI "MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDIXqShyOeAj2achOyzKDROKu2Iz1tAdiAVXDJmskaJ6TEkSKYuUSJyK/RI20uqIjvTU9y1WMXFFq3DSb6kTrki5foTxMehtv/RxJKFYOiRWT/tG2MUL/3GH1jgy0nNw4OVChoFJZQC/v9QD1HnKBWtsptfJtPFHbW6szzIJ4xUKQIDAQAB"
+static const struct {
+	const char *in;
+	int changed;
+	const char *out;
+} keyrec_rows[] = {
+	{ "v=DKIM1; k=rsa; p=" PK1, 1, "v=DKIM1; k=rsa; p=" SPKI },
+	{ "v=DKIM1; p=" PK1_FOLDED " ;t=s", 1, "v=DKIM1; p=" SPKI "; t=s" },
+	{ "v=DKIM1; k=rsa; g=nobody; p=" SPKI, 1, "v=DKIM1; k=rsa; p=" SPKI },
+	{ "g = *; p=" PK1, 1, "p=" SPKI },
+	{ "v=DKIM1; k=rsa; p=" SPKI, 0, NULL },
+	{ "v=DKIM1; p=", 0, NULL },
+	{ "v=DKIM1; p=!!!!", 0, NULL },
+	{ "v=DKIM1; p=MAA=", 0, NULL },
+	{ "v=DKIM1; p=MAMCAQA=", 0, NULL },   /* SEQUENCE { INTEGER 0 }: not an RSA key */
+	{ "v=DKIM1; gx=1; p=" SPKI, 0, NULL },
+	{ "", 0, NULL },
+};
+
+static void
+test_keyrec_fix(void **state)
+{
+	strbuf out;
+
+	(void)state;
+	sb_init(&out);
+	for (size_t i = 0; i < sizeof(keyrec_rows) / sizeof(keyrec_rows[0]); i++) {
+		bool ch = dkim_keyrec_fix(keyrec_rows[i].in, strlen(keyrec_rows[i].in), &out);
+
+		if (ch != (bool)keyrec_rows[i].changed)
+			fail_msg("row %zu: changed %d want %d", i, ch, keyrec_rows[i].changed);
+		if (ch && strcmp(out.s, keyrec_rows[i].out) != 0)
+			fail_msg("row %zu: [%s] want [%s]", i, out.s, keyrec_rows[i].out);
+	}
+	sb_free(&out);
+}
+
 int
 main(void)
 {
@@ -374,6 +414,7 @@ main(void)
 		cmocka_unit_test(test_from_domain),
 		cmocka_unit_test(test_key_load),
 		cmocka_unit_test(test_header_selection),
+		cmocka_unit_test(test_keyrec_fix),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

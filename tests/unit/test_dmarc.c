@@ -9,11 +9,16 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "postern/addr.h"
 #include "postern/dmarc.h"
 #include "postern/dns.h"
+#include "postern/dmarc_spool.h"
 
 static const struct {
 	const char *rec;
@@ -361,6 +366,154 @@ test_name_askable(void **state)
 	assert_false(dns_name_askable(name));
 }
 
+/* The report spool line (dmarc_spool.c): a record round-trips; malformed lines. */
+static void
+test_spool_roundtrip(void **state)
+{
+	struct dmarc_spool_rec a, b;
+	strbuf line;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.ts = 1764633600;
+	strcpy(a.host, "mx 1");
+	strcpy(a.ip, "2001:db8::1");
+	strcpy(a.header_from, "example.org");
+	strcpy(a.env_from, "bounce.example");
+	strcpy(a.policy_domain, "example.org");
+	a.rec.p = DMARC_P_REJECT;
+	a.rec.sp = DMARC_P_QUARANTINE;
+	a.rec.testing = true;
+	a.rec.psd = DMARC_PSD_N;
+	strcpy(a.rec.rua, "mailto:a@x.example,mailto:b@y.example");
+	a.result = DMARC_FAIL;
+	a.disp = DMARC_DISP_QUARANTINE;
+	a.spf_aligned = true;
+	strcpy(a.override_type, "mailing_list");
+	strcpy(a.override_comment, "List-Id: <a b=c>\x01");
+	strcpy(a.spf_domain, "bounce.example");
+	strcpy(a.spf_scope, "mfrom");
+	strcpy(a.spf_res, "pass");
+	a.ndkim = 2;
+	strcpy(a.dkim[0].d, "example.org");
+	strcpy(a.dkim[0].s, "s,1");
+	strcpy(a.dkim[0].res, "fail");
+	strcpy(a.dkim[1].d, "lists.example");
+	strcpy(a.dkim[1].res, "pass");
+	sb_init(&line);
+	assert_true(dmarc_spool_format(&a, &line));
+	assert_null(memchr(line.s, '\n', line.len));
+	assert_null(strchr(line.s, '\x01'));
+	assert_int_equal(dmarc_spool_parse(line.s, line.len, &b), DMARC_SPOOL_OK);
+	assert_int_equal(b.ts, a.ts);
+	assert_string_equal(b.host, "mx 1");
+	assert_string_equal(b.ip, a.ip);
+	assert_string_equal(b.rec.rua, a.rec.rua);
+	assert_int_equal(b.rec.p, DMARC_P_REJECT);
+	assert_int_equal(b.rec.sp, DMARC_P_QUARANTINE);
+	assert_true(b.rec.testing);
+	assert_int_equal(b.rec.psd, DMARC_PSD_N);
+	assert_int_equal(b.disp, DMARC_DISP_QUARANTINE);
+	assert_int_equal(b.result, DMARC_FAIL);
+	assert_true(b.spf_aligned);
+	assert_false(b.dkim_aligned);
+	assert_string_equal(b.override_comment, a.override_comment);
+	assert_string_equal(b.spf_res, "pass");
+	assert_int_equal(b.ndkim, 2);
+	assert_string_equal(b.dkim[0].s, "s,1");
+	assert_string_equal(b.dkim[1].s, "");
+	sb_free(&line);
+}
+
+static const struct {
+	const char *line;
+	enum dmarc_spool_status st;
+} spool_rows[] = {
+	{ "v=1 ts=5 ip=192.0.2.1 from=a.example pdom=a.example", DMARC_SPOOL_OK },
+	{ "v=1 ts=5 ip=192.0.2.1 from=a.example pdom=a.example\n", DMARC_SPOOL_OK },
+	{ "v=1 ts=5 ip=192.0.2.1 from=a.example pdom=a.example later=x", DMARC_SPOOL_OK },
+	{ "", DMARC_SPOOL_NOT_RECORD },
+	{ "v=2 ts=5 ip=1 from=a pdom=a", DMARC_SPOOL_NOT_RECORD },
+	{ "hello", DMARC_SPOOL_NOT_RECORD },
+	{ "v=1", DMARC_SPOOL_MISSING },
+	{ "v=1 ts=5 ip=192.0.2.1 from=a.example", DMARC_SPOOL_MISSING },
+	{ "v=1 ip=192.0.2.1 from=a.example pdom=a.example", DMARC_SPOOL_MISSING },
+	{ "v=1  ts=5 ip=1 from=a pdom=a", DMARC_SPOOL_SYNTAX },
+	{ "v=1 ts=5 ip=1 from=a pdom=a junk", DMARC_SPOOL_SYNTAX },
+	{ "v=1 ts=x5 ip=1 from=a pdom=a", DMARC_SPOOL_SYNTAX },
+	{ "v=1 ts=5 ip=1 from=a%zz pdom=a", DMARC_SPOOL_SYNTAX },
+	{ "v=1 ts=5 ip=1 from=a%00b pdom=a", DMARC_SPOOL_SYNTAX },
+	{ "v=1 ts=5 ip=1 from=a%4 pdom=a", DMARC_SPOOL_SYNTAX },
+	{ "v=1 ts=5 ip=1 from=a\tb pdom=a", DMARC_SPOOL_SYNTAX },
+	{ "v=1 ts=5 ip=1 from=a pdom=a p=maybe", DMARC_SPOOL_SYNTAX },
+	{ "v=1 ts=5 ip=1 from=a pdom=a disp=lost", DMARC_SPOOL_SYNTAX },
+	{ "v=1 ts=5 ip=1 from=a pdom=a spf=a,b", DMARC_SPOOL_SYNTAX },
+	{ "v=1 ts=5 ip=1 from=a pdom=a dkim=a", DMARC_SPOOL_SYNTAX },
+	{ "v=1 ts=5 ip=1 from=a pdom=a spf=a,mfrom,toolongresult", DMARC_SPOOL_SYNTAX },
+};
+
+static void
+test_spool_table(void **state)
+{
+	struct dmarc_spool_rec r;
+	char big[DMARC_SPOOL_LINE_MAX + 100];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(spool_rows) / sizeof(spool_rows[0]); i++) {
+		enum dmarc_spool_status st = dmarc_spool_parse(spool_rows[i].line, strlen(spool_rows[i].line), &r);
+		if (st != spool_rows[i].st)
+			fail_msg("row %zu (%s): %d want %d", i, spool_rows[i].line, st, spool_rows[i].st);
+	}
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "v=1 ts=5 ", 9);
+	assert_int_equal(dmarc_spool_parse(big, sizeof(big), &r), DMARC_SPOOL_TOO_LONG);
+}
+
+/* The writer: a small queue fed faster than the disk drops lines, never
+ * waits; every line queued is written whole, one per line. */
+static void
+test_spool_writer(void **state)
+{
+	char dir[] = "/tmp/postern-spool-XXXXXX", err[256], line[64];
+	struct dmarc_spool *s;
+	struct dmarc_spool_stats st;
+	unsigned long long ok = 0, lines = 0;
+	strbuf path;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_null(dmarc_spool_open("/nonexistent/dir", 16, err, sizeof(err)));
+	s = dmarc_spool_open(dir, 16, err, sizeof(err));
+	assert_non_null(s);
+	for (int i = 0; i < 5000; i++) {
+		int n = snprintf(line, sizeof(line), "v=1 ts=%d ip=192.0.2.1 from=a.example pdom=a.example", i);
+		ok += dmarc_spool_put(s, line, (size_t)n);
+	}
+	assert_false(dmarc_spool_put(s, "a\nb", 3));   /* no newline inside a line */
+	dmarc_spool_flush(s);
+	dmarc_spool_stats(s, &st);
+	assert_int_equal(st.queued, ok);
+	assert_int_equal(st.queued + st.dropped, 5000);
+	assert_int_equal(st.written, ok);
+	assert_int_equal(st.errors, 0);
+	sb_init(&path);
+	dmarc_spool_path(dir, dmarc_spool_host(s), (long long)time(NULL), &path);
+	dmarc_spool_close(s);
+	f = fopen(path.s, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		struct dmarc_spool_rec r;
+		assert_int_equal(dmarc_spool_parse(line, strlen(line), &r), DMARC_SPOOL_OK);
+		lines++;
+	}
+	fclose(f);
+	assert_int_equal(lines, ok);
+	unlink(path.s);
+	rmdir(dir);
+	sb_free(&path);
+}
+
 int
 main(void)
 {
@@ -373,6 +526,9 @@ main(void)
 		cmocka_unit_test(test_walk_skip_first),
 		cmocka_unit_test(test_domain_helpers),
 		cmocka_unit_test(test_name_askable),
+		cmocka_unit_test(test_spool_roundtrip),
+		cmocka_unit_test(test_spool_table),
+		cmocka_unit_test(test_spool_writer),
 	};
 	return cmocka_run_group_tests_name("dmarc", tests, NULL, NULL);
 }

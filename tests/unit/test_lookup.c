@@ -282,6 +282,35 @@ test_file(void **state)
 	assert_null(lookup_source(lk, 1, &isf));
 	lookup_unref(lk);
 	unlink(path);
+	/* a NUL byte and an over-long line are bad lines; the next line counts */
+	strcpy(path, "/tmp/test_lookup.XXXXXX");
+	fd = mkstemp(path);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fputs("a.example\n", f);
+	fwrite("b.exa\0mple\n", 1, 12, f);
+	for (int i = 0; i < LOOKUP_MAX_ENTRY + 5; i++)
+		fputc('x', f);
+	fputs("\nc.example", f);             /* last line without a newline */
+	fclose(f);
+	lk = lookup_new(LK_ADDRESS);
+	e.n = 0;
+	assert_false(lookup_add_file(lk, path, on_err, &e));
+	assert_int_equal(e.n, 2);
+	assert_int_equal(e.lines[0], 2);
+	assert_int_equal(e.lines[1], 3);
+	lookup_finish(lk);
+	assert_int_equal(lookup_count(lk), 2);
+	assert_true(lookup_domain(lk, "c.example"));
+	lookup_unref(lk);
+	unlink(path);
+	/* not a regular file (a device would never end) */
+	lk = lookup_new(LK_ADDRESS);
+	e.n = 0;
+	assert_false(lookup_add_file(lk, "/dev/zero", on_err, &e));
+	assert_int_equal(e.n, 1);
+	assert_int_equal(e.lines[0], 0);
+	lookup_unref(lk);
 	/* a missing file: one error, line 0 */
 	lk = lookup_new(LK_ADDRESS);
 	e.n = 0;
