@@ -135,6 +135,7 @@ struct spam_msg {
 	unsigned dom_skipped;            /* distinct domains over the limit */
 	bool shortener;
 	bool link_mismatch;
+	bool html_hidden;
 	char href_domain[254];           /* the last <a href>'s registered domain */
 	char display_domain[254];        /* an address's domain in the From display name */
 	bool uri_hooked;
@@ -497,6 +498,7 @@ on_text(void *ctx, const struct mime_part *p, const unsigned char *buf, size_t l
 	struct spam_msg *sm = ctx;
 
 	if (p != sm->uri_part) {
+		sm->html_hidden = sm->html_hidden || sm->uri.hidden;
 		spam_uri_finish(&sm->uri, on_host, sm);
 		sm->uri_part = p;
 		sm->uri.html = strcmp(p->type, "text/html") == 0;
@@ -512,6 +514,7 @@ uri_hits(struct conn *c, struct spam_msg *sm)
 
 	if (!sm->uri_hooked)
 		return;
+	sm->html_hidden = sm->html_hidden || sm->uri.hidden;
 	spam_uri_finish(&sm->uri, on_host, sm);
 	for (size_t i = 0; i < sm->ndom; i++) {
 		for (size_t j = 0; j < s->rules.nlists; j++) {
@@ -728,6 +731,8 @@ body_hits(const struct msg *m, struct spam_msg *sm)
 		spam_hit(&sm->hits, SR_URL_SHORTENER, 0);
 	if (sm->link_mismatch)
 		spam_hit(&sm->hits, SR_LINK_MISMATCH, 0);
+	if (sm->html_hidden)
+		spam_hit(&sm->hits, SR_HTML_HIDDEN, 0);
 	if (sm->display_domain[0] != '\0' && m->author.domain[0] != '\0' &&
 	    strcmp(sm->display_domain, m->author.domain) != 0) {
 		char a[254], b[254];

@@ -34,10 +34,32 @@ emit(struct spam_uri_scan *u, spam_uri_cb cb, void *ctx)
 	u->overflow = false;
 }
 
+/* Inside a tag: styles that hide text, blanks ignored. */
+static void
+css_char(struct spam_uri_scan *u, unsigned char ch)
+{
+	static const char *const pats[] = { "display:none", "visibility:hidden", "font-size:0;",
+		"font-size:0\"", "font-size:0'", "font-size:0px" };
+	size_t n = sizeof(u->css) - 1;
+
+	if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n')
+		return;
+	memmove(u->css, u->css + 1, n - 1);
+	u->css[n - 1] = (char)tolower(ch);
+	u->css[n] = '\0';
+	for (size_t i = 0; i < NELEM(pats); i++) {
+		size_t pl = strlen(pats[i]);
+		if (memcmp(u->css + n - pl, pats[i], pl) == 0)
+			u->hidden = true;
+	}
+}
+
 /* HTML: just enough of the tag structure to tell <a ...> and </a>. */
 static void
 html_char(struct spam_uri_scan *u, unsigned char ch)
 {
+	if (u->tag != 0)
+		css_char(u, ch);
 	switch (u->tag) {
 	case 0:
 		if (ch == '<') {

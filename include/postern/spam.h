@@ -53,6 +53,7 @@ enum spam_builtin {
 	SR_DATE_PAST,
 	SR_DATE_INVALID,
 	SR_LINK_MISMATCH,
+	SR_HTML_HIDDEN,
 	SR_NBUILTIN
 };
 
@@ -199,6 +200,8 @@ struct spam_uri_scan {
 	char tname[3];
 	size_t tnlen;
 	bool in_a_tag, in_anchor;
+	char css[24];                   /* the last non-blank bytes inside tags, lower case */
+	bool hidden;                    /* display:none, visibility:hidden or font-size:0 seen */
 	char host[SPAM_URI_HOST_MAX + 1];
 	size_t hlen;
 	size_t hend;                    /* 1 + the host's length before a ':', or 0 */
@@ -208,7 +211,7 @@ typedef void (*spam_uri_cb)(void *ctx, const char *host, size_t len, enum spam_u
  * info dropped; longer than 253 bytes ignored). */
 void spam_uri_feed(struct spam_uri_scan *u, const unsigned char *buf, size_t len, spam_uri_cb cb, void *ctx);
 /* End of a part: a host still open is reported; the scanner is reset
- * (html too). */
+ * (html and hidden too: read hidden first). */
 void spam_uri_finish(struct spam_uri_scan *u, spam_uri_cb cb, void *ctx);
 /* The registered domain of host (public suffix list); false if none. */
 bool spam_registered_domain(const char *host, char *out, size_t cap);

@@ -447,7 +447,37 @@ test_uri_html(void **state)
 	};
 	static const size_t chunks[] = { 1, 3, 64, 100000 };
 
+	static const struct { const char *in; bool hidden; } hrows[] = {
+		{ "<div style=\"display: none\">buy</div>", true },
+		{ "<span style='VISIBILITY:hidden'>x</span>", true },
+		{ "<font style=\"font-size:0px\">x</font>", true },
+		{ "<p style=\"font-size: 0;\">x</p>", true },
+		{ "<p style=\"font-size:0\">x</p>", true },
+		{ "<p style=\"font-size:10px\">x</p>", false },
+		{ "<p style=\"display:none-ish\">", true },     /* crude on purpose */
+		{ "display:none in the text, not in a tag", false },
+		{ "<p>font-size:0;</p>", false },
+		{ "", false },
+	};
+
 	(void)state;
+	for (size_t i = 0; i < NELEM(hrows); i++) {
+		for (size_t c = 0; c < NELEM(chunks); c++) {
+			struct spam_uri_scan u = { 0 };
+			size_t n = strlen(hrows[i].in);
+			strbuf sb;
+
+			u.html = true;
+			sb_init(&sb);
+			for (size_t off = 0; off < n; off += chunks[c])
+				spam_uri_feed(&u, (const unsigned char *)hrows[i].in + off,
+				    n - off < chunks[c] ? n - off : chunks[c], collect_host, &sb);
+			if (u.hidden != hrows[i].hidden)
+				fail_msg("hidden row %zu chunk %zu", i, chunks[c]);
+			spam_uri_finish(&u, collect_host, &sb);
+			sb_free(&sb);
+		}
+	}
 	for (size_t i = 0; i < NELEM(rows); i++) {
 		for (size_t c = 0; c < NELEM(chunks); c++) {
 			struct spam_uri_scan u = { 0 };
