@@ -134,6 +134,9 @@ struct spam_msg {
 	size_t ndom;
 	unsigned dom_skipped;            /* distinct domains over the limit */
 	bool shortener;
+	bool link_mismatch;
+	bool html_hidden;
+	char href_domain[254];           /* the last <a href>'s registered domain */
 	char display_domain[254];        /* an address's domain in the From display name */
 	bool uri_hooked;
 };
@@ -451,7 +454,7 @@ spam_reset(void *ms)
 /* ---- URI lists ------------------------------------------------------ */
 
 static void
-on_host(void *ctx, const char *host, size_t len)
+on_host(void *ctx, const char *host, size_t len, enum spam_uri_where where)
 {
 	struct spam_msg *sm = ctx;
 	const struct spam_snap *s = sm->snap;
@@ -463,6 +466,10 @@ on_host(void *ctx, const char *host, size_t len)
 		return;
 	if (spam_is_shortener(rd))
 		sm->shortener = true;
+	if (where == SPAM_URI_HREF)
+		strlcpy_ok(sm->href_domain, rd, sizeof(sm->href_domain));
+	else if (where == SPAM_URI_ANCHOR && sm->href_domain[0] != '\0' && strcmp(rd, sm->href_domain) != 0)
+		sm->link_mismatch = true;
 	if (!s->have_uribl)
 		return;
 	for (size_t i = 0; i < sm->ndom; i++)
@@ -491,8 +498,11 @@ on_text(void *ctx, const struct mime_part *p, const unsigned char *buf, size_t l
 	struct spam_msg *sm = ctx;
 
 	if (p != sm->uri_part) {
+		sm->html_hidden = sm->html_hidden || sm->uri.hidden;
 		spam_uri_finish(&sm->uri, on_host, sm);
 		sm->uri_part = p;
+		sm->uri.html = strcmp(p->type, "text/html") == 0;
+		sm->href_domain[0] = '\0';
 	}
 	spam_uri_feed(&sm->uri, buf, len, on_host, sm);
 }
@@ -504,6 +514,7 @@ uri_hits(struct conn *c, struct spam_msg *sm)
 
 	if (!sm->uri_hooked)
 		return;
+	sm->html_hidden = sm->html_hidden || sm->uri.hidden;
 	spam_uri_finish(&sm->uri, on_host, sm);
 	for (size_t i = 0; i < sm->ndom; i++) {
 		for (size_t j = 0; j < s->rules.nlists; j++) {
@@ -718,6 +729,10 @@ body_hits(const struct msg *m, struct spam_msg *sm)
 
 	if (sm->shortener)
 		spam_hit(&sm->hits, SR_URL_SHORTENER, 0);
+	if (sm->link_mismatch)
+		spam_hit(&sm->hits, SR_LINK_MISMATCH, 0);
+	if (sm->html_hidden)
+		spam_hit(&sm->hits, SR_HTML_HIDDEN, 0);
 	if (sm->display_domain[0] != '\0' && m->author.domain[0] != '\0' &&
 	    strcmp(sm->display_domain, m->author.domain) != 0) {
 		char a[254], b[254];

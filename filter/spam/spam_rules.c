@@ -46,6 +46,8 @@ static const struct {
 	[SR_DATE_FUTURE] = { "date_future", 100, "the Date is more than 12 hours ahead" },
 	[SR_DATE_PAST] = { "date_past", 50, "the Date is more than 4 days old" },
 	[SR_DATE_INVALID] = { "date_invalid", 50, "the Date field does not parse (RFC 5322 3.3)" },
+	[SR_LINK_MISMATCH] = { "link_mismatch", 150, "an HTML link shows one domain and goes to another" },
+	[SR_HTML_HIDDEN] = { "html_hidden", 50, "HTML hides text (display:none, visibility:hidden, font-size:0)" },
 };
 
 /* ---- list rows ------------------------------------------------------ */

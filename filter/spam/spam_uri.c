@@ -26,11 +26,69 @@ emit(struct spam_uri_scan *u, spam_uri_cb cb, void *ctx)
 		u->hlen--;
 	if (!u->overflow && u->hlen > 0 && memchr(u->host, '.', u->hlen) != NULL) {
 		u->host[u->hlen] = '\0';
-		cb(ctx, u->host, u->hlen);
+		cb(ctx, u->host, u->hlen, !u->html ? SPAM_URI_TEXT : u->in_a_tag ? SPAM_URI_HREF :
+		    u->in_anchor ? SPAM_URI_ANCHOR : SPAM_URI_TEXT);
 	}
 	u->in_host = false;
 	u->hlen = u->hend = 0;
 	u->overflow = false;
+}
+
+/* Inside a tag: styles that hide text, blanks ignored. */
+static void
+css_char(struct spam_uri_scan *u, unsigned char ch)
+{
+	static const char *const pats[] = { "display:none", "visibility:hidden", "font-size:0;",
+		"font-size:0\"", "font-size:0'", "font-size:0px" };
+	size_t n = sizeof(u->css) - 1;
+
+	if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n')
+		return;
+	memmove(u->css, u->css + 1, n - 1);
+	u->css[n - 1] = (char)tolower(ch);
+	u->css[n] = '\0';
+	for (size_t i = 0; i < NELEM(pats); i++) {
+		size_t pl = strlen(pats[i]);
+		if (memcmp(u->css + n - pl, pats[i], pl) == 0)
+			u->hidden = true;
+	}
+}
+
+/* HTML: just enough of the tag structure to tell <a ...> and </a>. */
+static void
+html_char(struct spam_uri_scan *u, unsigned char ch)
+{
+	if (u->tag != 0)
+		css_char(u, ch);
+	switch (u->tag) {
+	case 0:
+		if (ch == '<') {
+			u->tag = 1;
+			u->tnlen = 0;
+		}
+		return;
+	case 1:
+		if ((isalpha(ch) || (ch == '/' && u->tnlen == 0)) && u->tnlen < sizeof(u->tname)) {
+			u->tname[u->tnlen++] = (char)tolower(ch);
+			return;
+		}
+		if (u->tnlen == 1 && u->tname[0] == 'a' && (ch == ' ' || ch == '\t' || ch == '\r' ||
+		    ch == '\n' || ch == '>'))
+			u->in_a_tag = true;
+		else if (u->tnlen == 2 && u->tname[0] == '/' && u->tname[1] == 'a')
+			u->in_anchor = false;
+		u->tag = 2;
+		/* FALLTHROUGH */
+	default:
+		if (ch == '>') {
+			u->tag = 0;
+			if (u->in_a_tag) {
+				u->in_a_tag = false;
+				u->in_anchor = true;
+			}
+		}
+		return;
+	}
 }
 
 void
@@ -62,6 +120,8 @@ spam_uri_feed(struct spam_uri_scan *u, const unsigned char *buf, size_t len, spa
 				u->hlen = u->hend - 1;
 			emit(u, cb, ctx);
 		}
+		if (u->html)
+			html_char(u, ch);
 		/* the last 8 bytes, lower case, for the scheme */
 		memmove(u->tail, u->tail + 1, sizeof(u->tail) - 1);
 		u->tail[sizeof(u->tail) - 1] = (char)tolower(ch);

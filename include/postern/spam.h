@@ -52,6 +52,8 @@ enum spam_builtin {
 	SR_DATE_FUTURE,
 	SR_DATE_PAST,
 	SR_DATE_INVALID,
+	SR_LINK_MISMATCH,
+	SR_HTML_HIDDEN,
 	SR_NBUILTIN
 };
 
@@ -183,19 +185,33 @@ unsigned spam_count_addresses(const char *value, size_t len);
 
 #define SPAM_URI_HOST_MAX 253
 
-/* Finds the host of every http:// and https:// link in a text stream. */
+/* Where a host was found: plain text, an HTML <a> tag (its href), or the
+ * text between <a ...> and </a> (what the reader sees). */
+enum spam_uri_where { SPAM_URI_TEXT = 0, SPAM_URI_HREF, SPAM_URI_ANCHOR };
+
+/* Finds the host of every http:// and https:// link in a text stream;
+ * with html set (by the caller, per part), also which are <a> targets and
+ * which are shown as their text. */
 struct spam_uri_scan {
 	char tail[8];                   /* the last bytes, lower case */
 	bool in_host, overflow;
+	bool html;
+	unsigned char tag;              /* 0 text, 1 tag name, 2 inside a tag */
+	char tname[3];
+	size_t tnlen;
+	bool in_a_tag, in_anchor;
+	char css[24];                   /* the last non-blank bytes inside tags, lower case */
+	bool hidden;                    /* display:none, visibility:hidden or font-size:0 seen */
 	char host[SPAM_URI_HOST_MAX + 1];
 	size_t hlen;
 	size_t hend;                    /* 1 + the host's length before a ':', or 0 */
 };
-typedef void (*spam_uri_cb)(void *ctx, const char *host, size_t len);
+typedef void (*spam_uri_cb)(void *ctx, const char *host, size_t len, enum spam_uri_where where);
 /* Feed text; cb gets each host (lower case, with at least one dot; user
  * info dropped; longer than 253 bytes ignored). */
 void spam_uri_feed(struct spam_uri_scan *u, const unsigned char *buf, size_t len, spam_uri_cb cb, void *ctx);
-/* End of a part: a host still open is reported; the scanner is reset. */
+/* End of a part: a host still open is reported; the scanner is reset
+ * (html and hidden too: read hidden first). */
 void spam_uri_finish(struct spam_uri_scan *u, spam_uri_cb cb, void *ctx);
 /* The registered domain of host (public suffix list); false if none. */
 bool spam_registered_domain(const char *host, char *out, size_t cap);

@@ -198,3 +198,21 @@ for i, d in ipairs({ os.date("!%a, %d %b %Y %H:%M:%S +0000", os.time() + 2 * 864
 	expect(conn, SMFIR_CONTINUE, "date " .. i .. " accepted")
 	mt.disconnect(conn)
 end
+
+-- 27. an HTML link that shows one domain and goes to another
+conn = send("192.0.2.10", "SP27", { "<u@example.net>" },
+    hdrs({ { "Subject", "mismatch" }, { "MIME-Version", "1.0" },
+           { "Content-Type", "multipart/alternative; boundary=\"b3\"" } }),
+    "--b3\r\nContent-Type: text/plain\r\n\r\nSee your bank.\r\n" ..
+    "--b3\r\nContent-Type: text/html\r\n\r\n<a href=\"http://login.phish.example/\">https://www.bank.example/</a>\r\n--b3--\r\n")
+expect(conn, SMFIR_CONTINUE, "link mismatch accepted")
+mt.disconnect(conn)
+
+-- 28. HTML that hides text
+conn = send("192.0.2.10", "SP28", { "<u@example.net>" },
+    hdrs({ { "Subject", "hidden" }, { "MIME-Version", "1.0" },
+           { "Content-Type", "multipart/alternative; boundary=\"b4\"" } }),
+    "--b4\r\nContent-Type: text/plain\r\n\r\nHello.\r\n" ..
+    "--b4\r\nContent-Type: text/html\r\n\r\n<p>Hello.</p><div style=\"display: none\">cheap pills</div>\r\n--b4--\r\n")
+expect(conn, SMFIR_CONTINUE, "hidden HTML text accepted")
+mt.disconnect(conn)

@@ -51,4 +51,6 @@ logged 'SP21: eom: .* spam_rules=image_only=1.0,auth_none=0.5 ' "image-only rule
 logged 'SP24: eom: .* spam_rules=date_future=1.0,auth_none=0.5 ' "a Date in the future"
 logged 'SP25: eom: .* spam_rules=auth_none=0.5,date_past=0.5 ' "a Date ten days old"
 logged 'SP26: eom: .* spam_rules=auth_none=0.5,date_invalid=0.5 ' "a Date that does not parse"
+logged 'SP27: eom: .* spam_rules=link_mismatch=1.5,auth_none=0.5 ' "an HTML link showing another domain"
+logged 'SP28: eom: .* spam_rules=auth_none=0.5,html_hidden=0.5 ' "HTML that hides text"
 tap_done

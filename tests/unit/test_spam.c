@@ -360,7 +360,7 @@ test_helo_and_headers(void **state)
 }
 
 static void
-collect_host(void *ctx, const char *host, size_t len)
+collect_host(void *ctx, const char *host, size_t len, enum spam_uri_where where)
 {
 	strbuf *sb = ctx;
 
@@ -368,6 +368,8 @@ collect_host(void *ctx, const char *host, size_t len)
 	if (sb->len)
 		sb_putc(sb, ' ');
 	sb_puts(sb, host);
+	if (where != SPAM_URI_TEXT)
+		sb_puts(sb, where == SPAM_URI_HREF ? "(href)" : "(shown)");
 }
 
 static void
@@ -427,6 +429,71 @@ test_uri_hosts(void **state)
 		assert_true(spam_registered_domain("a.b.example.com", rd, sizeof(rd)));
 		assert_string_equal(rd, "example.com");
 		assert_false(spam_registered_domain("co.uk", rd, sizeof(rd)));
+	}
+}
+
+static void
+test_uri_html(void **state)
+{
+	static const struct { const char *in, *want; } rows[] = {
+		{ "<a href=\"http://evil.example/x\">http://www.bank.example/</a>",
+		  "evil.example(href) www.bank.example(shown)" },
+		{ "<A HREF=https://a.example>see</a> http://b.example", "a.example(href) b.example" },
+		{ "<abbr>http://c.example</abbr>", "c.example" },
+		{ "<a name=\"x\">http://d.example</a> http://e.example", "d.example(shown) e.example" },
+		{ "<p><a\nhref='http://f.example/'>x</a></p>", "f.example(href)" },
+		{ "<a href=\"http://g.example\"><b>http://h.example</b></a>", "g.example(href) h.example(shown)" },
+		{ "</a><a>", "" },
+	};
+	static const size_t chunks[] = { 1, 3, 64, 100000 };
+
+	static const struct { const char *in; bool hidden; } hrows[] = {
+		{ "<div style=\"display: none\">buy</div>", true },
+		{ "<span style='VISIBILITY:hidden'>x</span>", true },
+		{ "<font style=\"font-size:0px\">x</font>", true },
+		{ "<p style=\"font-size: 0;\">x</p>", true },
+		{ "<p style=\"font-size:0\">x</p>", true },
+		{ "<p style=\"font-size:10px\">x</p>", false },
+		{ "<p style=\"display:none-ish\">", true },     /* crude on purpose */
+		{ "display:none in the text, not in a tag", false },
+		{ "<p>font-size:0;</p>", false },
+		{ "", false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(hrows); i++) {
+		for (size_t c = 0; c < NELEM(chunks); c++) {
+			struct spam_uri_scan u = { 0 };
+			size_t n = strlen(hrows[i].in);
+			strbuf sb;
+
+			u.html = true;
+			sb_init(&sb);
+			for (size_t off = 0; off < n; off += chunks[c])
+				spam_uri_feed(&u, (const unsigned char *)hrows[i].in + off,
+				    n - off < chunks[c] ? n - off : chunks[c], collect_host, &sb);
+			if (u.hidden != hrows[i].hidden)
+				fail_msg("hidden row %zu chunk %zu", i, chunks[c]);
+			spam_uri_finish(&u, collect_host, &sb);
+			sb_free(&sb);
+		}
+	}
+	for (size_t i = 0; i < NELEM(rows); i++) {
+		for (size_t c = 0; c < NELEM(chunks); c++) {
+			struct spam_uri_scan u = { 0 };
+			size_t n = strlen(rows[i].in);
+			strbuf sb;
+
+			u.html = true;
+			sb_init(&sb);
+			for (size_t off = 0; off < n; off += chunks[c])
+				spam_uri_feed(&u, (const unsigned char *)rows[i].in + off,
+				    n - off < chunks[c] ? n - off : chunks[c], collect_host, &sb);
+			spam_uri_finish(&u, collect_host, &sb);
+			if (strcmp(sb.s ? sb.s : "", rows[i].want) != 0)
+				fail_msg("html row %zu chunk %zu: got \"%s\"", i, chunks[c], sb.s ? sb.s : "");
+			sb_free(&sb);
+		}
 	}
 }
 
@@ -610,6 +677,7 @@ main(void)
 		cmocka_unit_test(test_helo_and_headers),
 		cmocka_unit_test(test_uri_hosts),
 		cmocka_unit_test(test_dates),
+		cmocka_unit_test(test_uri_html),
 		cmocka_unit_test(test_policy_keys),
 		cmocka_unit_test(test_config_lists),
 	};
