@@ -540,7 +540,7 @@ resolve_on(struct resolver *r, const char *name, int rrtype, unsigned timeout_ms
 	pthread_condattr_destroy(&ca);
 	deadline_after(&ts, timeout_ms);
 	for (;;) {
-		bool expired = false;
+		bool expired = false, done;
 		struct resolver *next;
 
 		w.done = w.moved = false;
@@ -556,16 +556,18 @@ resolve_on(struct resolver *r, const char *name, int rrtype, unsigned timeout_ms
 		pthread_mutex_lock(&w.lock);
 		while (!w.done && !w.moved && !expired)
 			expired = pthread_cond_timedwait(&w.cond, &w.lock, &ts) == ETIMEDOUT;
+		done = w.done;
 		pthread_mutex_unlock(&w.lock);
-		if (!w.done && ub_cancel(r->ctx, id) != 0) {
+		if (!done && ub_cancel(r->ctx, id) != 0) {
 			/* the callback is being delivered: wait for it */
 			pthread_mutex_lock(&w.lock);
 			while (!w.done)
 				pthread_cond_wait(&w.cond, &w.lock);
 			pthread_mutex_unlock(&w.lock);
+			done = true;
 		}
 		waiter_link(r, &w, false);
-		if (w.done)
+		if (done)
 			break;
 		/* cancelled: the callback will never run */
 		if (expired || (next = resolver_acquire()) == NULL) {
