@@ -29,12 +29,13 @@ dnsfault_start() {
 	[ -n "$DNS_DIR" ] || { echo "dnsfault: start the DNS fixture first" >&2; return 1; }
 	FAULT_PORT=$(free_port udp) || return 1
 	export FAULT_PORT
-	echo pass >"$DNS_DIR/fault.mode"
+	dnsfault_mode pass
 	on_exit dnsfault_stop
 	_dnsfault_spawn
 }
 
-dnsfault_mode() { echo "$*" >"$DNS_DIR/fault.mode"; }
+# written aside and renamed: the proxy never reads a half-written file
+dnsfault_mode() { echo "$*" >"$DNS_DIR/fault.mode.new" && mv "$DNS_DIR/fault.mode.new" "$DNS_DIR/fault.mode"; }
 
 dnsfault_stop() {
 	[ -n "$_FAULT_PID" ] || return 0
