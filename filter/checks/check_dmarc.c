@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -281,7 +280,7 @@ dmarc_spool_record(const struct conn *c, const struct msg *m, const struct dmarc
 	}
 	sb_init(&line);
 	if (!dmarc_spool_format(r, &line) || !dmarc_spool_put(st->spool, line.s, line.len))
-		plog(LOG_NOTICE, m->qid, "dmarc report spool: record dropped (queue full or too long)");
+		plog(PLOG_NOTICE, m->qid, "dmarc report spool: record dropped (queue full or too long)");
 	sb_free(&line);
 	free(r);
 }
@@ -326,7 +325,7 @@ dmarc_snap_free(void *p)
 
 		dmarc_spool_flush(st->spool);
 		dmarc_spool_stats(st->spool, &ss);
-		plog(LOG_INFO, NULL, "dmarc report spool: %llu records written, %llu dropped, "
+		plog(PLOG_INFO, NULL, "dmarc report spool: %llu records written, %llu dropped, "
 		    "%llu write errors", ss.written, ss.dropped, ss.errors);
 	}
 	dmarc_spool_close(st->spool);

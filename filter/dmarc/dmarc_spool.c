@@ -11,10 +11,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -394,7 +394,7 @@ write_line(struct dmarc_spool *s, char *line)
 		s->fd = open(path.s, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
 		s->fd_day = day;
 		if (s->fd < 0 && (count(s, &s->st.errors) % 1000) == 0)
-			plog(LOG_WARNING, NULL, "dmarc report spool: cannot open %s: %s", path.s,
+			plog(PLOG_WARNING, NULL, "dmarc report spool: cannot open %s: %s", path.s,
 			    strerror(errno));
 		sb_free(&path);
 		if (s->fd < 0)
@@ -405,7 +405,7 @@ write_line(struct dmarc_spool *s, char *line)
 	if (w == (ssize_t)(n + 1)) {
 		count(s, &s->st.written);
 	} else if ((count(s, &s->st.errors) % 1000) == 0) {
-		plog(LOG_WARNING, NULL, "dmarc report spool: write failed: %s",
+		plog(PLOG_WARNING, NULL, "dmarc report spool: write failed: %s",
 		    w < 0 ? strerror(errno) : "short write");
 	}
 }
@@ -464,7 +464,17 @@ dmarc_spool_open(const char *dir, size_t queue_max, char *err, size_t errlen)
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->more, NULL);
 	pthread_cond_init(&s->idle, NULL);
-	if (pthread_create(&s->thread, NULL, writer, s) != 0) {
+	/* the writer takes no signals: they belong to the daemon's own
+	 * threads (SIGUSR1 reload, libmilter's SIGTERM); a thread started
+	 * before they are masked would otherwise die of a SIGUSR1 */
+	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&s->thread, NULL, writer, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
 		snprintf(err, errlen, "cannot start the spool writer thread");
 		free(s->q);
 		free(s->dir);

@@ -45,9 +45,26 @@ logged 'DM18: eom: .*dmarc_override=mailing_list\(list-id=Talk <talk.lists.other
 logged 'DM19: eom: .*dmarc=fail\(p=reject\) .*verdict=reject' "List-Id alone changes nothing"
 # the report spool: one line per message DMARC applied to (pass or fail),
 # complete once the daemon has stopped (the writer drains its queue)
+# a reload (SIGUSR1) starts a writer for the new snapshot; the old one
+# drains when its last connection goes: nothing is lost
+kill -USR1 "$PSTN_PID"
+for _ in $(seq 1 50); do grep -q 'configuration reloaded' "$PSTN_LOG" && break; sleep 0.1; done
+cat >"$TEST_TMPDIR/after.lua" <<'LUA'
+dofile(libdir .. "/common.lua")
+local conn = open("192.0.2.10")
+mail(conn, "<a@example.org>", "DM20")
+rcpt(conn, "<u@example.net>")
+message(conn, { { "From", "a@example.org" }, { "Subject", "DM20" } }, "hello\r\n")
+expect(conn, SMFIR_CONTINUE, "after the reload: accepted")
+mt.disconnect(conn)
+LUA
+"$MILTERTEST" -w -D sock="$PSTN_SOCK" -D libdir="$here/tests/milter" -s "$TEST_TMPDIR/after.lua" >"$out" 2>&1
+st=$?; ok $st "a message after SIGUSR1"
+[ $st -eq 0 ] || { diag "rc=$st pid=$PSTN_PID"; diag_file "$out"; tail -5 "$PSTN_LOG" | sed "s/^/# /"; }
 postern_stop
 spool=$(cat "$TEST_TMPDIR"/spool/*.spool 2>/dev/null)
-is "$(grep -c '^v=1 ' <<<"$spool")" 16 "spool: 16 records (DM1-4, DM7, DM9-19)"
+is "$(grep -c '^v=1 ' <<<"$spool")" 17 "spool: 17 records (DM1-4, DM7, DM9-20) across the reload"
+logged 'dmarc report spool: [0-9]+ records written, 0 dropped, 0 write errors' "the writers' totals logged"
 line() { grep -F " from=$1 " <<<"$spool" | grep -F -- "$2"; }
 like "$(grep -F 'from=example.org mfrom=bounce.example' <<<"$spool" | head -n 1)" ' pdom=example.org p=reject .* rua=mailto:dmarc@example.org res=fail disp=reject dkal=0 spal=0 ' "spool: a reject"
 like "$(grep -F 'ip=192.0.2.10 from=example.org mfrom=example.org' <<<"$spool")" ' res=pass disp=pass dkal=0 spal=1 .*spf=example.org,mfrom,pass' "spool: a pass with its SPF result"

@@ -35,7 +35,7 @@ mkdir -p "$T/spool" "$T/out" "$T/sent"
 echo "supp@report.example   # asked not to get reports" >"$T/suppress"
 cat >"$T/postern.conf" <<CONF
 authserv_id = "mx.test.example";
-policy_dir = "$T";
+policy_dir = "$T/pol";
 dns = { nameservers = [ "$DNS_ADDR@$DNS_PORT" ]; timeout = 1500; };
 dmarc_report = {
   spool_dir = "$T/spool";
@@ -45,7 +45,7 @@ dmarc_report = {
   sendmail = "$T/sink.sh";
 };
 CONF
-echo '' >"$T/default.conf"
+mkdir -p "$T/pol" && : >"$T/pol/default.conf"
 day=1796083200   # 2026-12-01 00:00 UTC
 P='p=reject sp=reject np=reject adkim=r aspf=r t=n psd=u psdrec=0'
 RUA='rua=mailto:agg@report.example%2Cmailto:ext@collector.example%2Cmailto:noauth@other.example%2Cmailto:supp@report.example%2Cmailto:tiny@report.example!1%2Chttps://r.example/x'
@@ -142,4 +142,11 @@ is "$?" 1 "failing sendmail: exit 1"
 ok $([ -z "$(ls "$T/spool/sent" 2>/dev/null)" ]; echo $?) "failing sendmail: nothing marked sent"
 "$REPORT" -c "$T/postern.conf" --period 5:1 >/dev/null 2>&1
 is "$?" 2 "a bad period is a usage error"
+# a spool directory that does not exist: postern -t names it, postern-report stops
+sed "s|spool_dir = \"$T/spool\"|spool_dir = \"$T/nope\"|" "$T/postern.conf" >"$T/nope.conf"
+out=$("$build/postern" -t -c "$T/nope.conf" 2>&1)
+is "$?" 1 "postern -t refuses a missing spool directory"
+like "$out" "nope.conf:0: dmarc_report.spool_dir: $T/nope: No such file or directory" "... naming file and key"
+"$REPORT" -c "$T/nope.conf" >/dev/null 2>&1
+is "$?" 2 "postern-report exits 2 without its spool directory"
 tap_done
