@@ -110,7 +110,8 @@ struct xspam {
 struct spam_msg {
 	struct spam_hits hits;
 	struct spam_gtube gtube;
-	bool date, msgid, eightbit;
+	bool date, msgid, eightbit, malformed;
+	unsigned unique_seen;        /* spam_unique_field bits */
 	bool date_ok;                    /* the first Date parsed */
 	time_t date_t;
 	unsigned naddr;
@@ -583,6 +584,13 @@ spam_header(struct conn *c, struct msg *m, void *ms, const char *name, const cha
 		sm->display_domain[0] = '\0';
 	if (spam_has_8bit(value, vlen))
 		sm->eightbit = true;
+	{
+		unsigned u = spam_unique_field(name);
+
+		if ((u & sm->unique_seen) != 0 || spam_header_malformed(name, value, vlen))
+			sm->malformed = true;
+		sm->unique_seen |= u;
+	}
 }
 
 static void
@@ -775,6 +783,8 @@ header_hits(struct spam_msg *sm, time_t now)
 		spam_hit(&sm->hits, SR_NO_MESSAGE_ID, 0);
 	if (sm->eightbit)
 		spam_hit(&sm->hits, SR_HEADER_8BIT, 0);
+	if (sm->malformed)
+		spam_hit(&sm->hits, SR_HEADER_MALFORMED, 0);
 	if (sm->naddr > MANY_RCPTS)
 		spam_hit(&sm->hits, SR_MANY_RCPTS, 0);
 	if (sm->gtube.found)

@@ -48,6 +48,7 @@ static const struct {
 	[SR_DATE_INVALID] = { "date_invalid", 50, "the Date field does not parse (RFC 5322 3.3)" },
 	[SR_LINK_MISMATCH] = { "link_mismatch", 150, "an HTML link shows one domain and goes to another" },
 	[SR_HTML_HIDDEN] = { "html_hidden", 50, "HTML hides text (display:none, visibility:hidden, font-size:0)" },
+	[SR_HEADER_MALFORMED] = { "header_malformed", 100, "a header field breaks RFC 5322 (bad name, control bytes, bare line break, line over 998, a unique field twice)" },
 };
 
 /* ---- list rows ------------------------------------------------------ */
@@ -509,6 +510,47 @@ spam_has_8bit(const char *value, size_t len)
 		if ((unsigned char)value[i] >= 0x80)
 			return true;
 	return false;
+}
+
+bool
+spam_header_malformed(const char *name, const char *value, size_t len)
+{
+	size_t line = strlen(name) + 1;     /* "Name:" starts the first line */
+
+	if (*name == '\0')
+		return true;
+	for (const char *p = name; *p != '\0'; p++)
+		if ((unsigned char)*p < 33 || (unsigned char)*p > 126 || *p == ':')
+			return true;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)value[i];
+
+		if (ch == '\r' && i + 1 < len && value[i + 1] == '\n')
+			continue;               /* CRLF: the LF decides */
+		if (ch == '\n') {
+			if (i + 1 >= len || (value[i + 1] != ' ' && value[i + 1] != '\t'))
+				return true;    /* a break that is no fold */
+			line = 0;
+			continue;
+		}
+		if ((ch < 32 && ch != '\t') || ch == 127)
+			return true;
+		if (++line > 998)
+			return true;
+	}
+	return false;
+}
+
+unsigned
+spam_unique_field(const char *name)
+{
+	static const char *const unique[] = { "Date", "Subject", "Message-ID", "To", "Cc",
+		"Reply-To", "Sender", "In-Reply-To", "References" };
+
+	for (size_t i = 0; i < NELEM(unique); i++)
+		if (strcasecmp(name, unique[i]) == 0)
+			return 1u << i;
+	return 0;
 }
 
 unsigned

@@ -54,6 +54,7 @@ enum spam_builtin {
 	SR_DATE_INVALID,
 	SR_LINK_MISMATCH,
 	SR_HTML_HIDDEN,
+	SR_HEADER_MALFORMED,
 	SR_NBUILTIN
 };
 
@@ -167,6 +168,14 @@ bool spam_helo_bare_ip(const char *helo);
 bool spam_helo_not_fqdn(const char *helo);
 /* A header value holds 8-bit bytes (raw, not RFC 2047 encoded). */
 bool spam_has_8bit(const char *value, size_t len);
+/* RFC 5322 2.2: a field name outside printable US-ASCII (or with ':'), a
+ * body with NUL, a bare CR or another control byte, a line break that does
+ * not start a fold, or a line over 998 octets. */
+bool spam_header_malformed(const char *name, const char *value, size_t len);
+/* RFC 5322 3.6: the fields a message has at most once (Date, Subject,
+ * Message-ID, To, Cc, Reply-To, Sender, In-Reply-To, References): the bit
+ * of name, or 0 for any other field. */
+unsigned spam_unique_field(const char *name);
 /* Is domain (a registered domain, lower case) a known URL shortener? */
 bool spam_is_shortener(const char *domain);
 /* The domain of an address shown in a From display name

@@ -216,3 +216,13 @@ conn = send("192.0.2.10", "SP28", { "<u@example.net>" },
     "--b4\r\nContent-Type: text/html\r\n\r\n<p>Hello.</p><div style=\"display: none\">cheap pills</div>\r\n--b4--\r\n")
 expect(conn, SMFIR_CONTINUE, "hidden HTML text accepted")
 mt.disconnect(conn)
+
+-- 29. a unique field twice (RFC 5322 3.6) and a control byte in a field
+conn = send("192.0.2.10", "SP29", { "<u@example.net>" },
+    hdrs({ { "Subject", "one" }, { "Subject", "two" } }))
+expect(conn, SMFIR_CONTINUE, "two Subject fields accepted (scored)")
+mt.disconnect(conn)
+conn = send("192.0.2.10", "SP30", { "<u@example.net>" },
+    hdrs({ { "Subject", "esc\027[0m" } }))
+expect(conn, SMFIR_CONTINUE, "a control byte in a field accepted (scored)")
+mt.disconnect(conn)

@@ -53,4 +53,7 @@ logged 'SP25: eom: .* spam_rules=auth_none=0.5,date_past=0.5 ' "a Date ten days 
 logged 'SP26: eom: .* spam_rules=auth_none=0.5,date_invalid=0.5 ' "a Date that does not parse"
 logged 'SP27: eom: .* spam_rules=link_mismatch=1.5,auth_none=0.5 ' "an HTML link showing another domain"
 logged 'SP28: eom: .* spam_rules=auth_none=0.5,html_hidden=0.5 ' "HTML that hides text"
+logged 'SP29: eom: .* spam_rules=[^ ]*header_malformed=1.0' "a unique field twice: header_malformed"
+logged 'SP30: eom: .* spam_rules=[^ ]*header_malformed=1.0' "a control byte in a field: header_malformed"
+grep 'SP2[78]: eom' "$PSTN_LOG" | grep -q header_malformed; [ $? -ne 0 ]; ok $? "well-formed headers: no header_malformed"
 tap_done

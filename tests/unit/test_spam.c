@@ -333,6 +333,45 @@ test_helo_and_headers(void **state)
 	assert_false(spam_has_8bit("=?utf-8?q?caf=C3=A9?=", 21));
 	assert_true(spam_has_8bit("caf\xc3\xa9", 5));
 	assert_false(spam_has_8bit("caf\xc3\xa9", 3));
+	/* header_malformed: well-formed and malformed rows */
+	{
+		static const struct { const char *name, *value; bool bad; size_t len; } hr[] = {
+			{ "Subject", "hello", false, 0 },
+			{ "Subject", "a folded\n line", false, 0 },
+			{ "Subject", "a folded\r\n\tline", false, 0 },
+			{ "X-Tab", "a\tb", false, 0 },
+			{ "Subject", "caf\xc3\xa9", false, 0 },          /* 8-bit: its own rule */
+			{ "Subject", "", false, 0 },
+			{ "Sub ject", "x", true, 0 },                     /* blank in the name */
+			{ "Subj\x01", "x", true, 0 },
+			{ "Subj\xc3\xa9", "x", true, 0 },                  /* 8-bit name */
+			{ "", "x", true, 0 },
+			{ "Subject", "bare\rCR", true, 0 },
+			{ "Subject", "bare\nLF", true, 0 },
+			{ "Subject", "ends in a break\n", true, 0 },
+			{ "Subject", "a\x00b", true, 3 },   /* a NUL inside */
+			{ "Subject", "del\x7f", true, 0 },
+			{ "Subject", "esc\x1b[0m", true, 0 },
+		};
+		char longv[1100];
+
+		for (size_t i = 0; i < NELEM(hr); i++) {
+			size_t len = hr[i].len != 0 ? hr[i].len : strlen(hr[i].value);
+
+			if (spam_header_malformed(hr[i].name, hr[i].value, len) != hr[i].bad)
+				fail_msg("header row %zu \"%s\"", i, hr[i].name);
+		}
+		memset(longv, 'x', sizeof(longv) - 1);
+		longv[sizeof(longv) - 1] = '\0';
+		assert_true(spam_header_malformed("Subject", longv, strlen(longv)));
+		assert_false(spam_header_malformed("Subject", longv, 990));
+		longv[500] = '\n';
+		longv[501] = ' ';
+		assert_false(spam_header_malformed("Subject", longv, strlen(longv)));
+		assert_int_not_equal(spam_unique_field("subject"), 0);
+		assert_int_equal(spam_unique_field("Received"), 0);
+		assert_int_not_equal(spam_unique_field("Date"), spam_unique_field("Subject"));
+	}
 	assert_int_equal(spam_count_addresses("a@x, b@y, \"c@d\" <c@z>", 22), 3);
 	assert_int_equal(spam_count_addresses("\"a\\\"@b\" <q@r>", 14), 1);
 	assert_int_equal(spam_count_addresses("undisclosed-recipients:;", 24), 0);
