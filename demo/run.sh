@@ -26,6 +26,8 @@ reply() { grep -E '^ *<[-~*]+ +([45][0-9][0-9] |250 2\.0\.0 Ok: queued)' "$SMTP_
 tmpdir_make
 # DKIM keys for example.com: RSA-2048 and Ed25519, published in the zone
 mkdir -m 700 "$TEST_TMPDIR/keys"
+mkdir -p "$TEST_TMPDIR/spool" "$TEST_TMPDIR/reports" && chmod 777 "$TEST_TMPDIR/spool"
+begin=$(date +%s)
 cp demo/zone.txt "$TEST_TMPDIR/zone.txt"
 for k in "sel-rsa rsa" "sel-ed ed25519"; do
 	set -- $k
@@ -34,7 +36,8 @@ for k in "sel-rsa rsa" "sel-ed ed25519"; do
 done
 dns_start "$TEST_TMPDIR/zone.txt" || exit 1
 postern_start "$PWD/policies" "dkim = { keys = [ \"example.com:sel-rsa:$TEST_TMPDIR/keys/example.com.sel-rsa.pem\", \"example.com:sel-ed:$TEST_TMPDIR/keys/example.com.sel-ed.pem\" ]; };
-spam = { dnsbl = [ \"demo bl.example score=6 codes=127.0.0.2\" ]; };" || exit 1
+spam = { dnsbl = [ \"demo bl.example score=6 codes=127.0.0.2\" ]; };
+dmarc_report = { spool_dir = \"$TEST_TMPDIR/spool\"; };" || exit 1
 PF_EXTRA_MAIN_CF="inet_protocols = all"
 postfix_start "inet:127.0.0.1:$PSTN_PORT" || exit 1
 say "postern $("$POSTERN" -V | cut -d' ' -f2) on $PSTN_SOCK, Postfix smtpd on 127.0.0.1:$PF_PORT, DNS on 127.0.0.1:$DNS_PORT"
@@ -102,5 +105,21 @@ done
 say "postern's summary lines (one per message)"
 grep -E ': (eom|abort): ' "$PSTN_LOG" | sed 's/^postern\[info\]: /   /' | cut -c1-400
 postfix_stop
-postern_stop
+postern_stop   # the report spool's writer drains at stop
+
+say "the DMARC aggregate report (RFC 9990) postern-report builds from today's spool"
+cat >"$TEST_TMPDIR/report.conf" <<CONF
+authserv_id = "mx.test.example";
+policy_dir = "$PWD/policies";
+dns = { nameservers = [ "127.0.0.1@$DNS_PORT" ]; timeout = 1500; };
+dmarc_report = { spool_dir = "$TEST_TMPDIR/spool"; email = "dmarc-noreply@example.com"; };
+CONF
+./postern-report -c "$TEST_TMPDIR/report.conf" --period "$((begin - 60)):$(($(date +%s) + 60))" \
+	--dry-run "$TEST_TMPDIR/reports" -v 2>&1 | sed 's/^/   /'
+for f in "$TEST_TMPDIR"/reports/*.xml.gz; do
+	[ -e "$f" ] || continue
+	echo "   --- $(basename "$f")"
+	gzip -dc "$f" | grep -E '<(org_name|domain|p|source_ip|count|disposition|dkim|spf)>' | sed 's/^ */   /' | head -n 24
+done
+dns_stop
 say "demo finished; everything stopped"
