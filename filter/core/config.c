@@ -60,6 +60,8 @@ const struct ct_key config_keys[] = {
 	  "most bytes in one message's header block" },
 	{ "limits.recipients", CT_UINT, OFF(max_recipients), "1000", 1, 100000, NULL,
 	  "most recipients in one transaction (later ones get 452 4.5.3)" },
+	{ "limits.connections", CT_UINT, OFF(max_connections), "4000", 1, 1000000, NULL,
+	  "most milter connections served at once; mail on later ones gets 451 4.3.2 at MAIL FROM" },
 	{ "dkim.keys", CT_STRLIST, OFF(dkim_keys), NULL, 0, 0, NULL,
 	  "signing keys, \"domain:selector:/path/key.pem\"; mail from a domain is signed with each of its keys" },
 	{ "dkim.sign_subdomains", CT_BOOL, OFF(dkim_sign_subdomains), "false", 0, 0, NULL,

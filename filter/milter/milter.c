@@ -38,6 +38,7 @@
 struct mctx {
 	struct conn *conn;
 	unsigned long steps;   /* negotiated protocol flags */
+	bool over_limit;       /* opened beyond limits.connections */
 };
 
 /*
@@ -97,10 +98,16 @@ milter_drain(unsigned timeout_ms)
 	return left;
 }
 
+/* Milter connections open now (limits.connections), and when the limit
+ * was last logged (once a second at most). */
+static unsigned long open_conns;
+static time_t limit_logged;
+
 static struct mctx *
 get(SMFICTX *ctx)
 {
 	struct mctx *m = smfi_getpriv(ctx);
+	unsigned long n = 0;
 
 	if (m == NULL) {
 		m = xcalloc(1, sizeof(*m));
@@ -109,6 +116,7 @@ get(SMFICTX *ctx)
 			return NULL;
 		}
 		mem_conn_begin();
+		n = __atomic_add_fetch(&open_conns, 1, __ATOMIC_RELAXED);
 	}
 	if (m->conn == NULL) {
 		m->conn = conn_new();
@@ -116,10 +124,11 @@ get(SMFICTX *ctx)
 	}
 	if (m->conn->snap == NULL)   /* no configuration installed: a bug */
 		return NULL;
+	if (n > 0)
+		m->over_limit = n > m->conn->snap->cfg.max_connections;
 	return m;
 }
 
-/* The reply for a step the MTA was told we do not answer. */
 /* one pipeline call, timed into its phase's histogram */
 #define TIMED(phase, call) do { \
 	uint64_t t0_ = metrics_now(); \
@@ -127,6 +136,7 @@ get(SMFICTX *ctx)
 	metrics_phase(phase, metrics_now() - t0_); \
 } while (0)
 
+/* The reply for a step the MTA was told we do not answer. */
 static sfsistat
 noreply(const struct mctx *m, unsigned long flag)
 {
@@ -238,6 +248,17 @@ do_envfrom(SMFICTX *ctx, char **argv)
 
 	if (m == NULL)
 		return SMFIS_TEMPFAIL;
+	if (m->over_limit) {
+		time_t now = time(NULL);
+
+		if (__atomic_exchange_n(&limit_logged, now, __ATOMIC_RELAXED) != now)
+			plog(PLOG_WARNING, macro(ctx, "i"), "more than %llu milter connections "
+			    "(limits.connections): mail on the extra ones gets 451 4.3.2",
+			    m->conn->snap->cfg.max_connections);
+		verdict_set(&v, "connections", ACT_TEMPFAIL, 451, "4.3.2",
+		    "too many connections to the mail filter, try again later");
+		return reply(ctx, &v);
+	}
 	TIMED(MP_ENVFROM, pl_envfrom(m->conn, argv[0], (const char *const *)argv + 1,
 	    macro(ctx, "i"), macro(ctx, "{auth_authen}"), &v));
 	return reply(ctx, &v);
@@ -375,6 +396,7 @@ do_close(SMFICTX *ctx)
 		conn_free(m->conn);
 		free(m);
 		smfi_setpriv(ctx, NULL);
+		__atomic_sub_fetch(&open_conns, 1, __ATOMIC_RELAXED);
 		mem_conn_end();
 	}
 	return SMFIS_CONTINUE;

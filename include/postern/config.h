@@ -34,6 +34,7 @@ struct config {
 	unsigned long long max_header_count;
 	unsigned long long max_header_bytes;
 	unsigned long long max_recipients;
+	unsigned long long max_connections;  /* milter connections at once */
 	struct strlist dkim_keys;            /* "domain:selector:/path" rows */
 	bool dkim_sign_subdomains;
 	int dkim_canon;                      /* index into the canonicalization choices */

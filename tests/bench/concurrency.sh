@@ -5,7 +5,9 @@
 # connections opened at once and dropped at once (half of them after the
 # option negotiation, half mid-message, after MAIL FROM): the daemon keeps
 # serving and its threads and file descriptors come back.  RSS (peak and
-# after) and the peak thread count are reported.
+# after) and the peak thread count are reported.  Then limits.connections
+# lowered to 50 by a reload: with 200 connections the extra ones get 451
+# 4.3.2 at MAIL FROM, every message is answered, the limit is logged.
 # Under the sanitizers (ASAN_OPTIONS set) 200 connections.
 here=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${top_builddir:-$here}
@@ -92,5 +94,36 @@ is "$(fds)" "$fd0" "file descriptors back to $fd0 after the drop"
 out=$(ml -s "$PSTN_SOCK" -m "$TEST_TMPDIR/m" -c 4 -n 5 -q 2>&1)
 like "$out" "messages=20 .*continue=20 " "the daemon serves again"
 diag "after the drop: RSS $(mib "$(st VmRSS)") MiB"
+
+# limits.connections: over the limit, mail gets 451 4.3.2 at MAIL FROM, and
+# everything below it is served as before
+echo 'limits = { connections = 50; };' >>"$PSTN_CONF"
+kill -USR1 "$PSTN_PID"
+for _ in $(seq 1 50); do grep -q 'configuration reloaded' "$PSTN_LOG" && break; sleep 0.1; done
+out=$(ml -s "$PSTN_SOCK" -m "$TEST_TMPDIR/m" -c 200 -n 2 -q -t 60 2>&1)
+ok $? "200 connections over a limit of 50: no protocol error"
+diag "$out"
+tf=$(sed -nE 's/.* tempfail@mail=([0-9]+).*/\1/p' <<<"$out"); cont=$(sed -nE 's/.* continue=([0-9]+).*/\1/p' <<<"$out")
+[ "${tf:-0}" -gt 0 ] && [ $((${tf:-0} + ${cont:-0})) -eq 400 ]
+ok $? "every message answered: ${cont:-0} served, ${tf:-0} tempfailed"
+grep -q 'more than 50 milter connections (limits.connections)' "$PSTN_LOG"; ok $? "the limit is logged"
+settle "$thr0"; ok $? "threads back to $thr0"
+out=$(ml -s "$PSTN_SOCK" -m "$TEST_TMPDIR/m" -c 4 -n 5 -q 2>&1)
+like "$out" "messages=20 .*continue=20 " "under the limit all mail is served again"
+MILTERTEST=${MILTERTEST:-$(command -v miltertest)}
+if [ -x "$MILTERTEST" ]; then
+	sed -i 's/connections = 50;/connections = 1;/' "$PSTN_CONF"
+	n=$(grep -c 'configuration reloaded' "$PSTN_LOG")
+	kill -USR1 "$PSTN_PID"
+	for _ in $(seq 1 50); do [ "$(grep -c 'configuration reloaded' "$PSTN_LOG")" -gt "$n" ] && break; sleep 0.1; done
+	sleep 1.1       # the limit is logged once a second at most
+	"$MILTERTEST" -w -D sock="$PSTN_SOCK" -D libdir="$here/tests/bench" \
+		-s "$here/tests/bench/limit.lua" >"$TEST_TMPDIR/limit.out" 2>&1
+	ok $? "limits.connections = 1: the second connection's MAIL FROM gets a reply code, the first is served"
+	diag_file "$TEST_TMPDIR/limit.out"
+	grep -q 'more than 1 milter connections' "$PSTN_LOG"; ok $? "logged"; grep 'milter connections' "$PSTN_LOG" | tail -n 1 | while read -r l; do diag "$l"; done
+else
+	skip "miltertest not installed"; skip "miltertest not installed"
+fi
 kill -0 "$PSTN_PID" 2>/dev/null; ok $? "postern still running"
 tap_done
