@@ -14,6 +14,7 @@
 #include "postern/check_access.h"
 #include "postern/check_attach.h"
 #include "postern/check_authres.h"
+#include "postern/check_bayes.h"
 #include "postern/check_dkim.h"
 #include "postern/check_dmarc.h"
 #include "postern/check_helo.h"
@@ -33,6 +34,7 @@ const struct check *const check_table[] = {
 	&check_spf,
 	&check_dkim,
 	&check_dmarc,
+	&check_bayes,     /* the classifier: check_spam reads its result */
 	&check_spam,
 	&check_authres,
 };

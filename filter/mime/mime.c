@@ -360,6 +360,13 @@ mime_scan_new(const struct mime_limits *l, bool headers_fed, mime_cb cb, void *c
 }
 
 void
+mime_set_text_cb(struct mime_scan *s, mime_text_cb cb, void *ctx)
+{
+	s->text_cb = cb;
+	s->text_ctx = ctx;
+}
+
+void
 mime_scan_free(struct mime_scan *s)
 {
 	if (s == NULL)

@@ -27,6 +27,8 @@ struct mime_scan {
 	struct mime_limits lim;
 	mime_cb cb;
 	void *ctx;
+	mime_text_cb text_cb;   /* decoded text parts, or NULL */
+	void *text_ctx;
 	struct mime_facts f;
 	size_t partcap;
 	struct ent *stk;

@@ -41,6 +41,11 @@ struct config {
 	unsigned long long spam_spamd_timeout;
 	unsigned long long spam_spamd_max_size;
 	char *metrics_listen;                /* "" = no metrics endpoint */
+	char *store;                         /* "lmdb:/path" or "redis:HOST:PORT", "" = none (store.h) */
+	unsigned long long store_timeout;    /* ms per store call */
+	unsigned long long store_map_size;
+	unsigned long long bayes_min_learns;
+	unsigned long long rate_window;      /* seconds */
 };
 
 extern const struct ct_key config_keys[];
