@@ -3,6 +3,7 @@
  * messages into the store the daemon reads.
  *
  *   postern-learn [-c FILE] [--store URL] --spam|--ham [--forget] [-q] PATH...
+ *   postern-learn --tokens PATH...     (print each message's tokens)
  *
  * PATH is a message file (.eml), an mbox file (it starts with "From "),
  * a maildir or any directory (every regular file under it, dot files
@@ -32,7 +33,7 @@
 
 struct learn {
 	struct store *store;
-	bool spam, forget, quiet, tty;
+	bool spam, forget, quiet, tty, tokens;
 	unsigned long done, already, unknown, unreadable, failed, seen;
 	enum store_status last_st;
 };
@@ -50,11 +51,32 @@ progress(struct learn *l, bool final)
 }
 
 static void
+print_token(void *ctx, const char *tok, size_t len)
+{
+	strbuf sb;
+
+	(void)ctx;
+	sb_init(&sb);
+	sb_escape(&sb, tok, len, 300);
+	printf("%s\n", sb.s);
+	sb_free(&sb);
+}
+
+static void
 one(struct learn *l, const char *msg, size_t len)
 {
 	struct classify *c = classify_new();
 	enum store_status st;
 
+	if (l->tokens) {
+		classify_set_trace(c, print_token, NULL);
+		classify_message(c, msg, len);
+		printf("-- %zu distinct tokens%s\n", classify_ntokens(c),
+		    classify_truncated(c) ? " (a limit was reached)" : "");
+		classify_free(c);
+		l->seen++;
+		return;
+	}
 	classify_message(c, msg, len);
 	switch (classify_learn(c, l->store, l->spam, l->forget, &st)) {
 	case LEARN_DONE: l->done++; break;
@@ -182,6 +204,7 @@ usage(int st)
 {
 	fprintf(st ? stderr : stdout,
 	    "usage: postern-learn [-c FILE] [--store URL] --spam|--ham [--forget] [-q] PATH...\n"
+	    "       postern-learn --tokens PATH...\n"
 	    "  PATH: a message (.eml), an mbox file, a maildir or a directory of messages\n");
 	exit(st);
 }
@@ -192,7 +215,7 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "spam", no_argument, NULL, 's' }, { "ham", no_argument, NULL, 'h' },
 		{ "forget", no_argument, NULL, 'f' }, { "store", required_argument, NULL, 'S' },
-		{ "quiet", no_argument, NULL, 'q' }, { "help", no_argument, NULL, 'H' },
+		{ "quiet", no_argument, NULL, 'q' }, { "tokens", no_argument, NULL, 'T' }, { "help", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *conf = DEFAULT_CONF, *url = NULL, *why = NULL;
@@ -211,9 +234,17 @@ main(int argc, char **argv)
 		case 'f': l.forget = true; break;
 		case 'S': url = optarg; break;
 		case 'q': l.quiet = true; break;
+		case 'T': l.tokens = true; break;
 		case 'H': usage(0); break;
 		default: usage(2);
 		}
+	}
+	if (l.tokens && optind < argc) {
+		/* print the tokens of each message; no store */
+		l.quiet = true;
+		for (int i = optind; i < argc; i++)
+			path(&l, argv[i], 0);
+		return 0;
 	}
 	if ((which != 1 && which != 2) || optind == argc)
 		usage(2);

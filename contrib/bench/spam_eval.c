@@ -7,7 +7,7 @@
  * shipped defaults (tag 5, reject 15).
  *
  *   spam-eval [-c postern.conf] --train-spam DIR --train-ham DIR ...
- *             --test-spam DIR --test-ham DIR ... [--client IP]
+ *             --test-spam DIR --test-ham DIR ... [--client IP] [--dump FILE]
  *
  * The config names the store (a fresh LMDB file or a Redis database:
  * it is trained from empty, so use a scratch store), the policies and a
@@ -45,7 +45,10 @@ struct set {
 	struct result *v;
 	size_t n, cap;
 	size_t unreadable;
+	const char *label;
 };
+
+static FILE *dump;      /* --dump FILE: each measured message's summary line */
 
 static const char *client = "192.0.2.25";
 static double cpu_ms;
@@ -159,6 +162,8 @@ test_one(void *ctx, const char *msg, size_t len)
 	r.tagged = v.action >= ACT_TAG;
 	pl_close(c);
 	r.score = score_of(summary.s != NULL ? summary.s : "");
+	if (dump != NULL)
+		fprintf(dump, "%s %s\n", set->label, summary.s != NULL ? summary.s : "");
 	c->summary_copy = NULL;
 	conn_free(c);
 	sb_free(&summary);
@@ -202,7 +207,8 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "train-spam", required_argument, NULL, 'S' }, { "train-ham", required_argument, NULL, 'H' },
 		{ "test-spam", required_argument, NULL, 's' }, { "test-ham", required_argument, NULL, 'h' },
-		{ "client", required_argument, NULL, 'C' }, { NULL, 0, NULL, 0 },
+		{ "client", required_argument, NULL, 'C' }, { "dump", required_argument, NULL, 'D' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct strlist trs = { 0 }, trh = { 0 }, tes = { 0 }, teh = { 0 };
 	const char *conf = NULL;
@@ -210,7 +216,7 @@ main(int argc, char **argv)
 	struct snapshot *snap;
 	struct dns_options dopt = { 0 };
 	char err[256];
-	struct set spam = { 0 }, ham = { 0 };
+	struct set spam = { .label = "spam" }, ham = { .label = "ham" };
 	struct train t = { 0 };
 	size_t unread = 0, ntrs, tspam, tham, rspam, rham, tf = 0;
 	int ch;
@@ -223,6 +229,12 @@ main(int argc, char **argv)
 		case 's': strlist_add(&tes, optarg); break;
 		case 'h': strlist_add(&teh, optarg); break;
 		case 'C': client = optarg; break;
+		case 'D':
+			if ((dump = fopen(optarg, "w")) == NULL) {
+				fprintf(stderr, "spam-eval: %s: %s\n", optarg, strerror(errno));
+				return 2;
+			}
+			break;
 		default: usage();
 		}
 	}
@@ -292,6 +304,8 @@ main(int argc, char **argv)
 	    ham.n, rham, tf);
 	printf("cost: %.2f CPU ms per measured message (whole pipeline)\n",
 	    spam.n + ham.n ? cpu_ms / (double)(spam.n + ham.n) : 0.0);
+	if (dump != NULL)
+		fclose(dump);
 	dns_shutdown();
 	snapshot_install(NULL);
 	free(spam.v);

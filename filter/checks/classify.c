@@ -144,6 +144,12 @@ classify_finish(struct classify *c)
 	c->nhashes = spam_tok_hashes(c->tok, c->hashes, SPAM_TOK_MAX_TOKENS);
 }
 
+void
+classify_set_trace(struct classify *c, void (*cb)(void *ctx, const char *tok, size_t len), void *ctx)
+{
+	spam_tok_set_trace(c->tok, cb, ctx);
+}
+
 size_t
 classify_ntokens(const struct classify *c)
 {

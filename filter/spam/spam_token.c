@@ -248,7 +248,8 @@ end_run(struct spam_tok *t)
 		r++;
 		n--;
 	}
-	if (over || n > SPAM_TOK_MAX_LEN) {
+	/* an address is one token up to twice the word length */
+	if (over || n > (memchr(r, '@', n) != NULL ? 2 * SPAM_TOK_MAX_LEN : SPAM_TOK_MAX_LEN)) {
 		char sk[32];
 		size_t len = over ? RUN_MAX : n;
 		int k = snprintf(sk, sizeof(sk), "skip:%c%zu", r[0] < 0x80 && r[0] > 0x20 ? r[0] : '?',
@@ -592,7 +593,7 @@ spam_tok_header(struct spam_tok *t, const char *name, const char *value, size_t 
 	p[k] = '\0';
 	t->plen = 0;
 	emit2(t, "hdr:", p, k);
-	if (skipped_field(p))
+	if (skipped_field(name))
 		return;
 	p[k++] = ':';
 	memcpy(t->prefix, p, k);

@@ -33,6 +33,9 @@ void classify_finish(struct classify *c);
 /* A whole stored message (.eml text, LF or CRLF), in the MTA's form
  * (replay.h), then classify_finish. */
 void classify_message(struct classify *c, const char *msg, size_t len);
+/* See every token as it is made (postern-learn --tokens, tests). */
+void classify_set_trace(struct classify *c, void (*cb)(void *ctx, const char *tok, size_t len),
+    void *ctx);
 size_t classify_ntokens(const struct classify *c);
 bool classify_truncated(const struct classify *c);
 
