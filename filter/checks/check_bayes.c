@@ -41,7 +41,7 @@ bayes_snap_new(const struct config *cfg, void **out, struct ct_errors *errs)
 		return true;
 	s->store = store_open(cfg->store, (unsigned)cfg->store_timeout, cfg->store_map_size, &why);
 	if (s->store == NULL) {
-		ct_error(errs, cfg->file, 0, "store", "\"%s\": %s", cfg->store, why);
+		ct_error(errs, cfg->file, 0, "store.url", "\"%s\": %s", cfg->store, why);
 		return false;
 	}
 	return true;

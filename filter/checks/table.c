@@ -19,6 +19,7 @@
 #include "postern/check_dmarc.h"
 #include "postern/check_helo.h"
 #include "postern/check_lists.h"
+#include "postern/check_rate.h"
 #include "postern/check_login.h"
 #include "postern/check_size.h"
 #include "postern/check_spam.h"
@@ -30,6 +31,7 @@ const struct check *const check_table[] = {
 	&check_helo,
 	&check_login,
 	&check_size,
+	&check_rate,      /* rate limits over the store (check_bayes opens it) */
 	&check_attach,
 	&check_spf,
 	&check_dkim,

@@ -75,7 +75,7 @@ const struct ct_key config_keys[] = {
 	  "milliseconds spamd may take for one message before it counts as down (rule spamd_error)" },
 	{ "spam.spamd_max_size", CT_SIZE, OFF(spam_spamd_max_size), "512K", 1024, 64ULL << 20, NULL,
 	  "larger messages are not sent to spamd" },
-	{ "store", CT_STRING, OFF(store), "", 0, 0, NULL,
+	{ "store.url", CT_STRING, OFF(store), "", 0, 0, NULL,
 	  "the state store of the classifier and the rate limits: lmdb:/var/lib/postern/state.mdb (one file, this host) or redis:HOST:PORT[/DB] (shared by several hosts); empty: neither runs" },
 	{ "store.timeout", CT_UINT, OFF(store_timeout), "200", 10, 10000, NULL,
 	  "milliseconds one store call may take; a slower or absent store skips the classifier (rule bayes_error) and the rate limits, mail keeps flowing" },
