@@ -238,7 +238,7 @@ main(int argc, char **argv)
 		default: usage();
 		}
 	}
-	if (conf == NULL || trs.n + trh.n == 0 || tes.n + teh.n == 0)
+	if (conf == NULL || tes.n + teh.n == 0)
 		usage();
 	log_open("spam-eval", 0, true);
 	ct_errors_init(&errs);
@@ -261,8 +261,8 @@ main(int argc, char **argv)
 		pl_close(c0);
 		conn_free(c0);
 	}
-	if (t.s == NULL) {
-		fprintf(stderr, "spam-eval: %s names no store\n", conf);
+	if (t.s == NULL && trs.n + trh.n > 0) {
+		fprintf(stderr, "spam-eval: %s names no store to train\n", conf);
 		return 2;
 	}
 	t.spam = true;
@@ -273,7 +273,10 @@ main(int argc, char **argv)
 	t.n = 0;
 	for (size_t i = 0; i < trh.n; i++)
 		walk(trh.v[i], train_one, &t, &unread);
-	printf("trained: %zu spam, %zu ham (%s)\n", ntrs, t.n, store_url(t.s));
+	if (t.s != NULL)
+		printf("trained: %zu spam, %zu ham (%s)\n", ntrs, t.n, store_url(t.s));
+	else
+		printf("no store: rules only, no classifier\n");
 	for (size_t i = 0; i < tes.n; i++)
 		walk(tes.v[i], test_one, &spam, &unread);
 	for (size_t i = 0; i < teh.n; i++)

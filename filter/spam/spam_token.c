@@ -592,6 +592,10 @@ spam_tok_header(struct spam_tok *t, const char *name, const char *value, size_t 
 		p[k++] = (char)(*s >= 'A' && *s <= 'Z' ? *s + 32 : *s);
 	p[k] = '\0';
 	t->plen = 0;
+	/* X-Spam-* and X-Postern-* fields are another filter's (or a
+	 * sender's forgery): not even their presence is a token */
+	if (strncasecmp(name, "x-spam", 6) == 0 || strncasecmp(name, "x-postern", 9) == 0)
+		return;
 	emit2(t, "hdr:", p, k);
 	if (skipped_field(name))
 		return;
