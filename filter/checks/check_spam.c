@@ -33,6 +33,7 @@
 
 #include "postern/check_attach.h"
 #include "postern/check_authres.h"
+#include "postern/check_bayes.h"
 #include "postern/check_dkim.h"
 #include "postern/check_dmarc.h"
 #include "postern/check_spam.h"
@@ -728,6 +729,21 @@ auth_hits(const struct conn *c, const struct msg *m, struct spam_msg *sm)
 		spam_hit(&sm->hits, SR_DKIM_FROM_PASS, 0);
 }
 
+/* The classifier's band as a rule (check_bayes); a store that did not
+ * answer shows bayes_error. */
+static void
+bayes_hits(const struct msg *m, struct spam_msg *sm)
+{
+	const struct bayes_result *r = check_bayes_result(m);
+
+	if (r == NULL)
+		return;
+	if (r->st != STORE_OK)
+		spam_hit(&sm->hits, SR_BAYES_ERROR, 0);
+	else if (r->scored)
+		spam_hit(&sm->hits, spam_bayes_rule(r->p), 0);
+}
+
 /* Body shape from the MIME scanner's facts. */
 static void
 body_hits(const struct msg *m, struct spam_msg *sm)
@@ -866,6 +882,7 @@ spam_eom(struct conn *c, struct msg *m, void *ms, struct edits *e, struct verdic
 	header_hits(sm, time(NULL));
 	uri_hits(c, sm);
 	body_hits(m, sm);
+	bayes_hits(m, sm);
 	if (!spamd_hits(c, m, sm, v))
 		return;
 	sm->scored = true;

@@ -14,10 +14,12 @@
 #include "postern/check_access.h"
 #include "postern/check_attach.h"
 #include "postern/check_authres.h"
+#include "postern/check_bayes.h"
 #include "postern/check_dkim.h"
 #include "postern/check_dmarc.h"
 #include "postern/check_helo.h"
 #include "postern/check_lists.h"
+#include "postern/check_rate.h"
 #include "postern/check_login.h"
 #include "postern/check_size.h"
 #include "postern/check_spam.h"
@@ -29,10 +31,12 @@ const struct check *const check_table[] = {
 	&check_helo,
 	&check_login,
 	&check_size,
+	&check_rate,      /* rate limits over the store (check_bayes opens it) */
 	&check_attach,
 	&check_spf,
 	&check_dkim,
 	&check_dmarc,
+	&check_bayes,     /* the classifier: check_spam reads its result */
 	&check_spam,
 	&check_authres,
 };

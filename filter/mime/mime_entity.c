@@ -109,6 +109,13 @@ ends_with_zip(const char *name)
 	return n >= 4 && strcasecmp(name + n - 4, ".zip") == 0;
 }
 
+/* A part whose decoded bytes go to the text callback. */
+static bool
+ms_text_part(const struct mime_part *mp)
+{
+	return mp->kind == MIME_LEAF && !mp->attachment && strncmp(mp->type, "text/", 5) == 0;
+}
+
 static bool
 zip_entry_cb(void *ctx, const struct zip_entry *z)
 {
@@ -233,9 +240,11 @@ ms_headers_done(struct mime_scan *s)
 	char tok[MIME_TYPE_MAX], disp[32];
 	char *bbuf = xmalloc(s->lim.boundary + 1), *nbuf = xmalloc(s->lim.filename + 1);
 	char *fbuf = xmalloc(s->lim.filename + 1);
-	struct mime_pval ct[2] = {
+	char cbuf[MIME_CHARSET_MAX];
+	struct mime_pval ct[3] = {
 		{ .name = "boundary", .buf = bbuf, .cap = s->lim.boundary + 1 },
 		{ .name = "name", .buf = nbuf, .cap = s->lim.filename + 1 },
+		{ .name = "charset", .buf = cbuf, .cap = sizeof(cbuf) },
 	};
 	struct mime_pval fn = { .name = "filename", .buf = fbuf, .cap = s->lim.filename + 1 };
 	bool digest_parent = s->nstk >= 2 && s->stk[s->nstk - 2].digest;
@@ -244,7 +253,9 @@ ms_headers_done(struct mime_scan *s)
 	s->st = ST_BODY;
 	s->pend_eol = 0;
 	if (s->have_ctype) {
-		mime_parse_field(s->ctype.s, s->ctype.len, tok, sizeof(tok), ct, 2);
+		mime_parse_field(s->ctype.s, s->ctype.len, tok, sizeof(tok), ct, 3);
+		if (ct[2].found && !ct[2].toolong)
+			snprintf(p->charset, sizeof(p->charset), "%.*s", (int)ct[2].len, cbuf);
 		if (ct[0].toolong) {
 			ms_limit(s, MIME_LIM_BOUNDARY, s->lim.boundary, "MIME boundary length");
 			goto out;
@@ -362,6 +373,8 @@ ms_end_entity(struct mime_scan *s)
 		size_t n = mime_dec_finish(&s->dec, tail);
 		p->dec_size += n;
 		s->f.total_decoded += n;
+		if (n > 0 && s->st != ST_STOP && s->text_cb != NULL && ms_text_part(p))
+			s->text_cb(s->text_ctx, p, tail, n);
 		if (s->zip != NULL) {
 			if (n > 0 && s->st != ST_STOP)
 				zip_feed(s->zip, tail, n);
@@ -532,8 +545,7 @@ ms_leaf_bytes(struct mime_scan *s, const unsigned char *p, size_t n)
 	struct mime_part *mp = ms_top_part(s);
 	unsigned char out[4096 + MIME_DEC_SLACK];
 	size_t got, i;
-	bool text = s->text_cb != NULL && !mp->attachment &&
-	    (strcmp(mp->type, "text/plain") == 0 || strcmp(mp->type, "text/html") == 0);
+	bool text = s->text_cb != NULL && ms_text_part(mp);
 
 	mp->enc_size += n;
 	for (i = 0; i < n && s->st != ST_STOP; i += 4096) {

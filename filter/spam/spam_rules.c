@@ -49,6 +49,15 @@ static const struct {
 	[SR_LINK_MISMATCH] = { "link_mismatch", 150, "an HTML link shows one domain and goes to another" },
 	[SR_HTML_HIDDEN] = { "html_hidden", 50, "HTML hides text (display:none, visibility:hidden, font-size:0)" },
 	[SR_HEADER_MALFORMED] = { "header_malformed", 100, "a header field breaks RFC 5322 (bad name, control bytes, bare line break, line over 998, a unique field twice)" },
+	[SR_BAYES_00] = { "bayes_00", -150, "classifier: spam probability under 1 %" },
+	[SR_BAYES_05] = { "bayes_05", -50, "classifier: 1 to 10 %" },
+	[SR_BAYES_20] = { "bayes_20", 0, "classifier: 10 to 40 %" },
+	[SR_BAYES_50] = { "bayes_50", 50, "classifier: unsure, 40 to 60 %" },
+	[SR_BAYES_80] = { "bayes_80", 150, "classifier: 60 to 90 %" },
+	[SR_BAYES_95] = { "bayes_95", 300, "classifier: 90 to 99 %" },
+	[SR_BAYES_99] = { "bayes_99", 500, "classifier: 99 to 99.9 %" },
+	[SR_BAYES_999] = { "bayes_999", 550, "classifier: 99.9 % or more" },
+	[SR_BAYES_ERROR] = { "bayes_error", 0, "the classifier's store could not be asked (shown, not counted)" },
 };
 
 /* ---- list rows ------------------------------------------------------ */

@@ -53,6 +53,11 @@ struct config {
 	char *dmarc_report_sendmail, *dmarc_report_suppress, *dmarc_report_state;
 	unsigned long long dmarc_report_max_size, dmarc_report_max_reports;
 	unsigned long long dmarc_report_max_per_host, dmarc_report_keep_days;
+	char *store;                         /* "lmdb:/path" or "redis:HOST:PORT", "" = none (store.h) */
+	unsigned long long store_timeout;    /* ms per store call */
+	unsigned long long store_map_size;
+	unsigned long long bayes_min_learns;
+	unsigned long long rate_window;      /* seconds */
 };
 
 extern const struct ct_key config_keys[];

@@ -30,6 +30,7 @@
 #define MIME_STR_(x) #x
 #define MIME_STR(x) MIME_STR_(x)   /* a default as text, for key tables */
 #define MIME_TYPE_MAX         96     /* "type/subtype" kept, longer is cut */
+#define MIME_CHARSET_MAX      40     /* charset parameter kept (longer: none) */
 
 struct mime_limits {
 	unsigned depth;
@@ -61,6 +62,7 @@ enum mime_kind { MIME_LEAF = 0, MIME_MULTIPART, MIME_MESSAGE };
 
 struct mime_part {
 	char type[MIME_TYPE_MAX];   /* lower-case "type/subtype", default applied */
+	char charset[MIME_CHARSET_MAX]; /* Content-Type charset=, as given; "" if none or too long */
 	char *filename;             /* decoded (RFC 2231/2047), NUL-free; owned; NULL if none */
 	char **names;               /* the other names a client may show (name= vs
 	                             * filename=, duplicates, filename*= vs
@@ -131,12 +133,14 @@ const struct mime_facts *mime_facts(const struct mime_scan *s);
 const struct mime_part *mime_current(const struct mime_scan *s);
 const char *mime_limit_name(enum mime_limit l);
 /*
- * Decoded text: cb gets the decoded bytes of every leaf part whose type is
- * text/plain or text/html and that is not an attachment, as they stream
- * (any chunking; a part's end is the next MIME_EV_PART_END), also inside
- * encoded message/rfc822 parts.  The scanner keeps none of it.
+ * Decoded text: the decoded bytes of every leaf part whose type is text/...
+ * and that is not an attachment (nested messages included), handed to cb
+ * as they are decoded, chunk by chunk; nothing is buffered.  The part's
+ * MIME_EV_PART / MIME_EV_PART_END events bracket its chunks.  Set before
+ * the first byte is fed.
  */
-typedef void (*mime_text_cb)(void *ctx, const struct mime_part *p, const unsigned char *buf, size_t len);
+typedef void (*mime_text_cb)(void *ctx, const struct mime_part *p, const unsigned char *buf,
+    size_t len);
 void mime_set_text_cb(struct mime_scan *s, mime_text_cb cb, void *ctx);
 
 /* ---- header fields (mime_header.c) ---------------------------------- */

@@ -55,6 +55,15 @@ enum spam_builtin {
 	SR_LINK_MISMATCH,
 	SR_HTML_HIDDEN,
 	SR_HEADER_MALFORMED,
+	SR_BAYES_00,            /* the classifier's bands (spam_bayes_rule) */
+	SR_BAYES_05,
+	SR_BAYES_20,
+	SR_BAYES_50,
+	SR_BAYES_80,
+	SR_BAYES_95,
+	SR_BAYES_99,
+	SR_BAYES_999,
+	SR_BAYES_ERROR,         /* the store could not be asked */
 	SR_NBUILTIN
 };
 
@@ -261,5 +270,51 @@ void spamd_free(struct spamd_job *j);
  * blank line, rule names).  Never reads past len. */
 enum spamd_status spamd_reply_parse(const char *buf, size_t len, struct spamd_result *out);
 const char *spamd_status_name(enum spamd_status st);
+
+/* ---- the classifier: tokenizer (spam_token.c) ---------------------- */
+
+#define SPAM_TOK_MIN_LEN 3          /* shorter words are not tokens */
+#define SPAM_TOK_MAX_LEN 20         /* longer words become "skip:CN" */
+#define SPAM_TOK_MAX_TOKENS 3000    /* distinct tokens kept per message */
+#define SPAM_TOK_MAX_TEXT (256u << 10) /* decoded text bytes read per message */
+#define SPAM_TOK_MAX_HEADER 2048    /* bytes of one header value read */
+
+struct spam_tok;
+struct spam_tok *spam_tok_new(void);
+void spam_tok_free(struct spam_tok *t);
+/* A header field (value as the MTA gives it, RFC 2047 words decoded by
+ * the caller if it wants): "hdr:NAME" and NAME:WORD tokens; trace fields
+ * (Received, Date, X-Spam-* ...) give only their hdr: token. */
+void spam_tok_header(struct spam_tok *t, const char *name, const char *value, size_t len);
+/* A text part: type "text/html" is reduced to text; charset converted to
+ * UTF-8 (unknown: bytes as they are).  Its decoded bytes, any chunking. */
+void spam_tok_part_begin(struct spam_tok *t, const char *type, const char *charset);
+void spam_tok_text(struct spam_tok *t, const unsigned char *buf, size_t len);
+void spam_tok_part_end(struct spam_tok *t);
+size_t spam_tok_count(const struct spam_tok *t);
+/* A limit was reached (tokens or text bytes). */
+bool spam_tok_truncated(const struct spam_tok *t);
+/* Copy at most cap hashes (distinct, never 0) to out; returns how many. */
+size_t spam_tok_hashes(const struct spam_tok *t, uint64_t *out, size_t cap);
+uint64_t spam_tok_hash(const char *s, size_t n);
+/* For tests and postern-learn --tokens: see each token (prefix included). */
+typedef void (*spam_tok_trace)(void *ctx, const char *tok, size_t len);
+void spam_tok_set_trace(struct spam_tok *t, spam_tok_trace cb, void *ctx);
+
+/* ---- the classifier: combiner (spam_bayes.c) ----------------------- */
+
+#define SPAM_BAYES_MAX_DISCRIM 150
+
+/* Robinson's f(w) for a token seen in spam / ham of nspam / nham trained
+ * messages (0.5 when unknown or untrained). */
+double spam_bayes_token_prob(int64_t spam, int64_t ham, int64_t nspam, int64_t nham);
+/* Fisher-Robinson chi-square over the strongest tokens: 0 ham .. 1 spam;
+ * *used gets how many tokens counted. */
+double spam_bayes_combine(const int64_t *spam, const int64_t *ham, size_t n, int64_t nspam,
+    int64_t nham, unsigned *used);
+/* Q(chi2 | v) for even v (the probability of a value this large). */
+double spam_bayes_chi2q(double x2, unsigned v);
+/* The bayes_* rule of an indicator. */
+size_t spam_bayes_rule(double p);
 
 #endif

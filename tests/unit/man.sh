@@ -11,7 +11,7 @@ build=${top_builddir:-$here}
 command -v groff >/dev/null || bail_out "groff not installed"
 tmpdir_make
 T=$TEST_TMPDIR
-PAGES="postern.8 postern-keygen.8 postern-ctl.8 postern.conf.5 postern-policy.5"
+PAGES="postern.8 postern-keygen.8 postern-ctl.8 postern-learn.8 postern.conf.5 postern-policy.5"
 
 lint() { groff -ww -z -man "$1" 2>&1; }   # prints the warnings, if any
 

@@ -1,0 +1,198 @@
+/*
+ * check_bayes.c - check "bayes": the classifier (classify.h) fed as the
+ * message streams - header fields, then the body through its own MIME
+ * scanner - and scored at end of message with one batched read of the
+ * store (store.h), which the snapshot opens from the "store" key and
+ * shares with check_rate.  A store that is down or slow (store.timeout)
+ * skips the classifier: the result says so, check_spam shows the rule
+ * bayes_error (no score), the summary line carries bayes=down and a
+ * warning is logged at most once a minute; mail keeps flowing.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "postern/check_bayes.h"
+#include "postern/log.h"
+
+#define NAME "bayes"
+
+struct bayes_snap {
+	struct store *store;
+};
+
+struct bayes_msg {
+	struct classify *cl;
+	bool done;
+	struct bayes_result r;
+};
+
+static bool
+bayes_snap_new(const struct config *cfg, void **out, struct ct_errors *errs)
+{
+	struct bayes_snap *s = xcalloc(1, sizeof(*s));
+	const char *why = NULL;
+
+	*out = s;
+	if (cfg->store == NULL || cfg->store[0] == '\0')
+		return true;
+	s->store = store_open(cfg->store, (unsigned)cfg->store_timeout, cfg->store_map_size, &why);
+	if (s->store == NULL) {
+		ct_error(errs, cfg->file, 0, "store.url", "\"%s\": %s", cfg->store, why);
+		return false;
+	}
+	return true;
+}
+
+static void
+bayes_snap_free(void *st)
+{
+	struct bayes_snap *s = st;
+
+	if (s != NULL)
+		store_close(s->store);
+	free(s);
+}
+
+static const struct bayes_snap *
+snap_of(const struct conn *c)
+{
+	return check_snap_state(c->snap, &check_bayes);
+}
+
+struct store *
+check_bayes_store(const struct conn *c)
+{
+	const struct bayes_snap *s = snap_of(c);
+
+	return s != NULL ? s->store : NULL;
+}
+
+static void
+bayes_reset(void *ms)
+{
+	struct bayes_msg *bm = ms;
+
+	classify_free(bm->cl);
+}
+
+static void
+bayes_header(struct conn *c, struct msg *m, void *ms, const char *name, const char *value,
+    struct verdict *v)
+{
+	struct bayes_msg *bm = ms;
+
+	(void)m;
+	(void)v;
+	if (check_bayes_store(c) == NULL)
+		return;
+	if (bm->cl == NULL)
+		bm->cl = classify_new();
+	classify_header(bm->cl, name, value);
+}
+
+static void
+bayes_eoh(struct conn *c, struct msg *m, void *ms, struct verdict *v)
+{
+	struct bayes_msg *bm = ms;
+
+	(void)m;
+	(void)v;
+	if (check_bayes_store(c) == NULL)
+		return;
+	if (bm->cl == NULL)
+		bm->cl = classify_new();
+	classify_eoh(bm->cl);
+}
+
+static void
+bayes_body(struct conn *c, struct msg *m, void *ms, const unsigned char *buf, size_t len,
+    struct verdict *v)
+{
+	struct bayes_msg *bm = ms;
+
+	(void)c;
+	(void)m;
+	(void)v;
+	if (bm->cl != NULL)
+		classify_body(bm->cl, buf, len);
+}
+
+static void
+log_store_trouble(const struct conn *c, const struct msg *m)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static time_t last;
+	struct store *s = check_bayes_store(c);
+	time_t now = time(NULL);
+	char why[160];
+	bool say;
+
+	pthread_mutex_lock(&lock);
+	say = now - last >= 60 || now < last;
+	if (say)
+		last = now;
+	pthread_mutex_unlock(&lock);
+	if (say) {
+		enum store_status st = store_health(s, why, sizeof(why));
+		plog(PLOG_WARNING, m->qid, "bayes: store %s is %s (%s); classifier skipped",
+		    store_url(s), store_status_name(st), why);
+	}
+}
+
+static void
+bayes_eom(struct conn *c, struct msg *m, void *ms, struct edits *e, struct verdict *v)
+{
+	struct bayes_msg *bm = ms;
+	struct store *s = check_bayes_store(c);
+
+	(void)e;
+	(void)v;
+	if (s == NULL || bm->cl == NULL || m->npol == 0)
+		return;
+	classify_score(bm->cl, s, c->snap->cfg.bayes_min_learns, &bm->r);
+	bm->done = true;
+	if (bm->r.st != STORE_OK)
+		log_store_trouble(c, m);
+}
+
+const struct bayes_result *
+check_bayes_result(const struct msg *m)
+{
+	const struct bayes_msg *bm = check_msg_state(m, &check_bayes);
+
+	return bm->done ? &bm->r : NULL;
+}
+
+static void
+bayes_summary(const struct conn *c, const struct msg *m, const void *ms, strbuf *out)
+{
+	const struct bayes_msg *bm = ms;
+
+	(void)c;
+	(void)m;
+	if (!bm->done)
+		return;
+	if (bm->r.st != STORE_OK)
+		sb_printf(out, " bayes=%s", store_status_name(bm->r.st));
+	else if (!bm->r.scored)
+		sb_printf(out, " bayes=untrained(%lld/%lld)", (long long)bm->r.nspam, (long long)bm->r.nham);
+	else
+		sb_printf(out, " bayes=%.4f(%u/%zu)", bm->r.p, bm->r.used, bm->r.ntokens);
+}
+
+const struct check check_bayes = {
+	.name = NAME,
+	.snap_new = bayes_snap_new,
+	.snap_free = bayes_snap_free,
+	.msg_size = sizeof(struct bayes_msg),
+	.msg_reset = bayes_reset,
+	.header = bayes_header,
+	.eoh = bayes_eoh,
+	.body = bayes_body,
+	.eom = bayes_eom,
+	.summary = bayes_summary,
+};

@@ -1,0 +1,20 @@
+/*
+ * check_bayes.h - check "bayes": the trainable classifier as the message
+ * streams (filter/checks/check_bayes.c over classify.h and the store).
+ * Runs before check_spam, which turns its result into a bayes_* rule.
+ */
+#ifndef POSTERN_CHECK_BAYES_H
+#define POSTERN_CHECK_BAYES_H
+
+#include "postern/check.h"
+#include "postern/classify.h"
+
+extern const struct check check_bayes;
+
+/* This message's classifier result at end of message; NULL when there is
+ * no store configured (or the message was not classified). */
+const struct bayes_result *check_bayes_result(const struct msg *m);
+/* The snapshot's store, or NULL (check_rate shares it). */
+struct store *check_bayes_store(const struct conn *c);
+
+#endif

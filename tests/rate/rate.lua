@@ -1,0 +1,47 @@
+-- rate.lua - rate limits through the daemon: a client address over
+-- rate.ip_recipients and a sender domain over rate.domain_messages get
+-- 451 4.7.1 at RCPT; after rate.window (2 s) the counters start again.
+dofile(libdir .. "/common.lua")
+
+local conn = open("10.0.0.5")
+mail(conn, "<a@one.example>", "RL1")
+rcpt(conn, "<u1@example.net>")
+expect(conn, SMFIR_CONTINUE, "1st recipient from 10.0.0.5")
+rcpt(conn, "<u2@example.net>")
+expect(conn, SMFIR_CONTINUE, "2nd recipient")
+rcpt(conn, "<u3@example.net>")
+expect(conn, SMFIR_CONTINUE, "3rd recipient")
+rcpt(conn, "<u4@example.net>")
+expect(conn, SMFIR_REPLYCODE, "4th recipient over rate.ip_recipients = 3")
+mt.abort(conn)
+mail(conn, "<b@three.example>", "RL2")
+rcpt(conn, "<u5@example.net>")
+expect(conn, SMFIR_REPLYCODE, "the next message from that client too")
+mt.disconnect(conn)
+
+local c2 = open("10.0.0.6")
+for i = 1, 2 do
+	mail(c2, "<x@two.example>", "RL3" .. i)
+	rcpt(c2, "<v@example.net>")
+	expect(c2, SMFIR_CONTINUE, "message " .. i .. " from two.example")
+	mt.abort(c2)
+end
+mail(c2, "<x@two.example>", "RL4")
+rcpt(c2, "<v@example.net>")
+expect(c2, SMFIR_REPLYCODE, "3rd message from two.example over rate.domain_messages = 2")
+mt.abort(c2)
+mail(c2, "<x@four.example>", "RL5")
+rcpt(c2, "<v@example.net>")
+expect(c2, SMFIR_CONTINUE, "another domain from the same client is not limited")
+mt.disconnect(c2)
+
+os.execute("sleep 2.5")
+conn = open("10.0.0.5")
+mail(conn, "<a@one.example>", "RL6")
+rcpt(conn, "<u1@example.net>")
+expect(conn, SMFIR_CONTINUE, "after the window the client may send again")
+mt.abort(conn)
+mail(conn, "<x@two.example>", "RL7")
+rcpt(conn, "<v@example.net>")
+expect(conn, SMFIR_CONTINUE, "and two.example too")
+mt.disconnect(conn)
