@@ -15,6 +15,8 @@ SPAMD=${SPAMD:-$(command -v spamd || echo /usr/sbin/spamd)}
 tmpdir_make
 cp -r "$here/tests/spam/policies" "$TEST_TMPDIR/policies"
 chmod -R u+w "$TEST_TMPDIR/policies"
+# the DNS list policies belong to behaviour.sh, whose config defines the lists
+rm -f "$TEST_TMPDIR/policies/loose.example.conf" "$TEST_TMPDIR/policies/strict.example.conf"
 dns_start "$here/tests/spam/zone.txt" || bail_out "DNS fixture did not start"
 
 SPAMD_PORT=$(free_port tcp)
@@ -32,7 +34,9 @@ done
 grep -q 'server successfully spawned child' "$TEST_TMPDIR/spamd.log" || spamd_up=0
 [ $spamd_up = 1 ] || { diag_file "$TEST_TMPDIR/spamd.log"; bail_out "spamd did not start"; }
 
-postern_start "$TEST_TMPDIR/policies" "spam = { spamd = \"127.0.0.1:$SPAMD_PORT\"; spamd_timeout = 1500; };" ||
+# the lists the shared test policies name (192.0.2.10 is in none of them)
+postern_start "$TEST_TMPDIR/policies" "spam = { spamd = \"127.0.0.1:$SPAMD_PORT\"; spamd_timeout = 1500;
+	dnsbl = [ \"bl bl.example score=4\", \"mask mask.example score=2.5 mask=0x04\" ]; };" ||
 	bail_out "postern did not start"
 run_phase() {
 	local out="$TEST_TMPDIR/$1.out" st
