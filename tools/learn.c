@@ -65,7 +65,7 @@ print_token(void *ctx, const char *tok, size_t len)
 static void
 one(struct learn *l, const char *msg, size_t len)
 {
-	struct classify *c = classify_new();
+	struct classify *c = classify_new(true);
 	enum store_status st;
 
 	if (l->tokens) {

@@ -107,7 +107,7 @@ static void
 train_one(void *ctx, const char *msg, size_t len)
 {
 	struct train *t = ctx;
-	struct classify *c = classify_new();
+	struct classify *c = classify_new(true);
 	enum store_status st;
 
 	classify_message(c, msg, len);

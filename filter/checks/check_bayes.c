@@ -90,7 +90,7 @@ bayes_header(struct conn *c, struct msg *m, void *ms, const char *name, const ch
 	if (check_bayes_store(c) == NULL)
 		return;
 	if (bm->cl == NULL)
-		bm->cl = classify_new();
+		bm->cl = classify_new(false);
 	classify_header(bm->cl, name, value);
 }
 
@@ -104,7 +104,7 @@ bayes_eoh(struct conn *c, struct msg *m, void *ms, struct verdict *v)
 	if (check_bayes_store(c) == NULL)
 		return;
 	if (bm->cl == NULL)
-		bm->cl = classify_new();
+		bm->cl = classify_new(false);
 	classify_eoh(bm->cl);
 }
 

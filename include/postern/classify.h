@@ -22,7 +22,9 @@
 
 struct classify;
 
-struct classify *classify_new(void);
+/* learn: also keep the message's digest (classify_learn needs it; the
+ * daemon, which only scores, saves the hashing). */
+struct classify *classify_new(bool learn);
 void classify_free(struct classify *c);
 /* The message as it streams: top-level header fields, end of header, body
  * chunks (any chunking), end. */

@@ -74,7 +74,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (na < SPAM_TOK_MAX_TOKENS && (nb != na || memcmp(a, b, na * sizeof(*a)) != 0))
 			__builtin_trap();
 	}
-	struct classify *cl = classify_new();
+	struct classify *cl = classify_new(false);
 	classify_message(cl, (const char *)data, size);
 	if (classify_ntokens(cl) > SPAM_TOK_MAX_TOKENS)
 		__builtin_trap();

@@ -314,7 +314,7 @@ static const char probe_ham[] =
 static struct classify *
 msg(const char *text)
 {
-	struct classify *c = classify_new();
+	struct classify *c = classify_new(true);
 
 	classify_message(c, text, strlen(text));
 	return c;
@@ -328,7 +328,7 @@ test_chunking(void **state)
 
 	(void)state;
 	sb_init(&whole);
-	struct classify *c = classify_new();
+	struct classify *c = classify_new(true);
 	classify_set_trace(c, collect, &whole);
 	classify_message(c, spams[2], strlen(spams[2]));
 	size_t n = classify_ntokens(c);
@@ -337,7 +337,7 @@ test_chunking(void **state)
 	for (size_t k = 0; k < NELEM(chunks); k++) {
 		const char *body = strstr(spams[2], "\n\n") + 2;
 		sb_init(&part);
-		c = classify_new();
+		c = classify_new(true);
 		classify_set_trace(c, collect, &part);
 		classify_header(c, "From", "Pharmacy <rx@cheap.example.com>");
 		classify_header(c, "Subject", "cheap meds");
