@@ -321,6 +321,8 @@ main(int argc, char **argv)
 	ct_errors_init(&errs);
 	if (!config_load(&cfg, conf, &errs)) {
 		fputs(errs.text.s, stderr);
+		ct_errors_free(&errs);
+		config_free(&cfg);
 		return 2;
 	}
 	ct_errors_free(&errs);
@@ -328,6 +330,7 @@ main(int argc, char **argv)
 		spool = cfg.dmarc_report_spool;
 	if (spool == NULL || *spool == '\0') {
 		fprintf(stderr, "postern-report: %s: dmarc_report.spool_dir is not set\n", conf);
+		config_free(&cfg);
 		return 2;
 	}
 	o.submitter = cfg.dmarc_report_submitter[0] ? cfg.dmarc_report_submitter : cfg.authserv_id;
@@ -354,20 +357,22 @@ main(int argc, char **argv)
 	}
 	if (o.dry_run_dir == NULL && mkdir(o.state_dir, 0750) != 0 && errno != EEXIST) {
 		fprintf(stderr, "postern-report: %s: %s\n", o.state_dir, strerror(errno));
-		return 2;
+		goto early;
 	}
 	{
 		struct dns_options dopt = { .nameservers = &cfg.dns_nameservers,
 			.timeout_ms = (unsigned)cfg.dns_timeout, .cache_size = cfg.dns_cache_size };
 		if (!dns_init(&dopt, err, sizeof(err))) {
 			fprintf(stderr, "postern-report: %s\n", err);
-			return 2;
+			goto early;
 		}
 	}
 	memset(&run, 0, sizeof(run));
 	if (o.suppress_file != NULL && !rep_suppress_load(o.suppress_file, &run.suppressed, err, sizeof(err))) {
 		fprintf(stderr, "postern-report: %s\n", err);
-		return 2;
+		strlist_free(&run.suppressed);
+		dns_shutdown();
+		goto early;
 	}
 	a = xmalloc(sizeof(*a));
 	memset(a, 0, sizeof(*a));
@@ -412,4 +417,9 @@ done:
 	sb_free(&state);
 	config_free(&cfg);
 	return rc;
+early:   /* before anything was read: free what the options and config hold */
+	sb_free(&email);
+	sb_free(&state);
+	config_free(&cfg);
+	return 2;
 }

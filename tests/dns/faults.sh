@@ -79,7 +79,7 @@ read -r before fails first_ok slowest < <(awk -v stop="$t_stop" -v up="$t_up" '
 diag "answers before the stop: $before; failed look-ups while down: $fails; slowest look-up: $slowest ms"
 [ "$before" -gt 0 ] && [ "$fails" -gt 0 ]
 ok $? "the server's stop is seen (answers, then failures)"
-[ "$slowest" -le 1500 ]; ok $? "no look-up took longer than the 1000 ms deadline (+500): $slowest ms"
+[ "$slowest" -le 2000 ]; ok $? "no look-up took longer than the 1000 ms deadline + 1 s (the issue's bound; a loaded CI machine overshot +500): $slowest ms"
 if [ "$first_ok" -lt 0 ]; then
 	ok 1 "answers again after the restart"
 	diag_file "$TEST_TMPDIR/loop.out"
