@@ -9,7 +9,8 @@
 #
 # Environment: top_builddir (default: the source tree), POSTERN (the daemon
 # to measure, default $top_builddir/postern), BENCH_KEEP=1 keeps
-# the work directory, BENCH_SCALE=N multiplies the message counts.
+# the work directory, BENCH_SCALE=N multiplies the message counts,
+# BENCH_PF_ONLY=1 runs only the Postfix rows.
 # Needs root (Postfix), opendkim, postfix (smtp-source), unbound, openssl.
 # A postern that cannot sign yet (no dkim.keys, or no DKIM-Signature comes
 # back) gets "n/a" in the signing rows; likewise the verify row without a
@@ -205,6 +206,11 @@ declare -A PER=([1]=1000 [8]=300 [64]=40)
 SIGN_OPTS=(-a 10.1.2.3)
 IN_OPTS=(-a 192.0.2.10 -N mail.example.org -H mail.example.org)
 
+# BENCH_PF_ONLY=1: only the Postfix rows (and the ceiling), e.g. to compare
+# unix: and inet: milter sockets quickly
+if [ -n "${BENCH_PF_ONLY:-}" ]; then
+	postern_conf "$W/pn-in.conf" '"10.0.0.0/8"'
+else
 SOCK=unix:$W/od.sock
 # signing
 for key in rsa ed; do
@@ -300,6 +306,7 @@ SOCK=unix:$W/pn.sock
 postern_start_conf mem "$W/pn-in.conf"
 mem_probe postern
 daemon_stop
+fi   # BENCH_PF_ONLY
 
 # ---- Postfix end to end: smtp-source -> smtpd (+ milter) -> discard -----------
 declare -A PF_RATE PF_CPU
