@@ -209,6 +209,8 @@ IN_OPTS=(-a 192.0.2.10 -N mail.example.org -H mail.example.org)
 # BENCH_PF_ONLY=1: only the Postfix rows (and the ceiling), e.g. to compare
 # unix: and inet: milter sockets quickly
 if [ -n "${BENCH_PF_ONLY:-}" ]; then
+	declare -A RATE P50 P99 CPU OUT MEM_BASE MEM_HUGE MEM_256 HOSTILE
+	PN_VERIFIES=no HOSTILE_CASES=''
 	postern_conf "$W/pn-in.conf" '"10.0.0.0/8"'
 else
 SOCK=unix:$W/od.sock
