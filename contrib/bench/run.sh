@@ -10,7 +10,8 @@
 # Environment: top_builddir (default: the source tree), POSTERN (the daemon
 # to measure, default $top_builddir/postern), BENCH_KEEP=1 keeps
 # the work directory, BENCH_SCALE=N multiplies the message counts,
-# BENCH_PF_ONLY=1 runs only the Postfix rows.
+# BENCH_PF_ONLY=1 runs only the Postfix rows, BENCH_PF_MSG=FILE sends FILE
+# through Postfix instead of the small message.
 # Needs root (Postfix), opendkim, postfix (smtp-source), unbound, openssl.
 # A postern that cannot sign yet (no dkim.keys, or no DKIM-Signature comes
 # back) gets "n/a" in the signing rows; likewise the verify row without a
@@ -330,7 +331,7 @@ pf_measure() {
 	[ -n "$DPID" ] && c0=$(cpu_ticks "$DPID")
 	t0=$(date +%s.%N)
 	"${_PF_SBIN}smtp-source" -s $PF_S -m "$PF_N" -f sender@example.org -t user@example.com \
-		-F "$W/small/small-000.eml" "127.0.0.1:$PF_PORT" >"$W/smtp-source-$key.log" 2>&1 ||
+		-F "${BENCH_PF_MSG:-$W/small/small-000.eml}" "127.0.0.1:$PF_PORT" >"$W/smtp-source-$key.log" 2>&1 ||
 		{ cat "$W/smtp-source-$key.log" >&2; die "smtp-source ($key)"; }
 	t1=$(date +%s.%N)
 	[ -n "$DPID" ] && c1=$(cpu_ticks "$DPID")
