@@ -228,7 +228,7 @@ per() {   # per KEY SIZE FIELD: thousands of instructions per message
 		print x }'
 }
 ver=$(dpkg-query -W -f '${Version}' opendkim 2>/dev/null || echo '?')
-tree=$(git -C "$top_srcdir" rev-parse --short HEAD 2>/dev/null || echo '?')
+tree=$(git -C "$top_srcdir" describe --always --dirty 2>/dev/null || echo "?")
 echo "#### instructions per message (callgrind, thousands), postern $tree vs OpenDKIM $ver ($(date -u '+%Y-%m-%d %H:%M UTC'))"
 echo
 echo "Command: \`contrib/bench/icount.sh $SIZES\`; 2 warm-up messages, counters zeroed, then one milter connection per row; messages signed by OpenDKIM (RSA-2048, relaxed/relaxed), client 192.0.2.10; postern: its full inbound pipeline."
