@@ -9,7 +9,9 @@
 #
 # Environment: top_builddir (default: the source tree), POSTERN (the daemon
 # to measure, default $top_builddir/postern), BENCH_KEEP=1 keeps
-# the work directory, BENCH_SCALE=N multiplies the message counts.
+# the work directory, BENCH_SCALE=N multiplies the message counts,
+# BENCH_PF_ONLY=1 runs only the Postfix rows, BENCH_PF_MSG=FILE sends FILE
+# through Postfix instead of the small message.
 # Needs root (Postfix), opendkim, postfix (smtp-source), unbound, openssl.
 # A postern that cannot sign yet (no dkim.keys, or no DKIM-Signature comes
 # back) gets "n/a" in the signing rows; likewise the verify row without a
@@ -205,6 +207,13 @@ declare -A PER=([1]=1000 [8]=300 [64]=40)
 SIGN_OPTS=(-a 10.1.2.3)
 IN_OPTS=(-a 192.0.2.10 -N mail.example.org -H mail.example.org)
 
+# BENCH_PF_ONLY=1: only the Postfix rows (and the ceiling), e.g. to compare
+# unix: and inet: milter sockets quickly
+if [ -n "${BENCH_PF_ONLY:-}" ]; then
+	declare -A RATE P50 P99 CPU OUT MEM_BASE MEM_HUGE MEM_256 HOSTILE
+	PN_VERIFIES=no HOSTILE_CASES=''
+	postern_conf "$W/pn-in.conf" '"10.0.0.0/8"'
+else
 SOCK=unix:$W/od.sock
 # signing
 for key in rsa ed; do
@@ -300,6 +309,7 @@ SOCK=unix:$W/pn.sock
 postern_start_conf mem "$W/pn-in.conf"
 mem_probe postern
 daemon_stop
+fi   # BENCH_PF_ONLY
 
 # ---- Postfix end to end: smtp-source -> smtpd (+ milter) -> discard -----------
 declare -A PF_RATE PF_CPU
@@ -321,7 +331,7 @@ pf_measure() {
 	[ -n "$DPID" ] && c0=$(cpu_ticks "$DPID")
 	t0=$(date +%s.%N)
 	"${_PF_SBIN}smtp-source" -s $PF_S -m "$PF_N" -f sender@example.org -t user@example.com \
-		-F "$W/small/small-000.eml" "127.0.0.1:$PF_PORT" >"$W/smtp-source-$key.log" 2>&1 ||
+		-F "${BENCH_PF_MSG:-$W/small/small-000.eml}" "127.0.0.1:$PF_PORT" >"$W/smtp-source-$key.log" 2>&1 ||
 		{ cat "$W/smtp-source-$key.log" >&2; die "smtp-source ($key)"; }
 	t1=$(date +%s.%N)
 	[ -n "$DPID" ] && c1=$(cpu_ticks "$DPID")

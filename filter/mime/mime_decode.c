@@ -46,8 +46,30 @@ b64_feed(struct mime_dec *d, const unsigned char *in, size_t n, unsigned char *o
 	unsigned bits = d->bits, nbits = d->nbits;
 
 	for (size_t i = 0; i < n; i++) {
-		int v = b64val[in[i]];
+		int v;
 
+		/* the common case, a whole quantum of alphabet characters on a
+		 * quantum boundary: four characters, three bytes (the same
+		 * result as the general loop below, in a quarter of its steps) */
+		while (nbits == 0 && n - i >= 4) {
+			int a = b64val[in[i]], b = b64val[in[i + 1]];
+			int c = b64val[in[i + 2]], e = b64val[in[i + 3]];
+
+			if (a == 0 || b == 0 || c == 0 || e == 0)
+				break;
+			if (out != NULL) {
+				unsigned q = (unsigned)(a - 1) << 18 | (unsigned)(b - 1) << 12 |
+				    (unsigned)(c - 1) << 6 | (unsigned)(e - 1);
+				out[o] = (unsigned char)(q >> 16);
+				out[o + 1] = (unsigned char)(q >> 8);
+				out[o + 2] = (unsigned char)q;
+			}
+			o += 3;
+			i += 4;
+		}
+		if (i == n)
+			break;
+		v = b64val[in[i]];
 		if (v == 0) {
 			/* '=' pads the quantum out: its leftover bits are dropped
 			 * and decoding goes on with the next character as a new
