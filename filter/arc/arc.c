@@ -7,7 +7,8 @@
  * it fetched (TXT at s._domainkey.d through dns.c, at most ARC_MAX_KEYS).
  * At end of message: structure (each instance 1..N exactly once with its
  * three fields, N <= 50, cv= none for 1 and pass above), the newest AS's
- * cv=fail, the newest AMS, the oldest-pass value, every AS from N down.
+ * cv=fail, the newest AMS, every AS from N down, then (a passing chain
+ * only) the oldest-pass value from the older AMSes.
  * Called by check_arc.c and tests/tools/arcrun.
  */
 #include "config.h"
@@ -149,8 +150,15 @@ sig_instance(const char *v)
 void
 arc_msg_eoh(struct arc_msg *a)
 {
-	if (!a->present)
+	if (!a->present) {
+		/* no ARC field: nothing to verify, drop the copies now */
+		for (size_t i = 0; i < a->nh; i++) {
+			free(a->h[i].name);
+			free(a->h[i].value);
+		}
+		a->nh = 0;
 		return;
+	}
 	if (a->overflow) {
 		BAD("over the header limits");
 		return;
@@ -506,15 +514,17 @@ arc_msg_eom(struct arc_msg *a, struct arc_result *out)
 		FAIL("AMS i=%u: %s", a->n, why);
 		return;
 	}
-	for (unsigned i = a->n; i-- > 1;)
-		if (verify_ams(a, i) != NULL) {
-			out->oldest_pass = i + 1;
-			break;
-		}
 	for (unsigned i = a->n; i >= 1; i--)
 		if ((why = verify_as(a, i)) != NULL) {
 			FAIL("AS i=%u: %s", i, why);
 			return;
+		}
+	/* oldest-pass (RFC 8617 5.2 step 5, optional) only for a chain that
+	 * passes, so a broken chain costs no further key look-ups */
+	for (unsigned i = a->n; i-- > 1;)
+		if (verify_ams(a, i) != NULL) {
+			out->oldest_pass = i + 1;
+			break;
 		}
 	out->cv = ARC_CV_PASS;
 	d = arc_tags_get(&t, "d");

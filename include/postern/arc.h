@@ -19,7 +19,7 @@
 #define ARC_MAX_HDRS 1000          /* header fields kept for h= */
 #define ARC_MAX_HDR_BYTES (512 * 1024)
 #define ARC_MAX_TAGS 32            /* tags in one tag list */
-#define ARC_MAX_KEYS 16            /* distinct key look-ups a message */
+#define ARC_MAX_KEYS 8             /* distinct key look-ups a message */
 #define ARC_NAME_MAX 256
 
 enum arc_cv { ARC_CV_NONE, ARC_CV_PASS, ARC_CV_FAIL };

@@ -2,11 +2,11 @@
  * arcrun - run stored messages through the ARC engine (filter/arc/) with
  * the real resolver, one line a message: "FILE cv oldest-pass sealer (reason)".
  *
- *   arcrun -s ADDR@PORT [-s ...] FILE...
+ *   arcrun -s ADDR@PORT [-s ...] [-k CHUNK] FILE...
  *
  * Each message goes in the MTA's form (replay.h): one space after the
  * colon dropped, folds kept, the body with CRLF line ends in 64 KiB
- * chunks.  Used by tests/arc/suite.sh (the Valimail ARC suite).
+ * chunks (-k: CHUNK bytes, to show the streaming hash splits anywhere).  Used by tests/arc/suite.sh (the Valimail ARC suite).
  */
 #include "config.h"
 
@@ -37,6 +37,8 @@ slurp(const char *path, size_t *len)
 	*len = sb.len;
 	return sb.s != NULL ? sb.s : xstrdup("");
 }
+
+static size_t chunk = 65536;
 
 static void
 run(const char *path)
@@ -75,9 +77,9 @@ run(const char *path)
 				sb_putc(&body, '\r');
 			sb_putc(&body, msg[i]);
 		}
-	for (size_t i = 0; i < body.len; i += 65536)
+	for (size_t i = 0; i < body.len; i += chunk)
 		arc_msg_body(a, (const unsigned char *)body.s + i,
-		    body.len - i < 65536 ? body.len - i : 65536);
+		    body.len - i < chunk ? body.len - i : chunk);
 	arc_msg_eom(a, &r);
 	printf("%s %s %u %s (%s)\n", path, arc_cv_name(r.cv), r.oldest_pass,
 	    r.sealer[0] ? r.sealer : "-", r.reason);
@@ -94,9 +96,10 @@ main(int argc, char **argv)
 	char err[256];
 	int ch;
 
-	while ((ch = getopt(argc, argv, "s:")) != -1) {
+	while ((ch = getopt(argc, argv, "s:k:")) != -1) {
 		switch (ch) {
 		case 's': strlist_add(&ns, optarg); break;
+		case 'k': chunk = strtoul(optarg, NULL, 10); chunk = chunk ? chunk : 1; break;
 		default:
 			fprintf(stderr, "usage: arcrun -s ADDR@PORT FILE...\n");
 			return 2;
