@@ -57,7 +57,8 @@ static const struct ct_key dmarc_keys[] = {
 	{ "dmarc.multiple_from_action", CT_ALIAS, 0, "dmarc.unusable_from_action", 0, 0, NULL, NULL },
 	{ "dmarc.trusted_forwarders", CT_STRLIST, OFF(forwarders), NULL, 0, 0, NULL,
 	  "forwarders and mailing lists whose mail is not refused for a DMARC failure: a passing "
-	  "DKIM d= or SPF-passing MAIL FROM domain equal to or under one of these domains" },
+	  "DKIM d=, SPF-passing MAIL FROM domain or sealer of a passing ARC chain (d= of the newest "
+	  "ARC-Seal) equal to or under one of these domains" },
 	{ "dmarc.trusted_forwarder_hosts", CT_CIDRLIST, OFF(forwarder_hosts), NULL, 0, 0, NULL,
 	  "client addresses (CIDR) of trusted forwarders, treated as dmarc.trusted_forwarders" },
 	{ "dmarc.list_action", CT_ACTION, OFF(list_action), "reject", 0, 0, NULL,
