@@ -498,6 +498,10 @@ arc_msg_eom(struct arc_msg *a, struct arc_result *out)
 		FAIL("%s", a->bad);
 		return;
 	}
+	if (!a->hashing) {
+		FAIL("end of headers not seen");
+		return;
+	}
 	arc_body_final(&a->body[0], a->bh[0]);
 	arc_body_final(&a->body[1], a->bh[1]);
 	a->hashing = false;

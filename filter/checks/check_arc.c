@@ -106,8 +106,10 @@ ar_eom(struct conn *c, struct msg *m, void *ms, struct edits *e, struct verdict 
 		sb_printf(&sb, " (i=%u sealer %s)", a->r.instances, a->r.sealer);
 	else if (a->r.cv == ARC_CV_FAIL)
 		sb_printf(&sb, " (%s)", a->r.reason);
+	/* an IPv6 address holds ':', a tspecial: quoted (RFC 8601 2.2) */
 	if (a->r.cv != ARC_CV_NONE && c->addr[0] != '\0')
-		sb_printf(&sb, " smtp.remote-ip=%s", c->addr);
+		sb_printf(&sb, strchr(c->addr, ':') != NULL ? " smtp.remote-ip=\"%s\"" :
+		    " smtp.remote-ip=%s", c->addr);
 	if (a->r.cv == ARC_CV_PASS)
 		sb_printf(&sb, " header.oldest-pass=%u", a->r.oldest_pass);
 	authres_add(m, sb.s);

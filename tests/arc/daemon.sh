@@ -34,5 +34,6 @@ logged 'ARC3: eom: .*arc=none .*verdict=reject check=dmarc' "no chain: refused"
 logged 'ARC4: eom: .*arc=pass\(i=2,sealer=example.org\) .*verdict=reject check=dmarc' "sealer not trusted by the recipient's policy: refused"
 logged 'ARC5: eom: .*arc=pass\(i=1,sealer=example.org\) .*verdict=accept' "one-instance chain accepted"
 logged 'ARC6: eom: .*arc=pass\(i=2,sealer=example.org\) .*verdict=accept' "AMS(1) broken, chain passes"
+logged 'ARC7: eom: .*arc=pass\(i=1,sealer=example.org\) .*verdict=accept' "IPv6 client"
 postern_stop
 tap_done

@@ -16,6 +16,8 @@ CASES = [
     ("cv_pass_i2_1", "ARC4", "<u@strict.example>", "SMFIR_REPLYCODE", None),
     ("cv_pass_i1_1", "ARC5", "<u@example.net>", "SMFIR_CONTINUE", "arc=pass (i=1 sealer example.org) smtp.remote-ip=192.0.2.10 header.oldest-pass=0"),
     ("cv_pass_i2_1_ams1_invalid", "ARC6", "<u@example.net>", "SMFIR_CONTINUE", "arc=pass (i=2 sealer example.org) smtp.remote-ip=192.0.2.10 header.oldest-pass=2"),
+    # an IPv6 client: the address is quoted (':' is a tspecial)
+    ("cv_pass_i1_1", "ARC7", "<u@example.net>", "SMFIR_CONTINUE", 'arc=pass (i=1 sealer example.org) smtp.remote-ip="2001:db8::10" header.oldest-pass=0'),
 ]
 
 
@@ -56,7 +58,8 @@ def main():
     o.write('local function ar(conn) return mt.getheader(conn, "Authentication-Results", 0) or "" end\n')
     for name, qid, rcpt, reply, arc in CASES:
         fields, body = split(tests[name]["message"])
-        o.write("do\n\tlocal conn = open(\"192.0.2.10\")\n")
+        ip = "2001:db8::10" if qid == "ARC7" else "192.0.2.10"
+        o.write("do\n\tlocal conn = open(\"%s\")\n" % ip)
         o.write('\tmail(conn, "<bounce@lists.example.com>", "%s")\n' % qid)
         o.write('\trcpt(conn, "%s")\n' % rcpt)
         o.write("\tmessage(conn, {\n")
