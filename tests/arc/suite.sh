@@ -60,6 +60,13 @@ while read -r st f rest; do
 	UNEXPECTED) ok 1 "$f $rest" ;;
 	esac
 done < <(grep -v '^SUMMARY' "$T/cmp.txt")
+# instance limits beyond the suite, from its passing i=1 message: every
+# i=1 made i=51 (over RFC 8617's 50), or i=2 (a gap: no set 1)
+sed 's/\bi=1;/i=51;/' cv_pass_i1_1.eml >"$T/i51.eml"
+sed 's/\bi=1;/i=2;/' cv_pass_i1_1.eml >"$T/gap.eml"
+like "$("$RUN" -s "$DNS_ADDR@$DNS_PORT" "$T/i51.eml")" ' fail 0 - \(ARC-[A-Za-z-]+ without a valid i=\)$' "i=51: fail (instances 1..50)"
+like "$("$RUN" -s "$DNS_ADDR@$DNS_PORT" "$T/gap.eml")" ' fail 0 - \(no ARC-Authentication-Results with i=1\)$' "sets 2 without 1: fail"
+like "$("$RUN" -s "$DNS_ADDR@$DNS_PORT" cv_pass_i1_1.eml)" ' pass 0 example.org \(\)$' "the unchanged message passes"
 # the body hash streams: 1- and 3-byte chunks give the same results
 for k in 1 3; do
 	# shellcheck disable=SC2046
