@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "postern/check_arc.h"
 #include "postern/check_authres.h"
 #include "postern/check_dkim.h"
 #include "postern/check_dmarc.h"
@@ -56,7 +57,8 @@ static const struct ct_key dmarc_keys[] = {
 	{ "dmarc.multiple_from_action", CT_ALIAS, 0, "dmarc.unusable_from_action", 0, 0, NULL, NULL },
 	{ "dmarc.trusted_forwarders", CT_STRLIST, OFF(forwarders), NULL, 0, 0, NULL,
 	  "forwarders and mailing lists whose mail is not refused for a DMARC failure: a passing "
-	  "DKIM d= or SPF-passing MAIL FROM domain equal to or under one of these domains" },
+	  "DKIM d=, SPF-passing MAIL FROM domain or sealer of a passing ARC chain (d= of the newest "
+	  "ARC-Seal) equal to or under one of these domains" },
 	{ "dmarc.trusted_forwarder_hosts", CT_CIDRLIST, OFF(forwarder_hosts), NULL, 0, 0, NULL,
 	  "client addresses (CIDR) of trusted forwarders, treated as dmarc.trusted_forwarders" },
 	{ "dmarc.list_action", CT_ACTION, OFF(list_action), "reject", 0, 0, NULL,
@@ -74,7 +76,8 @@ struct dmarc_msg {
 	bool list_id;                   /* the message carries List-Id */
 	char list_id_val[104];          /* its value, escaped and cut, for the log */
 	enum dmarc_override override;
-	char override_by[DMARC_NAME_MAX]; /* the forwarder that matched */
+	char override_by[DMARC_NAME_MAX + 4]; /* the forwarder that matched ("arc:" + sealer) */
+	const char *arc_sealer;         /* check_arc's passing sealer, or NULL */
 	enum action action;             /* what DMARC asked for */
 	bool observed;                  /* the deciding policy is in observe mode */
 	struct dmarc_output out;
@@ -196,6 +199,7 @@ dmarc_eom(struct conn *c, struct msg *m, void *ms, struct edits *e, struct verdi
 	in.ndkim = dkim_pass_domains(m, in.dkim_pass, DMARC_MAX_DKIM);
 	dmarc_evaluate(&in, out);
 	d->evaluated = true;
+	d->arc_sealer = check_arc_sealer(m);
 	dmarc_decide(c, m, d, &in, v);
 	dmarc_authres(m, au, d);
 	if (out->result == DMARC_PASS || out->result == DMARC_FAIL)
@@ -348,12 +352,14 @@ name_listed(const struct strlist *l, const char *domain, char *by, size_t size)
 }
 
 /* Does the message come through one of this policy's trusted forwarders?
- * By client address, a passing DKIM d=, or the SPF-passing identity.
- * (ARC sealers join here once ARC is verified: docs/DMARC.md.) */
+ * By client address, a passing DKIM d=, the SPF-passing identity, or the
+ * sealer (d= of the newest ARC-Seal) of a chain that passed (check_arc). */
 static bool
 forwarder_match(const struct conn *c, const struct dmarc_policy_keys *p,
-    const struct dmarc_input *in, char *by, size_t size)
+    const struct dmarc_input *in, const char *arc_sealer, char *by, size_t size)
 {
+	char en[DMARC_NAME_MAX];
+
 	if (cidr_list_match(&p->forwarder_hosts, c->family, c->ip)) {
 		strlcpy_ok(by, c->addr, size);
 		return true;
@@ -361,7 +367,15 @@ forwarder_match(const struct conn *c, const struct dmarc_policy_keys *p,
 	for (size_t i = 0; i < in->ndkim; i++)
 		if (name_listed(&p->forwarders, in->dkim_pass[i], by, size))
 			return true;
-	return in->spf_pass && name_listed(&p->forwarders, in->spf_domain, by, size);
+	if (in->spf_pass && name_listed(&p->forwarders, in->spf_domain, by, size))
+		return true;
+	if (arc_sealer != NULL && name_listed(&p->forwarders, arc_sealer, en, sizeof(en))) {
+		if (size <= 4 || !strlcpy_ok(by + 4, en, size - 4))
+			return false;
+		memcpy(by, "arc:", 4);
+		return true;
+	}
+	return false;
 }
 
 /* A failing message's action under one policy, after its overrides. */
@@ -374,7 +388,7 @@ fail_action(const struct conn *c, const struct dmarc_policy_keys *p, const struc
 	*ovr = OVR_NONE;
 	if (a == ACT_ACCEPT)
 		return a;
-	if (forwarder_match(c, p, in, by, size)) {
+	if (forwarder_match(c, p, in, d->arc_sealer, by, size)) {
 		*ovr = OVR_FORWARDER;
 		return ACT_ACCEPT;
 	}
@@ -410,7 +424,7 @@ dmarc_decide(const struct conn *c, struct msg *m, struct dmarc_msg *d,
 	who = m->pol[0];
 	for (size_t i = 0; i < m->npol; i++) {
 		enum dmarc_override ovr;
-		char by[DMARC_NAME_MAX] = "";
+		char by[DMARC_NAME_MAX + 4] = "";
 		enum action pa = fail_action(c, check_policy(m->pol[i], &check_dmarc), d, in, &ovr,
 		    by, sizeof(by));
 

@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include "postern/check_access.h"
+#include "postern/check_arc.h"
 #include "postern/check_attach.h"
 #include "postern/check_authres.h"
 #include "postern/check_bayes.h"
@@ -35,6 +36,7 @@ const struct check *const check_table[] = {
 	&check_attach,
 	&check_spf,
 	&check_dkim,
+	&check_arc,      /* before dmarc: a trusted ARC sealer excuses a failure */
 	&check_dmarc,
 	&check_bayes,     /* the classifier: check_spam reads its result */
 	&check_spam,
