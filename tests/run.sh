@@ -20,6 +20,7 @@ status=$?
 echo "== make check"
 grep -h '^SPF RFC 7208: ' tests/spf/rfc7208.log 2>/dev/null || true
 grep -h '^# DKIM vectors: ' tests/dkim/vectors.log 2>/dev/null | head -n 1 | sed 's/^# //' || true
+grep -h '^# ARC suite: ' tests/arc/suite.log 2>/dev/null | head -n 1 | sed 's/^# //' || true
 grep -E '^(FAIL|ERROR|XPASS):' tests/run.log
 grep -E '^# (TOTAL|PASS|SKIP|FAIL|ERROR):' tests/run.log
 [ -f test-suite.log ] && grep -E '^(not ok|Bail out)' test-suite.log | head -n 40
