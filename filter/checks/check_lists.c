@@ -116,33 +116,33 @@ excuse_mask(const struct lists_policy *lp, const struct msg *m)
 	return mask;
 }
 
-/* The envelope facts on the policy's deny lists: what matched, or NULL. */
+/* The envelope fact that one of these lists holds ("client", "helo",
+ * "sender", "recipient"), or NULL. */
 static const char *
-denied(const struct conn *c, const struct msg *m, const struct lists_policy *lp)
+matched(const struct conn *c, const struct msg *m, const struct lookup *clients,
+    const struct lookup *helo, const struct lookup *senders, const struct lookup *rcpts)
 {
-	if (c->family != 0 && lookup_ip(lp->deny_clients, c->family, c->ip))
+	if (c->family != 0 && lookup_ip(clients, c->family, c->ip))
 		return "client";
-	if (c->helo != NULL && lookup_domain(lp->deny_helo, c->helo))
+	if (c->helo != NULL && lookup_domain(helo, c->helo))
 		return "helo";
-	if (m->sender != NULL && m->sender[0] != '\0' && lookup_address(lp->deny_senders, m->sender))
+	if (m->sender != NULL && m->sender[0] != '\0' && lookup_address(senders, m->sender))
 		return "sender";
-	if (m->rcpt != NULL && lookup_address(lp->deny_rcpts, m->rcpt))
+	if (m->rcpt != NULL && lookup_address(rcpts, m->rcpt))
 		return "recipient";
 	return NULL;
 }
 
 static const char *
+denied(const struct conn *c, const struct msg *m, const struct lists_policy *lp)
+{
+	return matched(c, m, lp->deny_clients, lp->deny_helo, lp->deny_senders, lp->deny_rcpts);
+}
+
+static const char *
 allowed(const struct conn *c, const struct msg *m, const struct lists_policy *lp)
 {
-	if (c->family != 0 && lookup_ip(lp->allow_clients, c->family, c->ip))
-		return "client";
-	if (c->helo != NULL && lookup_domain(lp->allow_helo, c->helo))
-		return "helo";
-	if (m->sender != NULL && m->sender[0] != '\0' && lookup_address(lp->allow_senders, m->sender))
-		return "sender";
-	if (m->rcpt != NULL && lookup_address(lp->allow_rcpts, m->rcpt))
-		return "recipient";
-	return NULL;
+	return matched(c, m, lp->allow_clients, lp->allow_helo, lp->allow_senders, lp->allow_rcpts);
 }
 
 static void
