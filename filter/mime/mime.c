@@ -402,6 +402,7 @@ mime_scan_new(const struct mime_limits *l, bool headers_fed, mime_cb cb, void *c
 	sb_init(&s->cdisp);
 	sb_init(&s->dup_ctype);
 	sb_init(&s->dup_cdisp);
+	sb_init(&s->dup_cte);
 	s->bol = true;
 	ms_start_entity(s, 0, false);
 	(void)headers_fed;    /* both ways start in the header state */
@@ -441,6 +442,7 @@ mime_scan_free(struct mime_scan *s)
 	sb_free(&s->cdisp);
 	sb_free(&s->dup_ctype);
 	sb_free(&s->dup_cdisp);
+	sb_free(&s->dup_cte);
 	free(s);
 }
 

@@ -99,6 +99,7 @@ ms_start_entity(struct mime_scan *s, unsigned depth, bool digest_child)
 	sb_reset(&s->cdisp);
 	sb_reset(&s->dup_ctype);
 	sb_reset(&s->dup_cdisp);
+	sb_reset(&s->dup_cte);
 }
 
 static bool
@@ -231,6 +232,33 @@ all_names(struct mime_scan *s, struct mime_part *p, char *buf)
 	return !nc.toolong;
 }
 
+/* A later Content-Type or Content-Transfer-Encoding field that says other
+ * than the first: clients differ on which one wins (some read the last), so
+ * the part they decode or show is not the one screened.  Fields that agree
+ * (a charset parameter aside) are harmless. */
+static const char *
+disagree(struct mime_scan *s, const char *type, enum mime_enc enc)
+{
+	char tok[MIME_TYPE_MAX];
+
+	for (size_t i = 0; i < s->dup_ctype.len;) {
+		const char *l = s->dup_ctype.s + i, *nl = memchr(l, '\n', s->dup_ctype.len - i);
+		size_t n = nl ? (size_t)(nl - l) : s->dup_ctype.len - i;
+		mime_parse_field(l, n, tok, sizeof(tok), NULL, 0);
+		if (strcasecmp(tok, type) != 0)
+			return "two Content-Type fields that disagree";
+		i += n + 1;
+	}
+	for (size_t i = 0; i < s->dup_cte.len;) {
+		const char *l = s->dup_cte.s + i, *nl = memchr(l, '\n', s->dup_cte.len - i);
+		size_t n = nl ? (size_t)(nl - l) : s->dup_cte.len - i;
+		if (mime_parse_enc(l, n) != enc)
+			return "two Content-Transfer-Encoding fields that disagree";
+		i += n + 1;
+	}
+	return NULL;
+}
+
 /* The current entity's header is complete: type, name, encoding, kind. */
 void
 ms_headers_done(struct mime_scan *s)
@@ -288,6 +316,12 @@ ms_headers_done(struct mime_scan *s)
 	set_kind(s, e, p, &ct[0]);
 	if (s->cb != NULL && s->cb(s->ctx, MIME_EV_PART, p, NULL)) {
 		ms_stop(s);
+		goto out;
+	}
+	/* after the part's names were screened: a blocked name says more */
+	const char *why = disagree(s, s->have_ctype ? tok : "", p->enc);
+	if (why != NULL) {
+		ms_violation(s, why);
 		goto out;
 	}
 	if (e->kind == MIME_MESSAGE)
@@ -439,6 +473,10 @@ ms_field_name_done(struct mime_scan *s)
 		/* a second field: the first decides the type, but a client that
 		 * reads the last one shows its name, so its names are kept */
 		s->hval = (n == 12) ? &s->dup_ctype : &s->dup_cdisp;
+		if (s->hval->len > 0)
+			sb_putc(s->hval, '\n');
+	} else if (mem_caseeq(s->hname, n, "content-transfer-encoding")) {
+		s->hval = &s->dup_cte;   /* compared with the first (disagree()) */
 		if (s->hval->len > 0)
 			sb_putc(s->hval, '\n');
 	}

@@ -54,6 +54,7 @@ struct mime_scan {
 	strbuf ctype, cte, cdisp;
 	strbuf dup_ctype, dup_cdisp; /* later fields of the same name, LF-separated:
 	                              * their names are screened too */
+	strbuf dup_cte;      /* later Content-Transfer-Encoding fields, LF-separated */
 	bool have_ctype, have_cte, have_cdisp;
 	/* leaf */
 	struct mime_dec dec;

@@ -193,6 +193,20 @@ files["disposition-twice"] = msg("554 5.7.1 attachment evil.exe", "Content-Dispo
 files["type-twice"] = msg("554 5.7.1 attachment evil.exe", "Content-Type twice",
                           named('Content-Type: application/pdf; name="invoice.pdf"',
                                 'Content-Type: application/octet-stream; name="evil.exe"'))
+# a second Content-Type / Content-Transfer-Encoding that says other than the
+# first: a client that reads the last field decodes another part
+files["type-twice-disagree"] = msg("554 5.6.0", "Content-Type twice, the types differ",
+                                   mp([TEXT, part(["Content-Type: text/plain", "Content-Type: application/zip",
+                                                   "Content-Transfer-Encoding: base64"], b64(zev))]))
+files["cte-twice-disagree"] = msg("554 5.6.0", "Content-Transfer-Encoding twice, they differ",
+                                  mp([TEXT, part(["Content-Type: text/plain", "Content-Transfer-Encoding: 7bit",
+                                                  "Content-Transfer-Encoding: base64"], b64(zev))]))
+files["type-twice-agree-ok"] = msg("accept", "Content-Type twice, the same type",
+                                   mp([TEXT, part(["Content-Type: text/plain; charset=us-ascii",
+                                                   "Content-Type: TEXT/plain; charset=utf-8"], "hello")]))
+files["cte-twice-agree-ok"] = msg("accept", "Content-Transfer-Encoding twice, the same",
+                                  mp([TEXT, part(["Content-Type: text/plain", "Content-Transfer-Encoding: base64",
+                                                  "Content-Transfer-Encoding: BASE64"], b64(b"hello\n"))]))
 files["names-agree-ok"] = msg("accept", "names that agree",
                               named('Content-Type: application/pdf; name="invoice.pdf"',
                                     "Content-Disposition: attachment; filename*=UTF-8''invoice.pdf;"
