@@ -437,6 +437,7 @@ mime_scan_free(struct mime_scan *s)
 	free(s->head);
 	zip_free(s->zip);
 	mime_scan_free(s->sub);
+	ms_uu_free(s);
 	sb_free(&s->ctype);
 	sb_free(&s->cte);
 	sb_free(&s->cdisp);

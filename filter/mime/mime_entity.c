@@ -177,6 +177,8 @@ set_kind(struct mime_scan *s, struct ent *e, struct mime_part *p, const struct m
 		if (p->is_zip)
 			s->zip = zip_new(s->lim.zip_entries, zip_entry_cb, s);
 		s->nmagic = p->is_zip ? 4 : 0;   /* else look at the first bytes */
+		/* a client shows uuencoded blocks in a plain-text body as files */
+		s->uu.on = !p->attachment && strcmp(p->type, "text/plain") == 0;
 	}
 }
 
@@ -345,14 +347,15 @@ sub_feed_finish(struct mime_scan *s, struct mime_scan *sub)
 	}
 }
 
-/* Decoded bytes of an encoded message part go to its own scanner. */
-static void
-sub_feed(struct mime_scan *s, const unsigned char *p, size_t n)
+/* Decoded bytes of an encoded message part (or of a uuencoded block in a
+ * text body) go to its own scanner; its limit is ours. */
+void
+ms_sub_feed(struct mime_scan *s, struct mime_scan *sub, const unsigned char *p, size_t n)
 {
-	switch (mime_feed(s->sub, p, n)) {
+	switch (mime_feed(sub, p, n)) {
 	case MIME_LIMIT:
-		s->f.limit = s->sub->f.limit;
-		memcpy(s->f.reason, s->sub->f.reason, sizeof(s->f.reason));
+		s->f.limit = sub->f.limit;
+		memcpy(s->f.reason, sub->f.reason, sizeof(s->f.reason));
 		s->st = ST_STOP;
 		s->status = MIME_LIMIT;
 		break;
@@ -364,13 +367,11 @@ sub_feed(struct mime_scan *s, const unsigned char *p, size_t n)
 	}
 }
 
-/* The encoded message ended: its parts join ours, depth + base. */
-static void
-sub_done(struct mime_scan *s, unsigned base)
+/* A nested scanner's input ended: its parts join ours, depth + base, and
+ * it is freed. */
+void
+ms_sub_merge(struct mime_scan *s, struct mime_scan *sub, unsigned base)
 {
-	struct mime_scan *sub = s->sub;
-
-	s->sub = NULL;
 	if (s->st != ST_STOP)
 		sub_feed_finish(s, sub);
 	for (size_t i = 0; i < sub->f.nparts; i++) {
@@ -419,10 +420,18 @@ ms_end_entity(struct mime_scan *s)
 			s->zip = NULL;
 		}
 		if (s->sub != NULL) {
+			struct mime_scan *sub = s->sub;
+			s->sub = NULL;
 			if (n > 0 && s->st != ST_STOP)
-				sub_feed(s, tail, n);
-			sub_done(s, e->depth + 1);
+				ms_sub_feed(s, sub, tail, n);
+			ms_sub_merge(s, sub, e->depth + 1);
 			p = &s->f.parts[e->part];   /* the parts array may have moved */
+		}
+		if (s->uu.on) {
+			if (n > 0 && s->st != ST_STOP)
+				ms_uu_text(s, tail, n);
+			ms_uu_end(s);
+			p = &s->f.parts[e->part];
 		}
 		if (s->st != ST_STOP && s->cb != NULL && s->cb(s->ctx, MIME_EV_PART_END, p, NULL))
 			ms_stop(s);
@@ -588,15 +597,17 @@ ms_leaf_bytes(struct mime_scan *s, const unsigned char *p, size_t n)
 	mp->enc_size += n;
 	for (i = 0; i < n && s->st != ST_STOP; i += 4096) {
 		size_t k = n - i < 4096 ? n - i : 4096;
-		if (s->zip == NULL && s->sub == NULL && s->nmagic == 4 && !text)
+		if (s->zip == NULL && s->sub == NULL && s->nmagic == 4 && !text && !s->uu.on)
 			break;       /* nothing needs the bytes: count the rest */
 		got = mime_dec_feed(&s->dec, p + i, k, out);
 		mp->dec_size += got;
 		s->f.total_decoded += got;
 		if (text && got > 0)
 			s->text_cb(s->text_ctx, mp, out, got);
+		if (s->uu.on && got > 0)
+			ms_uu_text(s, out, got);
 		if (s->sub != NULL)
-			sub_feed(s, out, got);
+			ms_sub_feed(s, s->sub, out, got);
 		else if (s->zip != NULL)
 			zip_bytes(s, out, got);
 		else if (!sniff(s, mp, out, got))

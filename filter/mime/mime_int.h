@@ -1,8 +1,8 @@
 /*
  * mime_int.h - the MIME scanner's private state, shared by mime.c (the
  * line machine: delimiters, held line breaks, feed/finish) and
- * mime_entity.c (entities: headers, kinds, decoding, nested messages).
- * Nothing outside these two files includes it.
+ * mime_entity.c (entities: headers, kinds, decoding, nested messages) and
+ * mime_uu.c (uuencoded blocks in text bodies).  Nothing else includes it.
  */
 #ifndef POSTERN_MIME_INT_H
 #define POSTERN_MIME_INT_H
@@ -21,6 +21,17 @@ struct ent {
 	bool hdr_done;
 	size_t part;         /* index into facts.parts */
 	unsigned depth;
+};
+
+/* uuencoded blocks in a text/plain body (mime_uu.c) */
+#define MIME_UU_NAME_MAX 1024
+struct mime_uu {
+	bool on;             /* the current leaf is watched */
+	bool overlong;       /* the line is longer than head */
+	char head[MIME_UU_NAME_MAX + 16];   /* the current line's first bytes */
+	size_t headlen;
+	struct mime_scan *sub;   /* the open block's scanner, or NULL */
+	unsigned base;       /* its parts' depth offset */
 };
 
 struct mime_scan {
@@ -62,6 +73,7 @@ struct mime_scan {
 	struct mime_scan *sub;  /* an encoded message/rfc822 part, parsed as decoded */
 	unsigned char magic[4]; /* a leaf's first decoded bytes (zip sniffing) */
 	unsigned nmagic;        /* 4 once decided */
+	struct mime_uu uu;
 };
 
 /* mime_entity.c */
@@ -78,5 +90,12 @@ void ms_field_name_done(struct mime_scan *s);
 void ms_hdr_bytes(struct mime_scan *s, const char *p, size_t n);
 void ms_hdr_eol(struct mime_scan *s, unsigned eol);
 void ms_leaf_bytes(struct mime_scan *s, const unsigned char *p, size_t n);
+void ms_sub_feed(struct mime_scan *s, struct mime_scan *sub, const unsigned char *p, size_t n);
+void ms_sub_merge(struct mime_scan *s, struct mime_scan *sub, unsigned base);
+
+/* mime_uu.c */
+void ms_uu_text(struct mime_scan *s, const unsigned char *p, size_t n);
+void ms_uu_end(struct mime_scan *s);
+void ms_uu_free(struct mime_scan *s);
 
 #endif

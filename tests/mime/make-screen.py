@@ -207,6 +207,23 @@ files["type-twice-agree-ok"] = msg("accept", "Content-Type twice, the same type"
 files["cte-twice-agree-ok"] = msg("accept", "Content-Transfer-Encoding twice, the same",
                                   mp([TEXT, part(["Content-Type: text/plain", "Content-Transfer-Encoding: base64",
                                                   "Content-Transfer-Encoding: BASE64"], b64(b"hello\n"))]))
+# uuencoded blocks in a plain-text body: Thunderbird and Outlook show them
+# as attachments (filter/mime/mime_uu.c)
+def uublock(name, data):
+    return ("begin 644 %s\n" % name + "".join(binascii.b2a_uu(data[i:i + 45]).decode()
+                                            for i in range(0, len(data), 45)) + "`\nend\n")
+files["uu-in-text"] = msg("554 5.7.1 attachment evil.exe", "a uuencoded block in a text/plain body",
+                          "Here it is:\n\n" + uublock("evil.exe", b"MZ" * 100) + "\nbye\n",
+                          ctype="text/plain")
+files["uu-in-text-part"] = msg("554 5.7.1 attachment evil.exe", "a uuencoded block in a text/plain part",
+                               mp([part(["Content-Type: text/plain"], "see below\n" + uublock("evil.exe", b"MZ" * 10))]))
+files["uu-in-text-qp"] = msg("554 5.7.1 attachment evil.exe", "a uuencoded block in a quoted-printable text part",
+                             mp([part(["Content-Type: text/plain", "Content-Transfer-Encoding: quoted-printable"],
+                                      uublock("evil.exe", b"MZ" * 10).replace("begin 644 ", "begin=20644=20"))]))
+files["uu-in-text-zip"] = msg("554 5.7.1 file in archive evil.exe", "a uuencoded zip in a text/plain body",
+                              "Docs:\n" + uublock("docs.zip", zev), ctype="text/plain")
+files["uu-in-text-ok"] = msg("accept", "a uuencoded text file in a text/plain body",
+                             "Notes:\n" + uublock("notes.txt", b"just some notes\n" * 5), ctype="text/plain")
 files["names-agree-ok"] = msg("accept", "names that agree",
                               named('Content-Type: application/pdf; name="invoice.pdf"',
                                     "Content-Disposition: attachment; filename*=UTF-8''invoice.pdf;"

@@ -26,6 +26,15 @@ struct row {
 #define PAD300 PAD30 PAD30 PAD30 PAD30 PAD30 PAD30 PAD30 PAD30 PAD30 PAD30
 
 static const struct row good[] = {
+	{ "a uuencoded block in a plain-text body is a part of its own",
+	  "Content-Type: text/plain\r\n\r\nhi\r\nbegin 644 a.exe\r\n#35HA\r\n`\r\nend\r\nbye\r\n",
+	  "0:text/plain::7bit:41:41;1:application/octet-stream:a.exe:x-uuencode:32:3", "ok" },
+	{ "a uuencoded block without its end line",
+	  "Content-Type: text/plain\r\n\r\nbegin 644 a.exe\r\n#35HA\r\n",
+	  "0:text/plain::7bit:24:24;1:application/octet-stream:a.exe:x-uuencode:24:3", "ok" },
+	{ "a uuencoded block in a text/plain attachment stays text",
+	  "Content-Type: text/plain\r\nContent-Disposition: attachment\r\n\r\nbegin 644 a.exe\r\n#35HA\r\nend\r\n",
+	  "0:text/plain::7bit:29:29", "ok" },
 	{ "single part without Content-Type", "Subject: x\r\n\r\nhello\r\n",
 	  "0:text/plain::7bit:7:7", "ok" },
 	{ "multipart, CRLF", CT_MIXED "--b\r\nContent-Type: text/plain\r\n\r\nab\r\n--b\r\n\r\ncd\r\n--b--\r\n",
