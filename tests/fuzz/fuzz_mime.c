@@ -67,11 +67,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		st = mime_finish(s);
 	const struct mime_facts *f = mime_facts(s);
 	unsigned long long total = 0;
-	bool encoded_msg = false;   /* its inner parts re-count its bytes */
+	bool encoded_msg = false;   /* its inner parts re-count its bytes (or a uu block's) */
 	for (size_t j = 0; j < f->nparts; j++) {
 		const struct mime_part *p = &f->parts[j];
 		encoded_msg = encoded_msg || (strncmp(p->type, "message/", 8) == 0 &&
 		    p->kind == MIME_LEAF && MIME_ENC_DECODED(p->enc));
+		/* a uuencoded block in a text body: its bytes are the text's too */
+		encoded_msg = encoded_msg || p->enc == ENC_UU;
 		total += f->parts[j].dec_size;
 		if (f->parts[j].depth > l.depth)
 			__builtin_trap();
