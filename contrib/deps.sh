@@ -10,7 +10,7 @@ PKGS="build-essential autoconf automake libtool pkg-config
 libmilter-dev libopendkim-dev libspf2-dev libssl-dev libconfig-dev
 libunbound-dev libevent-dev libcmocka-dev libpsl-dev publicsuffix libxml2-dev zlib1g-dev libxml2-utils
 postfix swaks miltertest unbound python3 python3-yaml procps
-opendkim libnet-ssleay-perl libio-socket-ssl-perl spamd spamassassin
+opendkim libnet-ssleay-perl libio-socket-ssl-perl libmail-dkim-perl spamd spamassassin
 m4 liblockfile1 libwrap0 libsasl2-2 libsasl2-modules sasl2-bin
 libmicrohttpd-dev curl liblmdb-dev libhiredis-dev lmdb-utils redis-server"
 

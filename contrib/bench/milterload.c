@@ -46,6 +46,8 @@ static const char usage[] =
 "  -q           print only the result: line\n"
 "  -P           one send() per packet, as Postfix writes them (default:\n"
 "               packets of no-reply steps go out with the next answered one)\n"
+"  -L           do not offer SMFIP_HDR_LEADSPC: each header value loses one\n"
+"               space after the colon, as from an MTA without it\n"
 "  -w DIR       write each message file once to DIR with the header fields\n"
 "               the milter added (e.g. to make signed test messages)\n";
 
@@ -217,7 +219,7 @@ parse_opts(int argc, char **argv, struct ml_opts *o)
 	set_macro(o, ST_CONNECT, "j", 1, "milterload.example");
 	for (s = ST_MAIL; s < ST_COUNT; s++)
 		set_macro(o, s, "i", 1, NULL);
-	while ((c = getopt(argc, argv, "s:m:c:n:k:a:N:H:f:r:D:X:eC:t:qw:Ph")) != -1) {
+	while ((c = getopt(argc, argv, "s:m:c:n:k:a:N:H:f:r:D:X:eC:t:qw:PLh")) != -1) {
 		switch (c) {
 		case 's': o->sock = optarg; break;
 		case 'm': o->msgpath = optarg; break;
@@ -244,6 +246,7 @@ parse_opts(int argc, char **argv, struct ml_opts *o)
 		case 'q': o->quiet = 1; break;
 		case 'w': o->outdir = optarg; break;
 		case 'P': o->per_packet = 1; break;
+		case 'L': o->no_leadspc = 1; break;
 		case 'h': fputs(usage, stdout); exit(0);
 		default: goto bad;
 		}

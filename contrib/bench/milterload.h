@@ -61,6 +61,7 @@ struct ml_opts {
 	size_t ntexts;
 	int quiet;
 	int per_packet;        /* -P */
+	int no_leadspc;        /* -L */
 	const char *outdir;   /* -w: write messages with added headers */
 };
 

@@ -186,7 +186,7 @@ negotiate(struct worker *w)
 	mc_begin(&w->c, SMFIC_OPTNEG);
 	mc_add32(&w->c, MTA_VERSION);
 	mc_add32(&w->c, ACT_ALL);
-	mc_add32(&w->c, PROTO_ALL);
+	mc_add32(&w->c, w->o->no_leadspc ? PROTO_ALL & ~(uint32_t)SMFIP_HDR_LEADSPC : PROTO_ALL);
 	mc_end(&w->c);
 	if ((st = mc_flush(&w->c)) != MC_OK || (st = mc_read(&w->c, &cmd, &d, &len)) != MC_OK)
 		return io_status(w, st);
@@ -269,8 +269,8 @@ open_session(struct worker *w, char *v)
 static void
 send_header(struct worker *w, const char *name, const char *value)
 {
-	if (!(w->proto & SMFIP_HDR_LEADSPC))   /* MTA drops the leading blanks */
-		value += strspn(value, " \t\r\n");
+	if (!(w->proto & SMFIP_HDR_LEADSPC) && *value == ' ')
+		value++;   /* Postfix and Sendmail eat one space, never a tab */
 	mc_begin(&w->c, SMFIC_HEADER);
 	mc_addstr(&w->c, name);
 	mc_addstr(&w->c, value);

@@ -125,7 +125,7 @@ arc_canon_header(strbuf *out, const char *name, const char *value, bool relaxed,
 {
 	if (!relaxed) {
 		sb_puts(out, name);
-		sb_puts(out, ": ");
+		sb_putc(out, ':');   /* value is as written after the colon */
 		for (const char *p = value; *p; p++) {
 			if (*p == '\n' && (p == value || p[-1] != '\r'))
 				sb_putc(out, '\r');

@@ -55,7 +55,8 @@ ar_header(struct conn *c, struct msg *m, void *ms, const char *name, const char 
 			return;
 		a->job = arc_msg_new();
 	}
-	arc_msg_header(a->job, name, value);
+	(void)value;
+	arc_msg_header(a->job, name, m->field_raw);
 }
 
 static void

@@ -303,7 +303,7 @@ classify_message(struct classify *c, const char *msg, size_t len)
 			break;
 		}
 		char *name = xstrndup(f.name, f.namelen);
-		char *value = replay_value(&f);
+		char *value = replay_value(&f, false);
 		classify_header(c, name, value);
 		free(name);
 		free(value);

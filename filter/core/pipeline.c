@@ -320,12 +320,31 @@ note_author(struct msg *m, const char *name, const char *value)
 	}
 }
 
+/*
+ * The one place that knows the MTA's form of a header value.  With
+ * SMFIP_HDR_LEADSPC (c->leadspc) value is exactly what followed the colon;
+ * without it the MTA ate one space (never a tab), which is put back as the
+ * best guess of the original.  The hooks get the field in both forms:
+ * m->field_raw as written (DKIM and ARC canonicalise it) and `value` with
+ * one leading space removed (everything else parses it).
+ */
 void
 pl_header(struct conn *c, const char *name, const char *value)
 {
 	struct msg *m = &c->msg;
 	const struct check *ck;
+	strbuf raw;
 
+	sb_init(&raw);
+	if (c->leadspc) {
+		m->field_raw = value;
+		if (value[0] == ' ')
+			value++;
+	} else {
+		sb_putc(&raw, ' ');
+		sb_puts(&raw, value);
+		m->field_raw = raw.s;
+	}
 	note_author(m, name, value);
 	FOR_EACH_CHECK(ck) {
 		struct verdict v;
@@ -337,6 +356,8 @@ pl_header(struct conn *c, const char *name, const char *value)
 		apply_mode(m, &v);
 		verdict_merge(&m->verdict, &v);
 	}
+	m->field_raw = NULL;
+	sb_free(&raw);
 }
 
 void

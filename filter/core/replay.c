@@ -42,12 +42,12 @@ replay_read(const char *path, strbuf *out)
 }
 
 char *
-replay_value(const struct eml_field *f)
+replay_value(const struct eml_field *f, bool leadspc)
 {
 	const char *v = f->value, *end = f->value + f->valuelen;
 	char *out = xmalloc(f->valuelen + 1), *o = out;
 
-	if (v < end && *v == ' ')        /* the MTA eats one space, not a tab */
+	if (!leadspc && v < end && *v == ' ')   /* the MTA eats one space, not a tab */
 		v++;
 	for (; v < end; v++) {
 		if (*v == '\r' && v + 1 < end && v[1] == '\n')
@@ -66,6 +66,7 @@ replay_headers(struct conn *c, const char *msg, size_t len, struct replay_head *
 	enum eml_status st;
 
 	memset(h, 0, sizeof(*h));
+	c->leadspc = true;
 	for (;;) {
 		at = off;
 		st = eml_next_field(msg, len, &off, &f);
@@ -79,7 +80,7 @@ replay_headers(struct conn *c, const char *msg, size_t len, struct replay_head *
 			break;
 		}
 		char *name = xstrndup(f.name, f.namelen);
-		char *value = replay_value(&f);
+		char *value = replay_value(&f, true);
 
 		pl_header(c, name, value);
 		free(name);

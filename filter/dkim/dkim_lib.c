@@ -152,7 +152,7 @@ void
 dkim_header_line(strbuf *sb, const char *name, const char *value)
 {
 	sb_puts(sb, name);
-	sb_puts(sb, ": ");
+	sb_putc(sb, ':');    /* value is as written after the colon */
 	for (const char *p = value; *p; p++) {
 		if (*p == '\n' && (p == value || p[-1] != '\r'))
 			sb_putc(sb, '\r');

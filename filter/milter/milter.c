@@ -185,6 +185,12 @@ do_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf1 = f1 & WANT_STEPS;
 	if (check_lists_connect_denies(m->conn->snap))
 		*pf1 &= ~(unsigned long)SMFIP_NR_CONN;   /* connect may be refused */
+	/* header values with their leading white space, as written: DKIM and
+	 * ARC simple canonicalisation need "Name:value" told from "Name: value"
+	 * (pipeline.c gives the other checks the old form) */
+	if (f1 & SMFIP_HDR_LEADSPC)
+		*pf1 |= SMFIP_HDR_LEADSPC;
+	m->conn->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
 	*pf2 = 0;
 	*pf3 = 0;
 	m->steps = *pf1;
@@ -315,11 +321,14 @@ do_body(SMFICTX *ctx, unsigned char *buf, size_t len)
 	return reply(ctx, &v);
 }
 
-/* Apply header edits; false if the MTA refused one. */
+/* Apply header edits; false if the MTA refused one.  The checks write
+ * values without the space after the colon; with SMFIP_HDR_LEADSPC the MTA
+ * adds none, so it goes in here. */
 static bool
-apply_edits(SMFICTX *ctx, const struct edits *e)
+apply_edits(SMFICTX *ctx, const struct edits *e, bool leadspc)
 {
 	bool ok = true;
+	strbuf val;
 
 	/* every deletion first: its index counts the fields as they arrived,
 	 * and the MTA counts the fields inserted before it too */
@@ -329,12 +338,18 @@ apply_edits(SMFICTX *ctx, const struct edits *e)
 
 		if ((h->op == EDIT_DELETE) != (i < e->n))
 			continue;
+		sb_init(&val);
+		if (h->op != EDIT_DELETE && leadspc) {
+			sb_putc(&val, ' ');
+			sb_puts(&val, h->value);
+		}
 		if (h->op == EDIT_DELETE)
 			r = smfi_chgheader(ctx, h->name, (int)h->index, NULL);
 		else if (h->op == EDIT_CHANGE)
-			r = smfi_chgheader(ctx, h->name, (int)h->index, h->value);
+			r = smfi_chgheader(ctx, h->name, (int)h->index, leadspc ? val.s : h->value);
 		else
-			r = smfi_insheader(ctx, (int)h->index, h->name, h->value);
+			r = smfi_insheader(ctx, (int)h->index, h->name, leadspc ? val.s : h->value);
+		sb_free(&val);
 		if (r != MI_SUCCESS) {
 			strbuf nm;
 
@@ -365,7 +380,7 @@ do_eom(SMFICTX *ctx)
 		return SMFIS_TEMPFAIL;
 	edits_init(&e);
 	TIMED(MP_EOM, pl_eom(m->conn, macro(ctx, "i"), &e, &v));
-	if (!verdict_refuses(&v) && v.action != ACT_DISCARD && !apply_edits(ctx, &e))
+	if (!verdict_refuses(&v) && v.action != ACT_DISCARD && !apply_edits(ctx, &e, m->conn->leadspc))
 		verdict_set(&v, "internal", ACT_TEMPFAIL, 451, "4.3.0",
 		    "temporary failure while changing the message, try again later");
 	r = reply(ctx, &v);

@@ -65,7 +65,8 @@ struct arc_msg;
 
 struct arc_msg *arc_msg_new(void);
 void arc_msg_free(struct arc_msg *a);
-/* value as the MTA hands it (one leading space dropped, folds kept). */
+/* value exactly as written after the colon: leading white space and LF
+ * folds kept (msg->field_raw: pipeline.c). */
 void arc_msg_header(struct arc_msg *a, const char *name, const char *value);
 void arc_msg_eoh(struct arc_msg *a);
 void arc_msg_body(struct arc_msg *a, const unsigned char *buf, size_t len);

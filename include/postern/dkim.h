@@ -159,7 +159,8 @@ struct dkim_msg;   /* opaque: dkim_int.h */
  * logs and must live as long as the job (the queue id buffer). */
 struct dkim_msg *dkim_msg_new(const struct dkim_state *st, const char *id, bool sign);
 void dkim_msg_free(struct dkim_msg *dm);
-/* Every header field as it arrives (value without the leading space). */
+/* Every header field as it arrives; value exactly as written after the
+ * colon, leading white space kept (msg->field_raw: pipeline.c). */
 void dkim_msg_header(struct dkim_msg *dm, const char *name, const char *value);
 /* End of headers.  Signing: domain is the From domain to sign for, or
  * NULL when the From field is unusable (nothing is signed then). */

@@ -3,8 +3,11 @@
  * hands it to a milter.  `postern explain`, tests/tools/dkimrun and the
  * unit tests use it, so every offline run sees what the daemon would see.
  *
- * The MTA's form (Postfix and Sendmail, no SMFIP_HDR_LEADSPC negotiated):
- *   - a header value loses one space after the colon (never a tab);
+ * The MTA's form (Postfix and Sendmail, SMFIP_HDR_LEADSPC negotiated, as
+ * the daemon does whenever the MTA offers it; replay_headers() sets
+ * conn->leadspc):
+ *   - a header value is exactly what follows the colon (without LEADSPC
+ *     the MTA eats one space, never a tab: replay_value(f, false));
  *   - folded lines are joined with a bare LF (the CR of CRLF dropped);
  *   - the first line of the header block that is not a field (no colon,
  *     empty name, over EML_FIELD_MAX) ends the header block and is the
@@ -38,8 +41,9 @@ struct replay_head {
  * out.  False (errno set) if it cannot be read or is larger. */
 bool replay_read(const char *path, strbuf *out);
 
-/* The value of a field as the MTA hands it (see above); free() it. */
-char *replay_value(const struct eml_field *f);
+/* The value of a field as the MTA hands it (see above), with its leading
+ * white space (leadspc) or with one space eaten; free() it. */
+char *replay_value(const struct eml_field *f, bool leadspc);
 
 /* Feed the header block to pl_header; fills *h. */
 void replay_headers(struct conn *c, const char *msg, size_t len, struct replay_head *h);

@@ -56,6 +56,13 @@ struct msg {
 	uint32_t rcpt_excused, excused;
 	const char *rcpt;            /* the recipient being added, without <>
 	                              * (during RCPT only; borrowed) */
+	/* The field being handed to the header hooks, exactly as written after
+	 * the colon (leading whitespace and LF folds kept): what DKIM and ARC
+	 * canonicalise.  The hooks' `value` argument is the same text with one
+	 * leading space removed, the form every other check reads.  Set by
+	 * pl_header() (the one place that knows the MTA's form) for the
+	 * duration of the hooks only; borrowed. */
+	const char *field_raw;
 	void *state[CHECK_MAX];      /* each check's message state (check.h) */
 };
 
@@ -82,6 +89,10 @@ struct conn {
 	 * connect, and to every MAIL FROM. */
 	struct verdict refusal;
 	bool internal;
+	/* Header values arrive with their leading whitespace (the milter
+	 * negotiated SMFIP_HDR_LEADSPC; replay.c always does).  Without it the
+	 * MTA ate one space after the colon.  Only pipeline.c reads it. */
+	bool leadspc;
 	unsigned nmsgs;
 	void *state[CHECK_MAX];      /* each check's connection state (check.h) */
 	struct msg msg;

@@ -3,7 +3,9 @@
 # (XCLIENT 10.x, internal_hosts) leaves signed with two signatures (RSA and
 # Ed25519); that delivered mail sent back in from outside gets dkim=pass
 # for both; a one-byte body change gets dkim=fail; a key whose DNS lookup
-# times out follows the recipient policy (tempfail 451 4.7.5).
+# times out follows the recipient policy (tempfail 451 4.7.5); fields
+# without a space after the colon verify under simple canonicalisation
+# (SMFIP_HDR_LEADSPC).
 here=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${top_builddir:-$here}
 . "$here/tests/lib/tap.sh"
@@ -94,6 +96,43 @@ SMTP_OUT=$T/slow.log smtp_send --xclient-addr 192.0.2.10 --from sender@example.n
 like "$(grep -E '^<\*\* +4' "$T/slow.log" | head -n 1)" '451 4.7.5 DKIM key lookup failed' "... with 451 4.7.5"
 SMTP_OUT=$T/slow2.log smtp_send --xclient-addr 192.0.2.10 --from sender@example.net --to user@example.org --data "$T/slow.eml"
 ok $? "the default policy accepts it (dkim=temperror)"
+
+# 5. fields written without a space after the colon ("Subject:x", "To:<TAB>")
+# under simple header canonicalisation, signed by an independent signer
+# (Mail::DKIM): Postfix offers SMFIP_HDR_LEADSPC, postern takes it, the
+# DKIM signatures (simple/simple, simple/relaxed) and the ARC set
+# (c=simple/relaxed) verify; the fields are delivered as written and our
+# A-R has its one space after the colon (Postfix adds none under LEADSPC).
+if perl -MMail::DKIM::ARC::Signer -e 1 2>/dev/null; then
+	K=$T/keys/example.org.rsa2048.pem
+	printf '%s\r\n' 'Authentication-Results: example.org; spf=pass smtp.mailfrom=a@example.org' \
+		'From:a@example.org' $'To:\tuser@example.com' 'Subject:e2e-leadspc' \
+		'Date: Thu, 03 Dec 2026 08:00:00 +0000' 'Message-ID:<lsp@example.org>' \
+		'X-Folded:first' $'\tsecond' '' 'hello' >"$T/lsp.eml"
+	perl "$here/tests/dkim/perlsign.pl" arc simple/relaxed example.org rsa2048 "$K" <"$T/lsp.eml" |
+		perl "$here/tests/dkim/perlsign.pl" dkim simple/simple example.org rsa2048 "$K" |
+		perl "$here/tests/dkim/perlsign.pl" dkim simple/relaxed example.org rsa2048 "$K" >"$T/lsp-signed.eml"
+	ok $? "Mail::DKIM: ARC set and two simple DKIM signatures"
+	smtp_send --xclient-addr 192.0.2.10 --from a@example.org --to user@example.com --data "$T/lsp-signed.eml"
+	ok $? "signed mail without spaces after the colons accepted"
+	f=
+	for _ in $(seq 1 200); do
+		f=$(grep -l -s '^Subject:e2e-leadspc$' $(pf_delivered) | head -n 1)
+		[ -n "$f" ] && break; sleep 0.1
+	done
+	[ -n "$f" ]; ok $? "delivered"
+	ar=$(headers "$f" | sed -n '/^Authentication-Results: mx.test.example;/,/^[^ \t]/p')
+	n=$(grep -c 'dkim=pass (2048-bit key) header.d=example.org header.i=@example.org header.s=rsa2048' <<<"$ar")
+	is "$n" 2 "both simple signatures dkim=pass through Postfix" || diag "$ar"
+	like "$ar" 'arc=pass \(i=1 sealer example.org\)' "the ARC set (c=simple/relaxed) passes"
+	headers "$f" | grep -q '^Subject:e2e-leadspc$'; ok $? "Subject:e2e-leadspc delivered as written"
+	headers "$f" | grep -q $'^To:\tuser@example.com$'; ok $? "To:<TAB> delivered as written"
+	headers "$f" | grep -q '^Authentication-Results: mx.test.example;$'
+	ok $? "our A-R: exactly one space after the colon"
+	headers "$f" | grep -q '^Authentication-Results:  '; [ $? -ne 0 ]; ok $? "... not two"
+else
+	for _ in 1 2 3 4 5 6 7 8; do skip "Perl Mail::DKIM not installed"; done
+fi
 
 postfix_stop
 postern_stop

@@ -59,7 +59,7 @@ end
 function ours(conn)
 	if not mt.eom_check(conn, MT_HDRINSERT, "Authentication-Results") then return false end
 	local v = mt.getheader(conn, "Authentication-Results", 0) or ""
-	return string.find(v, "^mx%.test%.example;") ~= nil and
+	return string.find(v, "^ mx%.test%.example;") ~= nil and
 	    (string.find(v, "spf=none", 1, true) ~= nil or string.find(v, "; none$") ~= nil)
 end
 

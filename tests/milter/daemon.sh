@@ -65,7 +65,7 @@ if mt.header(conn, "From", "a@remote.example") ~= nil then error("header") end
 if mt.header(conn, "Subject", "x") ~= nil then error("header") end
 if mt.eom(conn) ~= nil then error("eom") end
 local ar = mt.getheader(conn, "Authentication-Results", 0) or ""
-if string.find(ar, "^mx%.test%.example;") == nil then
+if string.find(ar, "^ mx%.test%.example;") == nil then
 	error("no A-R of ours: " .. ar)
 end
 mt.disconnect(conn)

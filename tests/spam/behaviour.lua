@@ -50,12 +50,12 @@ mt.disconnect(conn)
 -- 3. listed in bl (4) and mask (2.5): 7.0 >= tag 3: headers and subject prefix
 conn = send("192.0.2.66", "SP3", { "<u@example.net>" }, hdrs({ { "Subject", "offer" } }))
 expect(conn, SMFIR_CONTINUE, "tagged mail accepted")
-check(mt.eom_check(conn, MT_HDRINSERT, "X-Spam-Flag", "YES"), "X-Spam-Flag: YES")
-check(mt.eom_check(conn, MT_HDRINSERT, "X-Spam-Score", "7.0"), "X-Spam-Score: 7.0")
+check(mt.eom_check(conn, MT_HDRINSERT, "X-Spam-Flag", " YES"), "X-Spam-Flag: YES")
+check(mt.eom_check(conn, MT_HDRINSERT, "X-Spam-Score", " 7.0"), "X-Spam-Score: 7.0")
 local st = (mt.getheader(conn, "X-Spam-Status", 0) or ""):gsub("\n\t", "")
 check(string.find(st, "Yes, score=7.0 required=3.0 tests=dnsbl_bl=4.0,dnsbl_mask=2.5,auth_none=0.5", 1, true),
     "X-Spam-Status: " .. st)
-check(mt.eom_check(conn, MT_HDRCHANGE, "Subject", "[SPAM] offer"), "subject prefix")
+check(mt.eom_check(conn, MT_HDRCHANGE, "Subject", " [SPAM] offer"), "subject prefix")
 check(string.find(ar(conn), "x-spam=spam (score=7.0 required=3.0)", 1, true), "A-R x-spam=spam")
 mt.disconnect(conn)
 
@@ -63,7 +63,7 @@ mt.disconnect(conn)
 conn = send("192.0.2.66", "SP4", { "<u@example.net>" },
     hdrs({ { "Subject", "held" } }, { Date = 1, ["Message-ID"] = 1 }))
 check(mt.eom_check(conn, MT_QUARANTINE), "quarantined")
-check(mt.eom_check(conn, MT_HDRINSERT, "X-Spam-Flag", "YES"), "quarantined mail is tagged too")
+check(mt.eom_check(conn, MT_HDRINSERT, "X-Spam-Flag", " YES"), "quarantined mail is tagged too")
 mt.disconnect(conn)
 
 -- 5. a policy with reject = 2: 0.5 + 1 + 0.5 refused at end of message
@@ -149,7 +149,7 @@ conn = send("192.0.2.10", "SP17", { "<u@example.net>" },
     "--b1\r\nContent-Type: text/plain\r\n\r\nsee http://www.evil.example/path and HTTP://Good.Example.\r\n" ..
     "--b1\r\nContent-Type: text/html\r\nContent-Transfer-Encoding: base64\r\n\r\n" .. b64 .. "\r\n--b1--\r\n")
 expect(conn, SMFIR_CONTINUE, "listed link domains: tagged, accepted")
-check(mt.eom_check(conn, MT_HDRINSERT, "X-Spam-Flag", "YES"), "listed link domains tag")
+check(mt.eom_check(conn, MT_HDRINSERT, "X-Spam-Flag", " YES"), "listed link domains tag")
 mt.disconnect(conn)
 
 -- 18. the URI list answers with its error code: uribl_error, not a listing
@@ -172,7 +172,7 @@ conn = send("192.0.2.10", "SP20", { "<u@example.net>" },
       { "Date", NOW }, { "Message-ID", "<20@client.example>" },
       { "Subject", "your account" }, { "MIME-Version", "1.0" }, { "Content-Type", "text/html" } },
     "<p>Log in <a href=\"https://bit.ly/abc\">here</a></p>\r\n")
-check(mt.eom_check(conn, MT_HDRINSERT, "X-Spam-Flag", "YES"), "html-only phishing shape tagged")
+check(mt.eom_check(conn, MT_HDRINSERT, "X-Spam-Flag", " YES"), "html-only phishing shape tagged")
 mt.disconnect(conn)
 
 -- 21. an image and no text
@@ -185,7 +185,7 @@ mt.disconnect(conn)
 
 -- 22. a subject that already carries the prefix is not prefixed twice
 conn = send("192.0.2.66", "SP22", { "<u@example.net>" }, hdrs({ { "Subject", "[SPAM] again" } }))
-check(mt.eom_check(conn, MT_HDRINSERT, "X-Spam-Flag", "YES"), "tagged again")
+check(mt.eom_check(conn, MT_HDRINSERT, "X-Spam-Flag", " YES"), "tagged again")
 check(not mt.eom_check(conn, MT_HDRCHANGE, "Subject"), "no second prefix")
 mt.disconnect(conn)
 

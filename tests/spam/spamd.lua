@@ -22,7 +22,7 @@ end
 local conn = send(P .. "1", "<u@spamd.example>", "Hello, a short note.\r\n", phase == "up")
 if phase == "up" then
 	expect(conn, SMFIR_CONTINUE, "spamd up: accepted")
-	check(mt.eom_check(conn, MT_HDRINSERT, "X-Spam-Flag", "YES"), "spamd's score tags at spam.tag = 1")
+	check(mt.eom_check(conn, MT_HDRINSERT, "X-Spam-Flag", " YES"), "spamd's score tags at spam.tag = 1")
 	local st = (mt.getheader(conn, "X-Spam-Status", 0) or ""):gsub("\n\t", "")
 	check(string.find(st, "spamd=", 1, true), "X-Spam-Status names the spamd rule: " .. st)
 else

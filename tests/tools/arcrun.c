@@ -4,8 +4,8 @@
  *
  *   arcrun -s ADDR@PORT [-s ...] [-k CHUNK] FILE...
  *
- * Each message goes in the MTA's form (replay.h): one space after the
- * colon dropped, folds kept, the body with CRLF line ends in 64 KiB
+ * Each message goes in the MTA's form (replay.h, SMFIP_HDR_LEADSPC): the
+ * value exactly as written after the colon, folds kept, the body with CRLF line ends in 64 KiB
  * chunks (-k: CHUNK bytes, to show the streaming hash splits anywhere).  Used by tests/arc/suite.sh (the Valimail ARC suite).
  */
 #include "config.h"
@@ -58,13 +58,12 @@ run(const char *path)
 	a = arc_msg_new();
 	while ((st = eml_next_field(msg, len, &off, &f)) == EML_FIELD) {
 		char *name = xmalloc(f.namelen + 1), *value;
-		size_t vo = f.valuelen > 0 && f.value[0] == ' ' ? 1 : 0;
 
 		memcpy(name, f.name, f.namelen);
 		name[f.namelen] = '\0';
-		value = xmalloc(f.valuelen - vo + 1);
-		memcpy(value, f.value + vo, f.valuelen - vo);
-		value[f.valuelen - vo] = '\0';
+		value = xmalloc(f.valuelen + 1);     /* as written: leading space kept */
+		memcpy(value, f.value, f.valuelen);
+		value[f.valuelen] = '\0';
 		arc_msg_header(a, name, value);
 		free(name);
 		free(value);

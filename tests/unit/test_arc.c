@@ -156,8 +156,11 @@ test_header_canon(void **state)
 	arc_canon_header(&sb, "Sub ject", "  a \t b\n\tc  ", true, true);
 	assert_string_equal(sb.s, "subject:a b c\r\n");
 	sb_reset(&sb);
-	arc_canon_header(&sb, "Subject", "a\n\tb", false, false);
+	arc_canon_header(&sb, "Subject", " a\n\tb", false, false);
 	assert_string_equal(sb.s, "Subject: a\r\n\tb");
+	sb_reset(&sb);
+	arc_canon_header(&sb, "Subject", "a", false, false);
+	assert_string_equal(sb.s, "Subject:a");     /* written without a space */
 	sb_free(&sb);
 }
 

@@ -50,7 +50,7 @@ value_of(const char *text, char **name)
 
 	assert_int_equal(eml_next_field(text, strlen(text), &off, &f), EML_FIELD);
 	*name = xstrndup(f.name, f.namelen);
-	return replay_value(&f);
+	return replay_value(&f, false);
 }
 
 static void
@@ -74,6 +74,31 @@ test_values(void **state)
 		assert_string_equal(name, cases[i].name);
 		assert_string_equal(v, cases[i].value);
 		free(name);
+		free(v);
+	}
+}
+
+/* With SMFIP_HDR_LEADSPC the value is what follows the colon, exactly. */
+static void
+test_values_leadspc(void **state)
+{
+	static const struct { const char *text, *value; } cases[] = {
+		{ "Subject: hello\r\n\r\n", " hello" },
+		{ "Subject:  two\r\n\r\n", "  two" },
+		{ "Subject:\ttab\r\n\r\n", "\ttab" },
+		{ "Subject:none\r\n\r\n", "none" },
+		{ "To: a,\r\n\tb\r\n\r\n", " a,\n\tb" },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct eml_field f;
+		size_t off = 0;
+		char *v;
+
+		assert_int_equal(eml_next_field(cases[i].text, strlen(cases[i].text), &off, &f),
+		    EML_FIELD);
+		v = replay_value(&f, true);
+		assert_string_equal(v, cases[i].value);
 		free(v);
 	}
 }
@@ -196,6 +221,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_values_leadspc),
 		cmocka_unit_test(test_crlf),
 		cmocka_unit_test(test_headers_and_body),
 		cmocka_unit_test(test_body_chunks_and_refusal),
