@@ -23,7 +23,7 @@ struct ent {
 	unsigned depth;
 };
 
-/* uuencoded blocks in a text/plain body (mime_uu.c) */
+/* uuencoded and yEnc blocks in a text/plain body (mime_uu.c) */
 #define MIME_UU_NAME_MAX 1024
 struct mime_uu {
 	bool on;             /* the current leaf is watched */
@@ -31,6 +31,7 @@ struct mime_uu {
 	char head[MIME_UU_NAME_MAX + 16];   /* the current line's first bytes */
 	size_t headlen;
 	struct mime_scan *sub;   /* the open block's scanner, or NULL */
+	bool yenc, yesc;     /* the block is yEnc; an "=" escape is pending */
 	unsigned base;       /* its parts' depth offset */
 };
 

@@ -74,6 +74,8 @@ struct mime_part {
 	bool is_zip;
 	bool zip_encrypted;         /* some entry is encrypted */
 	bool zip_broken;            /* the archive did not parse to the end */
+	bool in_text;               /* a uuencoded or yEnc block in a text body
+	                             * (its bytes are the text part's too) */
 	unsigned depth;             /* 0 = the message itself */
 	unsigned zip_entries;
 	unsigned long long enc_size;  /* body bytes as transferred */

@@ -73,7 +73,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		encoded_msg = encoded_msg || (strncmp(p->type, "message/", 8) == 0 &&
 		    p->kind == MIME_LEAF && MIME_ENC_DECODED(p->enc));
 		/* a uuencoded block in a text body: its bytes are the text's too */
-		encoded_msg = encoded_msg || p->enc == ENC_UU;
+		encoded_msg = encoded_msg || p->in_text;
 		total += f->parts[j].dec_size;
 		if (f->parts[j].depth > l.depth)
 			__builtin_trap();

@@ -224,6 +224,23 @@ files["uu-in-text-zip"] = msg("554 5.7.1 file in archive evil.exe", "a uuencoded
                               "Docs:\n" + uublock("docs.zip", zev), ctype="text/plain")
 files["uu-in-text-ok"] = msg("accept", "a uuencoded text file in a text/plain body",
                              "Notes:\n" + uublock("notes.txt", b"just some notes\n" * 5), ctype="text/plain")
+def yblock(name, data, escape_all=False):
+    enc = bytearray()
+    for b in data:
+        c = (b + 42) & 0xff
+        if c in (0, 10, 13, 61) or (escape_all and c == 0x2e):
+            enc += b"=" + bytes([(c + 64) & 0xff])
+        else:
+            enc.append(c)
+    lines = [bytes(enc[i:i + 128]).decode("latin-1") for i in range(0, len(enc), 128)]
+    return ("=ybegin line=128 size=%d name=%s\n" % (len(data), name) + "\n".join(lines)
+            + "\n=yend size=%d\n" % len(data))
+files["yenc-in-text"] = msg("554 5.7.1 attachment evil.exe", "a yEnc block in a text/plain body",
+                            "Here:\n" + yblock("evil.exe", b"MZ" * 100), ctype="text/plain")
+files["yenc-in-text-zip"] = msg("554 5.7.1 file in archive evil.exe", "a yEnc zip in a text/plain body",
+                                "Docs:\n" + yblock("docs.bin", zev), ctype="text/plain")
+files["yenc-in-text-ok"] = msg("accept", "a yEnc text file in a text/plain body",
+                               "Notes:\n" + yblock("notes.txt", b"some notes\n" * 20), ctype="text/plain")
 files["names-agree-ok"] = msg("accept", "names that agree",
                               named('Content-Type: application/pdf; name="invoice.pdf"',
                                     "Content-Disposition: attachment; filename*=UTF-8''invoice.pdf;"
@@ -231,5 +248,5 @@ files["names-agree-ok"] = msg("accept", "names that agree",
 
 os.makedirs(out, exist_ok=True)
 for name, text in files.items():
-    with open(os.path.join(out, name + ".eml"), "w", newline="") as f:
+    with open(os.path.join(out, name + ".eml"), "w", newline="", encoding="latin-1") as f:
         f.write(text)
