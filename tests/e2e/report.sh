@@ -83,6 +83,8 @@ x() { xmllint --xpath "$1" "$T/report.xml" 2>/dev/null; }
 is "$(x "string(//*[local-name()='record'][.//*[local-name()='source_ip']='192.0.2.10']//*[local-name()='count'])")" 3 "three passes from 192.0.2.10 in one row"
 is "$(x "string(//*[local-name()='record'][.//*[local-name()='source_ip']='192.0.2.20']//*[local-name()='disposition'])")" reject "the failures' disposition: reject"
 is "$(x "string(//*[local-name()='record'][.//*[local-name()='source_ip']='192.0.2.20']//*[local-name()='count'])")" 2 "two failures in one row"
+is "$(x "string(//*[local-name()='record'][.//*[local-name()='source_ip']='192.0.2.10']//*[local-name()='envelope_to'])")" example.net "envelope_to: the recipient domain"
+is "$(x "count(//*[local-name()='envelope_to'])")" 2 "... in every record"
 
 # the same report by SMTP (--smtp) to Postfix's smtpd, through postern again
 postern_restart
