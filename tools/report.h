@@ -70,6 +70,9 @@ bool rep_suppress_load(const char *path, struct strlist *out, char *err, size_t 
  * false with the step and the server's reply (escaped) in err. */
 bool rep_smtp_send(const struct rep_opts *o, const char *to, const strbuf *msg, char *err,
     size_t errlen);
+/* The same over a connected socket fd that stays open (tests/fuzz/fuzz_smtp.c). */
+bool rep_smtp_over(int fd, const struct rep_opts *o, const char *to, const strbuf *msg, char *err,
+    size_t errlen);
 /* Append p[0..n) to out as DATA: a "." more before every line that starts
  * with one, CRLF added when the last line has no end (RFC 5321 4.5.2). */
 void rep_dot_stuff(const char *p, size_t n, strbuf *out);

@@ -421,55 +421,86 @@ send_data(struct smtp *s, const strbuf *msg)
 	return ok && command(s, "end of DATA", ".", false, NULL);
 }
 
+/* The session on a connected s->fd (closed by the caller). */
+static bool
+session(struct smtp *s, const struct rep_opts *o, const char *to, const strbuf *msg)
+{
+	strbuf ehlo, cmd;
+	bool ok = false;
+
+	sb_init(&ehlo);
+	sb_init(&cmd);
+	if (!command(s, "greeting", NULL, false, NULL) || !greet(s, o->submitter, &ehlo))
+		goto out;
+	if (o->smtp_tls != REP_TLS_NONE && has_ext(&ehlo, "STARTTLS")) {
+		if (!command(s, "STARTTLS", "STARTTLS", false, NULL) || !starttls(s) ||
+		    !greet(s, o->submitter, &ehlo))
+			goto out;
+	} else if (o->smtp_tls == REP_TLS_ENCRYPT) {
+		s->where = "STARTTLS";
+		fail(s, "not offered by the server (dmarc_report.smtp_tls = encrypt)", NULL);
+		goto out;
+	}
+	sb_printf(&cmd, "MAIL FROM:<%s>", o->email);
+	if (!command(s, "MAIL FROM", cmd.s, false, NULL))
+		goto out;
+	sb_reset(&cmd);
+	sb_printf(&cmd, "RCPT TO:<%s>", to);
+	if (!command(s, "RCPT TO", cmd.s, false, NULL) ||
+	    !command(s, "DATA", "DATA", true, NULL) || !send_data(s, msg))
+		goto out;
+	ok = true;
+	(void)command(s, "QUIT", "QUIT", false, NULL);   /* the mail is taken either way */
+	if (s->ssl != NULL)
+		SSL_shutdown(s->ssl);
+out:
+	sb_free(&ehlo);
+	sb_free(&cmd);
+	return ok;
+}
+
+static bool
+checked_addresses(struct smtp *s, const struct rep_opts *o, const char *to)
+{
+	if (strpbrk(o->email, "\r\n<> ") != NULL || strpbrk(to, "\r\n<> ") != NULL)
+		return fail(s, "unusable address", NULL);
+	return true;
+}
+
+static void
+smtp_close(struct smtp *s)
+{
+	SSL_free(s->ssl);
+	SSL_CTX_free(s->ctx);
+	if (s->fd >= 0)
+		close(s->fd);
+}
+
 bool
 rep_smtp_send(const struct rep_opts *o, const char *to, const strbuf *msg, char *err,
     size_t errlen)
 {
 	struct smtp s = { .fd = -1, .timeout_ms = (int)o->smtp_timeout * 1000, .err = err,
 		.errlen = errlen, .where = "connect" };
-	strbuf ehlo, cmd;
-	bool ok = false;
+	bool ok;
 
-	sb_init(&ehlo);
-	sb_init(&cmd);
 	err[0] = '\0';
-	if (strpbrk(o->email, "\r\n<> ") != NULL || strpbrk(to, "\r\n<> ") != NULL) {
-		fail(&s, "unusable address", NULL);
-		goto out;
-	}
-	if (!dial(&s, o->smtp))
-		goto out;
-	if (!command(&s, "greeting", NULL, false, NULL) || !greet(&s, o->submitter, &ehlo))
-		goto out;
-	if (o->smtp_tls != REP_TLS_NONE && has_ext(&ehlo, "STARTTLS")) {
-		if (!command(&s, "STARTTLS", "STARTTLS", false, NULL) || !starttls(&s) ||
-		    !greet(&s, o->submitter, &ehlo))
-			goto out;
-	} else if (o->smtp_tls == REP_TLS_ENCRYPT) {
-		s.where = "STARTTLS";
-		fail(&s, "not offered by the server (dmarc_report.smtp_tls = encrypt)", NULL);
-		goto out;
-	}
-	sb_printf(&cmd, "MAIL FROM:<%s>", o->email);
-	if (!command(&s, "MAIL FROM", cmd.s, false, NULL))
-		goto out;
-	sb_reset(&cmd);
-	sb_printf(&cmd, "RCPT TO:<%s>", to);
-	if (!command(&s, "RCPT TO", cmd.s, false, NULL) ||
-	    !command(&s, "DATA", "DATA", true, NULL) || !send_data(&s, msg))
-		goto out;
-	ok = true;
-	(void)command(&s, "QUIT", "QUIT", false, NULL);   /* the mail is taken either way */
-out:
-	if (s.ssl != NULL) {
-		if (ok)
-			SSL_shutdown(s.ssl);
-		SSL_free(s.ssl);
-	}
-	SSL_CTX_free(s.ctx);
-	if (s.fd >= 0)
-		close(s.fd);
-	sb_free(&ehlo);
-	sb_free(&cmd);
+	ok = checked_addresses(&s, o, to) && dial(&s, o->smtp) && session(&s, o, to, msg);
+	smtp_close(&s);
+	return ok;
+}
+
+bool
+rep_smtp_over(int fd, const struct rep_opts *o, const char *to, const strbuf *msg, char *err,
+    size_t errlen)
+{
+	struct smtp s = { .fd = fd, .timeout_ms = (int)o->smtp_timeout * 1000, .err = err,
+		.errlen = errlen, .where = "greeting" };
+	bool ok;
+
+	err[0] = '\0';
+	ok = checked_addresses(&s, o, to) && session(&s, o, to, msg);
+	s.fd = -1;   /* the caller's */
+	smtp_close(&s);
 	return ok;
 }
