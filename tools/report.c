@@ -3,7 +3,8 @@
  * spool the daemon writes (dmarc_report.spool_dir, dmarc_spool.h).
  *
  *   postern-report [-c FILE] [--spool DIR] [--day YYYY-MM-DD | --period BEGIN:END]
- *                  [--dry-run DIR] [--sendmail CMD] [--state DIR] [-v]
+ *                  [--dry-run DIR] [--sendmail CMD | --smtp HOST[:PORT]]
+ *                  [--state DIR] [-v]
  *
  * Reads every host's spool files of the period (several hosts' files in one
  * directory merge), builds one report per DMARC Policy Domain (the final
@@ -259,10 +260,12 @@ usage(int st)
 {
 	fprintf(st ? stderr : stdout,
 	    "usage: postern-report [-c FILE] [--spool DIR] [--day YYYY-MM-DD | --period BEGIN:END]\n"
-	    "                      [--dry-run DIR] [--sendmail CMD] [--state DIR] [-v]\n"
+	    "                      [--dry-run DIR] [--sendmail CMD | --smtp HOST[:PORT]]\n"
+	    "                      [--state DIR] [-v]\n"
 	    "  builds one DMARC aggregate report (RFC 9990) per policy domain of the period\n"
 	    "  (default: yesterday, UTC) from dmarc_report.spool_dir and sends it to the\n"
-	    "  verified rua= addresses; --dry-run DIR writes the .xml.gz and .eml files\n");
+	    "  verified rua= addresses (sendmail -t, or SMTP to HOST, port 25 by default);\n"
+	    "  --dry-run DIR writes the .xml.gz and .eml files\n");
 	exit(st);
 }
 
@@ -273,6 +276,7 @@ main(int argc, char **argv)
 		{ "spool", required_argument, NULL, 's' }, { "day", required_argument, NULL, 'd' },
 		{ "period", required_argument, NULL, 'p' }, { "dry-run", required_argument, NULL, 'n' },
 		{ "sendmail", required_argument, NULL, 'm' }, { "state", required_argument, NULL, 'S' },
+		{ "smtp", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	const char *conf = DEFAULT_CONF, *spool = NULL;
@@ -307,6 +311,7 @@ main(int argc, char **argv)
 			break;
 		case 'n': o.dry_run_dir = optarg; break;
 		case 'm': o.sendmail = optarg; break;
+		case 'M': o.smtp = optarg; break;
 		case 'S': o.state_dir = optarg; break;
 		case 'v': o.verbose = true; break;
 		case 'h': usage(0); break;
@@ -341,8 +346,15 @@ main(int argc, char **argv)
 	else
 		sb_printf(&email, "dmarc-noreply@%s", o.submitter);
 	o.email = email.s;
+	/* --smtp, else --sendmail, else dmarc_report.smtp, else dmarc_report.sendmail */
+	if (o.smtp == NULL && o.sendmail == NULL && cfg.dmarc_report_smtp[0])
+		o.smtp = cfg.dmarc_report_smtp;
 	if (o.sendmail == NULL)
 		o.sendmail = cfg.dmarc_report_sendmail;
+	if (o.smtp != NULL && *o.smtp == '\0')
+		o.smtp = NULL;
+	o.smtp_timeout = cfg.dmarc_report_smtp_timeout;
+	o.smtp_tls = (enum rep_tls)cfg.dmarc_report_smtp_tls;
 	o.max_size = cfg.dmarc_report_max_size;
 	o.max_reports = cfg.dmarc_report_max_reports;
 	o.max_per_host = cfg.dmarc_report_max_per_host;

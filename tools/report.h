@@ -32,10 +32,15 @@ struct rep_domain {
 	unsigned long long messages;
 };
 
+enum rep_tls { REP_TLS_MAY, REP_TLS_NONE, REP_TLS_ENCRYPT };   /* dmarc_report.smtp_tls */
+
 struct rep_opts {
 	const char *org_name, *email, *submitter;
 	long long begin, end;            /* [begin, end) */
 	const char *sendmail;            /* command, split at spaces */
+	const char *smtp;                /* HOST[:PORT]: SMTP instead of sendmail; NULL: sendmail */
+	unsigned long long smtp_timeout; /* seconds per SMTP read or write */
+	enum rep_tls smtp_tls;
 	const char *dry_run_dir;         /* write files instead of sending */
 	unsigned long long max_size;     /* a report's gzip, bytes */
 	unsigned long long max_reports;  /* reports sent in one run */
@@ -60,5 +65,16 @@ struct rep_run {
 };
 void rep_deliver(const struct rep_opts *o, const struct rep_domain *d, struct rep_run *run);
 bool rep_suppress_load(const char *path, struct strlist *out, char *err, size_t errlen);
+
+/* report_smtp.c: msg (CRLF lines) from o->email to `to` through o->smtp;
+ * false with the step and the server's reply (escaped) in err. */
+bool rep_smtp_send(const struct rep_opts *o, const char *to, const strbuf *msg, char *err,
+    size_t errlen);
+/* The same over a connected socket fd that stays open (tests/fuzz/fuzz_smtp.c). */
+bool rep_smtp_over(int fd, const struct rep_opts *o, const char *to, const strbuf *msg, char *err,
+    size_t errlen);
+/* Append p[0..n) to out as DATA: a "." more before every line that starts
+ * with one, CRLF added when the last line has no end (RFC 5321 4.5.2). */
+void rep_dot_stuff(const char *p, size_t n, strbuf *out);
 
 #endif

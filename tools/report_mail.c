@@ -8,7 +8,8 @@
  * a URI's "!size" suffix) and the rate limits (per run, per host); the
  * report e-mail (RFC 5322 + MIME, application/gzip attachment named
  * receiver!policy-domain!begin!end.xml.gz, the Subject of the RFC) piped
- * to sendmail -t, or written to --dry-run DIR; a sent mark in the state
+ * to sendmail -t, handed to an SMTP server (report_smtp.c) or written to
+ * --dry-run DIR; a sent mark in the state
  * directory so the same report is not sent twice.
  */
 #include "config.h"
@@ -416,6 +417,15 @@ rep_deliver(const struct rep_opts *o, const struct rep_domain *d, struct rep_run
 			sb_reset(&path);
 			sb_printf(&path, "%s/%s.%zu.eml", o->dry_run_dir, fname.s, i + 1);
 			if (!write_file(path.s, &mail)) {
+				failed = true;
+				continue;
+			}
+		} else if (o->smtp != NULL) {
+			char err[512];
+
+			if (!rep_smtp_send(o, ds[i].addr, &mail, err, sizeof(err))) {
+				fprintf(stderr, "postern-report: %s: SMTP %s for %s: %s\n", d->domain,
+				    o->smtp, ds[i].addr, err);
 				failed = true;
 				continue;
 			}

@@ -80,6 +80,7 @@ struct dmarc_msg {
 	const char *arc_sealer;         /* check_arc's passing sealer, or NULL */
 	enum action action;             /* what DMARC asked for */
 	bool observed;                  /* the deciding policy is in observe mode */
+	char rcpt_domain[DMARC_NAME_MAX]; /* the first accepted recipient's domain (envelope_to) */
 	struct dmarc_output out;
 };
 
@@ -242,6 +243,27 @@ override_of(const struct dmarc_msg *d, struct dmarc_spool_rec *r)
 	}
 }
 
+/*
+ * RFC 9990 <envelope_to>: the domain of the first accepted recipient.  A
+ * hook sees m->nrcpt recipients accepted before this one, so while none is,
+ * each call replaces the domain; the one accepted first stays.
+ */
+static void
+dmarc_envrcpt(struct conn *c, struct msg *m, void *ms, const struct policy *p, struct verdict *v)
+{
+	struct dmarc_msg *d = ms;
+	const char *at;
+
+	(void)c;
+	(void)p;
+	(void)v;
+	if (m->nrcpt > 0 || m->rcpt == NULL)
+		return;
+	at = strrchr(m->rcpt, '@');
+	if (at == NULL || !dmarc_domain_norm(at + 1, d->rcpt_domain, sizeof(d->rcpt_domain)))
+		d->rcpt_domain[0] = '\0';
+}
+
 static void
 dmarc_spool_record(const struct conn *c, const struct msg *m, const struct dmarc_msg *d)
 {
@@ -261,6 +283,7 @@ dmarc_spool_record(const struct conn *c, const struct msg *m, const struct dmarc
 	strlcpy_ok(r->ip, c->addr, sizeof(r->ip));
 	strlcpy_ok(r->header_from, m->author.domain, sizeof(r->header_from));
 	strlcpy_ok(r->env_from, m->sender_domain, sizeof(r->env_from));
+	strlcpy_ok(r->env_to, d->rcpt_domain, sizeof(r->env_to));
 	strlcpy_ok(r->policy_domain, d->out.record_domain, sizeof(r->policy_domain));
 	r->rec = d->out.rec;
 	r->psd_record = d->out.psd_record;
@@ -518,6 +541,7 @@ const struct check check_dmarc = {
 	.msg_size = sizeof(struct dmarc_msg),
 	.snap_new = dmarc_snap_new,
 	.snap_free = dmarc_snap_free,
+	.envrcpt = dmarc_envrcpt,
 	.header = dmarc_header,
 	.eom = dmarc_eom,
 	.summary = dmarc_summary,

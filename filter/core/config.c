@@ -18,6 +18,7 @@
 static const char *const canon_choices[] = { "relaxed/relaxed", "relaxed/simple",
 	"simple/simple", "simple/relaxed", NULL };
 static const char *const format_choices[] = { "text", "json", NULL };
+static const char *const smtp_tls_choices[] = { "may", "none", "encrypt", NULL };   /* enum rep_tls */
 static const char *const level_choices[] = { "error", "warning", "notice",
 	"info", "debug", NULL };
 
@@ -110,6 +111,14 @@ const struct ct_key config_keys[] = {
 	  "postern-report: the receiver's domain in Subject and file names; empty means authserv_id" },
 	{ "dmarc_report.sendmail", CT_STRING, OFF(dmarc_report_sendmail), "/usr/sbin/sendmail -t -oi", 0, 0, NULL,
 	  "postern-report: the command a report e-mail is piped to (split at spaces)" },
+	{ "dmarc_report.smtp", CT_STRING, OFF(dmarc_report_smtp), "", 0, 0, NULL,
+	  "postern-report: send reports by SMTP to HOST[:PORT] (port 25 by default, [IPv6]:PORT) "
+	  "instead of dmarc_report.sendmail; empty uses sendmail" },
+	{ "dmarc_report.smtp_tls", CT_ENUM, OFF(dmarc_report_smtp_tls), "may", 0, 0, smtp_tls_choices,
+	  "postern-report over SMTP: STARTTLS when offered (may), never (none), or required "
+	  "(encrypt); certificates are not verified" },
+	{ "dmarc_report.smtp_timeout", CT_UINT, OFF(dmarc_report_smtp_timeout), "60", 1, 3600, NULL,
+	  "postern-report over SMTP: seconds to wait for each connect, read and write" },
 	{ "dmarc_report.max_size", CT_SIZE, OFF(dmarc_report_max_size), "10M", 1024, 1ULL << 32, NULL,
 	  "postern-report: a report (compressed) larger than this is not sent" },
 	{ "dmarc_report.max_reports", CT_UINT, OFF(dmarc_report_max_reports), "1000", 1, 1000000, NULL,

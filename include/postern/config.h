@@ -51,6 +51,9 @@ struct config {
 	unsigned long long dmarc_report_queue;
 	char *dmarc_report_org, *dmarc_report_email, *dmarc_report_submitter;
 	char *dmarc_report_sendmail, *dmarc_report_suppress, *dmarc_report_state;
+	char *dmarc_report_smtp;             /* HOST[:PORT], "" = sendmail */
+	int dmarc_report_smtp_tls;           /* 0 may, 1 none, 2 encrypt (tools/report.h) */
+	unsigned long long dmarc_report_smtp_timeout;
 	unsigned long long dmarc_report_max_size, dmarc_report_max_reports;
 	unsigned long long dmarc_report_max_per_host, dmarc_report_keep_days;
 	char *store;                         /* "lmdb:/path" or "redis:HOST:PORT", "" = none (store.h) */

@@ -53,7 +53,10 @@ cat >"$TEST_TMPDIR/after.lua" <<'LUA'
 dofile(libdir .. "/common.lua")
 local conn = open("192.0.2.10")
 mail(conn, "<a@example.org>", "DM20")
-rcpt(conn, "<u@example.net>")
+check(mt.rcptto(conn, "<gone@denied.example>") == nil, "rcpt gone@denied.example")
+expect(conn, SMFIR_REPLYCODE, "a denied recipient refused first")
+rcpt(conn, "<u@Rcpt.Example>")
+rcpt(conn, "<v@other.example>")
 message(conn, { { "From", "a@example.org" }, { "Subject", "DM20" } }, "hello\r\n")
 expect(conn, SMFIR_CONTINUE, "after the reload: accepted")
 mt.disconnect(conn)
@@ -68,6 +71,10 @@ logged 'dmarc report spool: [0-9]+ records written, 0 dropped, 0 write errors' "
 line() { grep -F " from=$1 " <<<"$spool" | grep -F -- "$2"; }
 like "$(grep -F 'from=example.org mfrom=bounce.example' <<<"$spool" | head -n 1)" ' pdom=example.org p=reject .* rua=mailto:dmarc@example.org res=fail disp=reject dkal=0 spal=0 ' "spool: a reject"
 like "$(grep -F 'ip=192.0.2.10 from=example.org mfrom=example.org' <<<"$spool")" ' res=pass disp=pass dkal=0 spal=1 .*spf=example.org,mfrom,pass' "spool: a pass with its SPF result"
+like "$(grep -F 'from=example.org mfrom=bounce.example' <<<"$spool" | head -n 1)" ' rcpt=example.net ' "spool: the recipient domain (envelope_to)"
+is "$(grep -c ' rcpt=rcpt.example ' <<<"$spool")" 1 "spool: two recipients: the first one's domain, lower case"
+is "$(grep -c ' rcpt=other.example ' <<<"$spool")" 0 "... not the second's"
+is "$(grep -c ' rcpt=denied.example ' <<<"$spool")" 0 "... nor a refused one's before it"
 like "$(grep -F 'mfrom=lists.example.net' <<<"$spool" | grep -F 'disp=none')" 'ovt=trusted_forwarder ovc=lists.example.net' "spool: trusted forwarder override"
 like "$(grep -F 'ovt=mailing_list' <<<"$spool")" 'disp=quarantine' "spool: mailing list override"
 like "$(grep -F 'from=testing.example' <<<"$spool" | grep -F 'disp=quarantine')" 't=y .*ovt=policy_test_mode' "spool: t=y override"

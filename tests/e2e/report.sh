@@ -5,7 +5,8 @@
 # then postern-report hands the report to the same Postfix with its
 # sendmail(1) (-C the private instance); the delivered mail (the local sink)
 # carries one report whose XML validates against the RFC 9990 schema and
-# counts the messages.
+# counts the messages; the same report sent with --smtp to Postfix's smtpd
+# is delivered and schema-valid too.
 here=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${top_builddir:-$here}
 . "$here/tests/lib/tap.sh"
@@ -82,4 +83,37 @@ x() { xmllint --xpath "$1" "$T/report.xml" 2>/dev/null; }
 is "$(x "string(//*[local-name()='record'][.//*[local-name()='source_ip']='192.0.2.10']//*[local-name()='count'])")" 3 "three passes from 192.0.2.10 in one row"
 is "$(x "string(//*[local-name()='record'][.//*[local-name()='source_ip']='192.0.2.20']//*[local-name()='disposition'])")" reject "the failures' disposition: reject"
 is "$(x "string(//*[local-name()='record'][.//*[local-name()='source_ip']='192.0.2.20']//*[local-name()='count'])")" 2 "two failures in one row"
+is "$(x "string(//*[local-name()='record'][.//*[local-name()='source_ip']='192.0.2.10']//*[local-name()='envelope_to'])")" example.net "envelope_to: the recipient domain"
+is "$(x "count(//*[local-name()='envelope_to'])")" 2 "... in every record"
+
+# the same report by SMTP (--smtp) to Postfix's smtpd, through postern again
+postern_restart
+_postern_wait_port "$PSTN_PORT" || bail_out "postern did not restart"
+n0=$(grep -l -s '^Subject: Report Domain: example.org' $(pf_delivered) | wc -l)
+out=$("$build/postern-report" -c "$T/report.conf" --period "$((begin - 60)):$(($(date +%s) + 60))" \
+	--smtp "127.0.0.1:$PF_PORT" --state "$T/sent-smtp" -v 2>"$T/err2")
+st=$?; ok $st "postern-report --smtp 127.0.0.1:PORT exits 0"
+[ $st -eq 0 ] || diag_file "$T/err2"
+like "$out" 'reports: 1 sent' "... one report sent"
+reports() { grep -l -s '^Subject: Report Domain: example.org' $(pf_delivered); }
+for _ in $(seq 1 100); do [ "$(reports | wc -l)" -gt "$n0" ] && break; sleep 0.1; done
+g=$(reports | grep -v -x -F "$f" | head -n 1)
+[ -n "$g" ]; ok $? "the SMTP report is delivered"
+grep -q '^Received: from mx.test.example (localhost \[127.0.0.1\])' "$g"
+ok $? "... through Postfix's smtpd (EHLO mx.test.example from 127.0.0.1)"
+grep -q '^Return-Path: <dmarc-noreply@example.com>' "$g"; ok $? "... envelope sender dmarc_report.email"
+python3 - "$g" "$T/report2.xml.gz" <<'PY'; ok $? "... with its application/gzip attachment"
+import email, sys
+m = email.message_from_binary_file(open(sys.argv[1], 'rb'))
+p = [x for x in m.walk() if x.get_content_type() == 'application/gzip']
+if len(p) == 1:
+    open(sys.argv[2], 'wb').write(p[0].get_payload(decode=True))
+sys.exit(0 if len(p) == 1 else 1)
+PY
+gzip -dc "$T/report2.xml.gz" >"$T/report2.xml"
+xmllint --noout --schema "$here/tests/data/dmarc/rfc9990.xsd" "$T/report2.xml" 2>"$T/xmllint2.out"
+st=$?; ok $st "the report sent by SMTP validates against the RFC 9990 schema"
+[ $st -eq 0 ] || diag_file "$T/xmllint2.out"
+postern_stop
+postfix_stop
 tap_done

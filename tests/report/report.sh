@@ -59,12 +59,14 @@ rec() {   # rec TS IP FROM POLICY-DOMAIN POLICY RUA DISP DKAL SPAL [MORE]
 	rec $((day + 40)) 192.0.2.99 report.example report.example "$P" "$RUA" quarantine 0 0 | sed 's/ovt= ovc=/ovt=mailing_list ovc=List-Id/'
 	rec $((day - 10)) 192.0.2.10 report.example report.example "$P" "$RUA" pass 1 1   # the day before
 	echo "this is not a record"
-	rec $((day + 50)) 192.0.2.1 sub.example sub.example "p=none sp=none np=none adkim=r aspf=r t=n psd=u psdrec=0" "rua=mailto:x@override.example" none 0 1
+	rec $((day + 50)) 192.0.2.1 sub.example sub.example "p=none sp=none np=none adkim=r aspf=r t=n psd=u psdrec=0" "rua=mailto:x@override.example" none 0 1 | sed 's/ rcpt= / rcpt=dest.example /'
 	rec $((day + 60)) 192.0.2.1 bad.example bad.example "p=none sp=none np=none adkim=r aspf=r t=n psd=u psdrec=0" "rua=mailto:a@hijack.example" none 0 1
 	rec $((day + 70)) 192.0.2.1 norua.example norua.example "p=none sp=none np=none adkim=r aspf=r t=n psd=u psdrec=0" "rua=" none 0 1
 } >"$T/spool/mx1-20261201.spool"
 # a second host's file of the same day merges; a third message from the first source
-rec $((day + 3600)) 192.0.2.10 report.example report.example "$P" "$RUA" pass 1 1 "dkim=report.example,sel1,pass" >"$T/spool/mx2-20261201.spool"
+# (written before rcpt= existed: no such key)
+rec $((day + 3600)) 192.0.2.10 report.example report.example "$P" "$RUA" pass 1 1 "dkim=report.example,sel1,pass" |
+	sed 's/ rcpt= / /' >"$T/spool/mx2-20261201.spool"
 rec $((day - 100)) 192.0.2.10 report.example report.example "$P" "$RUA" pass 1 1 >"$T/spool/mx1-20261130.spool"
 
 out=$("$REPORT" -c "$T/postern.conf" --day 2026-12-01 --dry-run "$T/out" -v 2>"$T/err")
@@ -110,6 +112,8 @@ PY
 subbase="mx.test.example!sub.example!1796083200!1796169599.xml.gz"
 ok $(grep -q '^To: y@override.example' "$T/out/$subbase".1.eml; echo $?) "an external destination's rua= override on the same host"
 gzip -dc "$T/out/$subbase" | xmllint --noout --schema "$XSD" - 2>/dev/null; ok $? "sub.example's report is schema-valid"
+is "$(gzip -dc "$T/out/$subbase" | xmllint --xpath "string(//*[local-name()='envelope_to'])" - 2>/dev/null)" dest.example "the record's rcpt= domain is its <envelope_to>"
+is "$(x "count(//*[local-name()='envelope_to'])")" 0 "records without one (older spool lines) have none"
 ok $([ ! -e "$T/out/mx.test.example!bad.example!1796083200!1796169599.xml.gz.1.eml" ]; echo $?) "an override naming another host: no mail"
 like "$(cat "$T/err")" 'override of hijack.example names another host' "... and it is named"
 ok $([ ! -e "$T/out/mx.test.example!norua.example!1796083200!1796169599.xml.gz" ]; echo $?) "no rua=: no report"
