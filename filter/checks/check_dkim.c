@@ -455,6 +455,8 @@ dk_summary(const struct conn *c, const struct msg *m, const void *ms, strbuf *ou
 	else
 		sb_printf(out, " dkim=pass:%u,fail:%u,temperror:%u,other:%u",
 		    d->npass, d->nfail, d->ntemp, d->nperm);
+	if (dkim_verify_ignored(d->job) > 0)
+		sb_printf(out, " dkim_unverified=%u(limit)", dkim_verify_ignored(d->job));
 	n = dkim_pass_domains(m, pd, DKIM_MAX_PASS);
 	for (size_t i = 0; i < n; i++) {
 		sb_puts(out, i == 0 ? " dkim_pass_d=" : ",");

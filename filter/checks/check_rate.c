@@ -11,13 +11,19 @@
  * take a subject over one of the policy's rate.* limits gets 451 4.7.1
  * (the client retries later: nothing is lost) and a log line; otherwise
  * it is counted (the message once, at its first accepted recipient).
- * A store that is down or slow skips the limits (mail keeps flowing) and
- * the summary says rate=down.
+ * A store that fails (down, slow, map full, disk full) cannot count: by
+ * store.on_error the recipient gets 451 4.3.0 (tempfail, the default: a
+ * limit is never passed unchecked, the mail stays queued at the sender)
+ * or is let through (continue); the summary says rate=down either way.
+ * The failure is logged once a minute (with how many calls failed since
+ * the last line), and its end once.
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "postern/check_bayes.h"
 #include "postern/check_rate.h"
@@ -68,6 +74,73 @@ subject(const struct conn *c, const struct msg *m, int i)
 	}
 }
 
+#define TROUBLE_LOG_S 60
+
+/* Store trouble: logged when it starts and then once a minute, with the
+ * number of failed calls; its end is logged once.  Process-wide: one
+ * store serves every snapshot. */
+static pthread_mutex_t trouble_lock = PTHREAD_MUTEX_INITIALIZER;
+static time_t trouble_logged;
+static unsigned long trouble_count;
+static bool trouble;
+
+static void
+store_failed(const struct conn *c, const struct msg *m, struct store *s)
+{
+	time_t now = time(NULL);
+	unsigned long n;
+	bool say;
+	char why[160];
+
+	pthread_mutex_lock(&trouble_lock);
+	n = ++trouble_count;
+	say = !trouble || now - trouble_logged >= TROUBLE_LOG_S || now < trouble_logged;
+	trouble = true;
+	if (say) {
+		trouble_logged = now;
+		trouble_count = 0;
+	}
+	pthread_mutex_unlock(&trouble_lock);
+	if (say) {
+		enum store_status st = store_health(s, why, sizeof(why));
+		plog(PLOG_WARNING, m->qid, "rate: store %s is %s (%s), %lu call(s) failed; rate limits %s",
+		    store_url(s), store_status_name(st), why, n,
+		    c->snap->cfg.store_on_error == STORE_ON_ERROR_CONTINUE ?
+		    "not applied (store.on_error continue)" : "tempfail (451 4.3.0)");
+	}
+}
+
+static void
+store_worked(const struct msg *m, struct store *s)
+{
+	unsigned long n = 0;
+	bool was;
+
+	pthread_mutex_lock(&trouble_lock);
+	was = trouble;
+	if (was) {
+		n = trouble_count;
+		trouble = false;
+		trouble_count = 0;
+	}
+	pthread_mutex_unlock(&trouble_lock);
+	if (was)
+		plog(PLOG_NOTICE, m->qid, "rate: store %s works again (%lu call(s) failed since the last line)",
+		    store_url(s), n);
+}
+
+/* The store failed: rate=down, and 451 4.3.0 unless store.on_error continue. */
+static void
+rate_down(const struct conn *c, const struct msg *m, struct rate_msg *rm, const struct policy *p,
+    struct store *s, struct verdict *v)
+{
+	rm->down = true;
+	store_failed(c, m, s);
+	if (c->snap->cfg.store_on_error != STORE_ON_ERROR_CONTINUE)
+		check_verdict(v, NAME, p, ACT_TEMPFAIL, 451, "4.3.0",
+		    "rate limit cannot be counted now, try again later");
+}
+
 static void
 rate_envrcpt(struct conn *c, struct msg *m, void *ms, const struct policy *p, struct verdict *v)
 {
@@ -98,7 +171,7 @@ rate_envrcpt(struct conn *c, struct msg *m, void *ms, const struct policy *p, st
 	if (n == 0)
 		return;
 	if ((st = store_get(s, k, n, cur)) != STORE_OK) {
-		rm->down = true;
+		rate_down(c, m, rm, p, s, v);
 		return;
 	}
 	for (size_t j = 0; j < n; j++) {
@@ -129,9 +202,10 @@ rate_envrcpt(struct conn *c, struct msg *m, void *ms, const struct policy *p, st
 		d[j].b = 1;
 	}
 	if (store_add(s, k, n, d, (unsigned)(c->snap->cfg.rate_window * 1000)) != STORE_OK) {
-		rm->down = true;
+		rate_down(c, m, rm, p, s, v);
 		return;
 	}
+	store_worked(m, s);
 	rm->counted = true;
 }
 

@@ -19,6 +19,7 @@ static const char *const canon_choices[] = { "relaxed/relaxed", "relaxed/simple"
 	"simple/simple", "simple/relaxed", NULL };
 static const char *const format_choices[] = { "text", "json", NULL };
 static const char *const smtp_tls_choices[] = { "may", "none", "encrypt", NULL };   /* enum rep_tls */
+static const char *const store_error_choices[] = { "tempfail", "continue", NULL };
 static const char *const level_choices[] = { "error", "warning", "notice",
 	"info", "debug", NULL };
 
@@ -88,7 +89,9 @@ const struct ct_key config_keys[] = {
 	{ "store.url", CT_STRING, OFF(store), "", 0, 0, NULL,
 	  "the state store of the classifier and the rate limits: lmdb:/var/lib/postern/state.mdb (one file, this host) or redis:HOST:PORT[/DB] (shared by several hosts); empty: neither runs" },
 	{ "store.timeout", CT_UINT, OFF(store_timeout), "200", 10, 10000, NULL,
-	  "milliseconds one store call may take; a slower or absent store skips the classifier (rule bayes_error) and the rate limits, mail keeps flowing" },
+	  "milliseconds one store call may take; a slower or absent store skips the classifier (rule bayes_error) and fails the rate limits (store.on_error)" },
+	{ "store.on_error", CT_ENUM, OFF(store_on_error), "tempfail", 0, 0, store_error_choices,
+	  "what mail under a rate limit gets while the store fails (full disk, map full, down, slow): tempfail (451 4.3.0, the limit is never passed unchecked) or continue (counted as rate=down); the classifier is skipped either way" },
 	{ "store.map_size", CT_SIZE, OFF(store_map_size), "1G", 1ULL << 20, 1ULL << 40, NULL,
 	  "LMDB: the largest the file may grow" },
 	{ "bayes.min_learns", CT_UINT, OFF(bayes_min_learns), "200", 1, 1000000, NULL,

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -251,7 +252,11 @@ envrcpt_run(struct conn *c, const char *rcpt, struct verdict *out)
 	verdict_clear(out);
 	m->rcpt_excused = 0;
 	if (m->nrcpt >= c->snap->cfg.max_recipients) {
-		refuse_rcpt(m, out, "too many recipients for one transaction");
+		char why[80];
+
+		snprintf(why, sizeof(why), "too many recipients in one transaction (limit %llu)",
+		    c->snap->cfg.max_recipients);
+		refuse_rcpt(m, out, why);
 		return;
 	}
 	if (m->dir == DIR_OUTBOUND) {

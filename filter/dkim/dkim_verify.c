@@ -154,6 +154,12 @@ describe(DKIM_SIGINFO *sig, struct dkim_sigresult *r)
 	r->b[bn] = '\0';
 }
 
+unsigned
+dkim_verify_ignored(const struct dkim_msg *dm)
+{
+	return dm != NULL ? dm->nignored : 0;
+}
+
 bool
 dkim_verify_eom(struct dkim_msg *dm,
     void (*cb)(void *ctx, const struct dkim_sigresult *r), void *ctx)

@@ -350,6 +350,7 @@ struct dmarc_spool {
 	int fd;
 	long long fd_day;           /* the UTC day fd is open for */
 	struct dmarc_spool_stats st;
+	unsigned long long failing; /* lines failed since the last written (writer only) */
 };
 
 void
@@ -383,6 +384,8 @@ write_line(struct dmarc_spool *s, char *line)
 	long long now = (long long)time(NULL), day = now / 86400;
 	size_t n = strlen(line);
 	ssize_t w;
+	off_t end;
+	unsigned long long e;
 
 	if (s->fd < 0 || s->fd_day != day) {
 		strbuf path;
@@ -397,17 +400,30 @@ write_line(struct dmarc_spool *s, char *line)
 			plog(PLOG_WARNING, NULL, "dmarc report spool: cannot open %s: %s", path.s,
 			    strerror(errno));
 		sb_free(&path);
-		if (s->fd < 0)
+		if (s->fd < 0) {
+			s->failing++;
 			return;
+		}
 	}
 	line[n] = '\n';   /* the queue stored room for it */
+	end = lseek(s->fd, 0, SEEK_END);
 	w = write(s->fd, line, n + 1);
 	if (w == (ssize_t)(n + 1)) {
 		count(s, &s->st.written);
-	} else if ((count(s, &s->st.errors) % 1000) == 0) {
-		plog(PLOG_WARNING, NULL, "dmarc report spool: write failed: %s",
-		    w < 0 ? strerror(errno) : "short write");
+		if (s->failing > 0) {
+			plog(PLOG_NOTICE, NULL, "dmarc report spool: writing again after %llu failed line(s)",
+			    s->failing);
+			s->failing = 0;
+		}
+		return;
 	}
+	/* a full disk: no half line is left for the next one to run into */
+	if (w > 0 && end >= 0 && ftruncate(s->fd, end) != 0)
+		w = -1;
+	s->failing++;
+	if ((e = count(s, &s->st.errors)) % 1000 == 0)
+		plog(PLOG_WARNING, NULL, "dmarc report spool: write failed: %s (the mail is not affected; %llu line(s) lost so far)",
+		    w < 0 ? strerror(errno) : "No space left on device", e + 1);
 }
 
 static void *

@@ -59,9 +59,12 @@ struct config {
 	char *store;                         /* "lmdb:/path" or "redis:HOST:PORT", "" = none (store.h) */
 	unsigned long long store_timeout;    /* ms per store call */
 	unsigned long long store_map_size;
+	int store_on_error;                  /* STORE_ON_ERROR_TEMPFAIL or _CONTINUE */
 	unsigned long long bayes_min_learns;
 	unsigned long long rate_window;      /* seconds */
 };
+
+enum { STORE_ON_ERROR_TEMPFAIL = 0, STORE_ON_ERROR_CONTINUE = 1 };
 
 extern const struct ct_key config_keys[];
 extern const size_t config_nkeys;

@@ -186,6 +186,10 @@ struct dkim_sigresult {
 bool dkim_verify_eom(struct dkim_msg *dm,
     void (*cb)(void *ctx, const struct dkim_sigresult *r), void *ctx);
 
+/* After dkim_verify_eom: signatures not verified because they came after
+ * the first dkim.max_signatures (reported as dkim=policy). */
+unsigned dkim_verify_ignored(const struct dkim_msg *dm);
+
 /* Sign: end of message.  cb gets each DKIM-Signature field value (to be
  * inserted at the top); returns how many signatures were made. */
 unsigned dkim_sign_eom(struct dkim_msg *dm, void (*cb)(void *ctx, const char *value), void *ctx);
