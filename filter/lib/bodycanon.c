@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "postern/bodycanon.h"
@@ -31,6 +32,34 @@ md_fetch(void)
 
 /* Bytes that can end a run of unchanged input in relaxed form. */
 static const unsigned char relaxed_stop[256] = { ['\t'] = 1, ['\r'] = 1, [' '] = 1 };
+
+/* The first byte at or after j that can end a relaxed run (or n): eight
+ * bytes at a time while none of them is below 0x21 (SP, HTAB, CR and the
+ * other controls; the classic "has a byte less than" word test), then
+ * byte by byte through the word that has one. */
+static size_t
+relaxed_scan(const unsigned char *p, size_t n, size_t j)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+
+	for (;;) {
+		size_t lim;
+
+		while (j + 8 <= n) {
+			uint64_t x;
+
+			memcpy(&x, p + j, 8);
+			if (((x - 0x21 * ones) & ~x & high) != 0)
+				break;
+			j += 8;
+		}
+		lim = j + 8 < n ? j + 8 : n;
+		while (j < lim && !relaxed_stop[p[j]])
+			j++;
+		if (j < lim || j == n)
+			return j;
+	}
+}
 
 static void
 hash(struct bodycanon *b, const unsigned char *p, size_t n)
@@ -152,8 +181,7 @@ feed_relaxed(struct bodycanon *b, const unsigned char *p, size_t n, size_t i)
 		 * single SP between content bytes stays in the run */
 		content_start(b);
 		for (j = i + 1;;) {
-			while (j < n && !relaxed_stop[p[j]])
-				j++;
+			j = relaxed_scan(p, n, j);
 			if (j + 1 < n && p[j] == ' ' && !relaxed_stop[p[j + 1]])
 				j += 2;
 			else if (j + 1 < n && p[j] == '\r' && p[j + 1] != '\n')
