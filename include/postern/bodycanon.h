@@ -16,7 +16,7 @@
  * Input is the body with CRLF line ends as the MTA sends it.  A CR not
  * followed by LF and an LF not preceded by CR are ordinary line content; a
  * body not ending in CRLF gets one (RFC 6376 3.4.3/3.4.4).  (libopendkim
- * differs on exactly these inputs: tests/data/dkim/CANON-DIFFERENCES.)
+ * differs on exactly these inputs; tests/dkim/bodyhash.sh names them.)
  */
 #ifndef POSTERN_BODYCANON_H
 #define POSTERN_BODYCANON_H
