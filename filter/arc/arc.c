@@ -44,7 +44,7 @@ struct arc_msg {
 	unsigned n;               /* highest instance */
 	int set[ARC_MAX_INSTANCE + 1][K_NKIND]; /* header index or -1 */
 	bool hashing;
-	struct arc_body body[2];  /* simple, relaxed */
+	struct bodycanon body[2]; /* simple, relaxed */
 	unsigned char bh[2][32];
 	struct key keys[ARC_MAX_KEYS];
 	size_t nkeys;
@@ -80,8 +80,8 @@ arc_msg_free(struct arc_msg *a)
 	}
 	free(a->h);
 	if (a->hashing) {
-		arc_body_free(&a->body[0]);
-		arc_body_free(&a->body[1]);
+		bodycanon_free(&a->body[0]);
+		bodycanon_free(&a->body[1]);
 	}
 	for (size_t i = 0; i < a->nkeys; i++)
 		EVP_PKEY_free(a->keys[i].pkey);
@@ -187,8 +187,8 @@ arc_msg_eoh(struct arc_msg *a)
 				BAD("no %s with i=%u", kind_name[k], i);
 	if (a->bad[0] != '\0')
 		return;
-	arc_body_init(&a->body[0], false);
-	arc_body_init(&a->body[1], true);
+	bodycanon_init(&a->body[0], false, BODYCANON_SHA256, BODYCANON_NOLIMIT);
+	bodycanon_init(&a->body[1], true, BODYCANON_SHA256, BODYCANON_NOLIMIT);
 	a->hashing = true;
 }
 
@@ -197,8 +197,8 @@ arc_msg_body(struct arc_msg *a, const unsigned char *buf, size_t len)
 {
 	if (!a->hashing)
 		return;
-	arc_body_feed(&a->body[0], buf, len);
-	arc_body_feed(&a->body[1], buf, len);
+	bodycanon_feed(&a->body[0], buf, len);
+	bodycanon_feed(&a->body[1], buf, len);
 }
 
 /* ---- verification ------------------------------------------------------ */
@@ -502,8 +502,8 @@ arc_msg_eom(struct arc_msg *a, struct arc_result *out)
 		FAIL("end of headers not seen");
 		return;
 	}
-	arc_body_final(&a->body[0], a->bh[0]);
-	arc_body_final(&a->body[1], a->bh[1]);
+	(void)bodycanon_final(&a->body[0], a->bh[0], NULL);
+	(void)bodycanon_final(&a->body[1], a->bh[1], NULL);
 	a->hashing = false;
 	newest = a->h[a->set[a->n][K_AS]].value;
 	if (arc_tags_parse(newest, strlen(newest), &t) != ARC_TAGS_OK) {

@@ -121,6 +121,7 @@ dkim_state_build(const struct dkim_settings *set, strbuf *problems)
 	int canon = set->canon >= 0 && set->canon < 4 ? set->canon : 0;
 
 	st->max_signatures = o.max_signatures;
+	st->min_key_bits = o.min_key_bits;
 	st->sign_subdomains = set->sign_subdomains;
 	st->canon_hdr = canon_hdr[canon];
 	st->canon_body = canon_body[canon];

@@ -28,6 +28,7 @@ dkim_msg_free(struct dkim_msg *dm)
 		return;
 	if (dm->verify != NULL)
 		dkim_free(dm->verify);
+	dkim_bh_free(dm);
 	for (size_t i = 0; i < dm->nsign; i++)
 		dkim_signer_free(dm, i);
 	sb_free(&dm->hdrs);
@@ -64,7 +65,9 @@ dkim_msg_eoh(struct dkim_msg *dm, const char *domain)
 void
 dkim_msg_body(struct dkim_msg *dm, const unsigned char *buf, size_t len)
 {
-	if (dm->verify != NULL)
+	if (dm->own_body)
+		dkim_bh_feed(dm, buf, len);
+	else if (dm->verify != NULL)
 		(void)dkim_body(dm->verify, (u_char *)buf, len);
 	dkim_sign_body(dm, buf, len);
 }

@@ -2,6 +2,7 @@
  * dkim_verify.c - verifying every signature of an inbound message,
  * streamed (headers as they arrive, body chunk by chunk; nothing is
  * buffered), and classifying each one (RFC 8601 result, reason, tags).
+ * The body hashes are dkim_bh.c's when libopendkim finished the headers.
  * Called through the dkim_msg_* functions; what the results mean for
  * the message is the check's business (filter/checks/check_dkim.c).
  */
@@ -61,10 +62,19 @@ dkim_verify_eoh(struct dkim_msg *dm)
 {
 	if (dm->verify == NULL || dm->verify_broken)
 		return;
-	if (dkim_eoh(dm->verify) == DKIM_STAT_NOSIG) {
+	switch (dkim_eoh(dm->verify)) {
+	case DKIM_STAT_NOSIG:
 		dm->nosig = true;
 		dkim_free(dm->verify);
 		dm->verify = NULL;
+		break;
+	case DKIM_STAT_OK:
+		/* every signature checked but for its body: the body
+		 * hashes are ours (dkim_bh.c) */
+		dkim_bh_setup(dm);
+		break;
+	default:
+		break; /* libopendkim gets the body and decides at eom */
 	}
 }
 
@@ -76,11 +86,11 @@ tagval(DKIM_SIGINFO *sig, const char *tag)
 	return v != NULL ? (const char *)v : "";
 }
 
+/* flags, err, bh: the signature's state after dkim_eom(), libopendkim's
+ * or the one dkim_bh.c rebuilt */
 static enum dkim_sigres
-classify(DKIM_SIGINFO *sig, const char **why)
+classify(DKIM_SIGINFO *sig, unsigned flags, int err, int bh, const char **why)
 {
-	unsigned flags = dkim_sig_getflags(sig);
-	int err = dkim_sig_geterror(sig);
 	dkim_alg_t alg = DKIM_SIGN_UNKNOWN;
 
 	*why = err != DKIM_SIGERROR_OK ? dkim_sig_geterrorstr(err) : NULL;
@@ -88,7 +98,7 @@ classify(DKIM_SIGINFO *sig, const char **why)
 		*why = "over the signature limit, not checked";
 		return DKSIG_POLICY;
 	}
-	if ((flags & DKIM_SIGFLAG_PASSED) && dkim_sig_getbh(sig) == DKIM_SIGBH_MATCH) {
+	if ((flags & DKIM_SIGFLAG_PASSED) && bh == DKIM_SIGBH_MATCH) {
 		(void)dkim_sig_getsignalg(sig, &alg);
 		if (alg == DKIM_SIGN_RSASHA1) {
 			*why = "rsa-sha1 is not accepted (RFC 8301)";
@@ -96,14 +106,14 @@ classify(DKIM_SIGINFO *sig, const char **why)
 		}
 		return DKSIG_PASS;
 	}
-	if ((flags & DKIM_SIGFLAG_PROCESSED) && dkim_sig_getbh(sig) == DKIM_SIGBH_MISMATCH) {
+	if ((flags & DKIM_SIGFLAG_PROCESSED) && bh == DKIM_SIGBH_MISMATCH) {
 		*why = "body hash did not verify";
 		return DKSIG_FAIL;
 	}
 	switch (err) {
 	case DKIM_SIGERROR_OK:
 		if (flags & DKIM_SIGFLAG_PROCESSED) {
-			*why = dkim_sig_getbh(sig) == DKIM_SIGBH_MISMATCH ?
+			*why = bh == DKIM_SIGBH_MISMATCH ?
 			    "body hash did not verify" : "signature did not verify";
 			return DKSIG_FAIL;
 		}
@@ -135,13 +145,13 @@ copy_tag(char *out, size_t size, const char *v)
 }
 
 static void
-describe(DKIM_SIGINFO *sig, struct dkim_sigresult *r)
+describe(DKIM_SIGINFO *sig, unsigned flags, int err, int bh, struct dkim_sigresult *r)
 {
 	unsigned bits = 0;
 	size_t bn = 0;
 
 	memset(r, 0, sizeof(*r));
-	r->res = classify(sig, &r->why);
+	r->res = classify(sig, flags, err, bh, &r->why);
 	if (r->res == DKSIG_PASS && dkim_sig_getkeysize(sig, &bits) == DKIM_STAT_OK)
 		r->bits = bits;
 	copy_tag(r->d, sizeof(r->d), tagval(sig, "d"));
@@ -169,10 +179,16 @@ dkim_verify_eom(struct dkim_msg *dm,
 	struct dkim_sigresult r;
 
 	if (dm->verify != NULL) {
-		(void)dkim_eom(dm->verify, NULL);
+		if (!dm->own_body)
+			(void)dkim_eom(dm->verify, NULL);
 		if (dkim_getsiglist(dm->verify, &sigs, &nsigs) == DKIM_STAT_OK)
 			for (int i = 0; i < nsigs; i++) {
-				describe(sigs[i], &r);
+				unsigned flags = dkim_sig_getflags(sigs[i]);
+				int err = dkim_sig_geterror(sigs[i]), bh = dkim_sig_getbh(sigs[i]);
+
+				if (dm->own_body && (size_t)i < dm->nsnap)
+					dkim_bh_state(dm, (size_t)i, sigs[i], &flags, &err, &bh);
+				describe(sigs[i], flags, err, bh, &r);
 				cb(ctx, &r);
 			}
 	}

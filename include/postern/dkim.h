@@ -129,6 +129,7 @@ struct dkim_state {
 	struct dkim_keytab keys;
 	void *lib;
 	unsigned max_signatures;
+	unsigned min_key_bits;      /* libopendkim's too: dkim_bh.c applies it */
 	bool sign_subdomains;
 	int canon_hdr, canon_body;  /* DKIM_CANON_* */
 };

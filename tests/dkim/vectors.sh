@@ -14,7 +14,7 @@ build=${top_builddir:-$here}
 . "$here/tests/lib/dns.sh"
 
 DATA=$here/tests/data/dkim
-RUN=$build/tests/tools/dkimrun
+RUN=${DKIMRUN:-$build/tests/tools/dkimrun}
 [ -x "$RUN" ] || bail_out "$RUN not built"
 tmpdir_make
 T=$TEST_TMPDIR

@@ -461,8 +461,11 @@ test_base64_fast_path(void **state)
 			    r < 97 ? '\n' : r < 99 ? '=' : (unsigned char)'!';
 			n++;
 		}
+		struct mime_dec dw;
+
 		mime_dec_init(&d, ENC_BASE64);
 		nw = mime_dec_feed(&d, in, n, whole);
+		dw = d;
 		mime_dec_init(&d, ENC_BASE64);
 		for (size_t i = 0; i < n; i++)
 			nb += mime_dec_feed(&d, in + i, 1, bytewise + nb);
@@ -472,6 +475,10 @@ test_base64_fast_path(void **state)
 		for (size_t i = 0; i < n; i += 7)
 			nc += mime_dec_feed(&d, in + i, n - i < 7 ? n - i : 7, NULL);
 		assert_int_equal(nc, nw);
+		/* counting leaves the decoder where decoding leaves it */
+		assert_int_equal(d.nbits, dw.nbits);
+		assert_int_equal(d.bits, dw.bits);
+		assert_int_equal(d.b64_pad, dw.b64_pad);
 	}
 }
 
