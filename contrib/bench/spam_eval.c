@@ -51,6 +51,7 @@ struct set {
 static FILE *dump;      /* --dump FILE: each measured message's summary line */
 
 static const char *client = "192.0.2.25";
+static const char *cur_path;   /* the message being read (--dump) */
 static double cpu_ms;
 
 typedef void (*visit_fn)(void *ctx, const char *msg, size_t len);
@@ -86,7 +87,9 @@ walk(const char *dir, visit_fn fn, void *ctx, size_t *unreadable)
 				const char *nl = memchr(s, '\n', len);
 				skip = nl != NULL ? (size_t)(nl - s) + 1 : len;
 			}
+			cur_path = p.s;
 			fn(ctx, s + skip, len - skip);
+			cur_path = NULL;
 		}
 		else
 			(*unreadable)++;
@@ -163,7 +166,8 @@ test_one(void *ctx, const char *msg, size_t len)
 	pl_close(c);
 	r.score = score_of(summary.s != NULL ? summary.s : "");
 	if (dump != NULL)
-		fprintf(dump, "%s %s\n", set->label, summary.s != NULL ? summary.s : "");
+		fprintf(dump, "%s %s %s\n", set->label, cur_path != NULL ? cur_path : "-",
+		    summary.s != NULL ? summary.s : "");
 	c->summary_copy = NULL;
 	conn_free(c);
 	sb_free(&summary);

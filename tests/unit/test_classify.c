@@ -53,30 +53,30 @@ test_token_prob(void **state)
 static void
 test_combine(void **state)
 {
-	int64_t sp[200], hm[200];
+	int64_t sp[2 * SPAM_BAYES_MAX_DISCRIM], hm[2 * SPAM_BAYES_MAX_DISCRIM];
 	unsigned used;
 	double p;
 
 	(void)state;
-	for (int i = 0; i < 200; i++) {
+	for (int i = 0; i < 2 * SPAM_BAYES_MAX_DISCRIM; i++) {
 		sp[i] = 40;
 		hm[i] = 1;
 	}
-	p = spam_bayes_combine(sp, hm, 200, 100, 100, &used);
+	p = spam_bayes_combine(sp, hm, 2 * SPAM_BAYES_MAX_DISCRIM, 100, 100, &used);
 	assert_true(p > 0.999);
 	assert_int_equal(used, SPAM_BAYES_MAX_DISCRIM);
-	for (int i = 0; i < 200; i++) {
+	for (int i = 0; i < 2 * SPAM_BAYES_MAX_DISCRIM; i++) {
 		sp[i] = 1;
 		hm[i] = 40;
 	}
-	p = spam_bayes_combine(sp, hm, 200, 100, 100, &used);
+	p = spam_bayes_combine(sp, hm, 2 * SPAM_BAYES_MAX_DISCRIM, 100, 100, &used);
 	assert_true(p < 0.001);
-	/* as much evidence each way: unsure */
-	for (int i = 0; i < 100; i++) {
+	/* as much evidence each way (all of it used): unsure */
+	for (int i = 0; i < SPAM_BAYES_MAX_DISCRIM / 2; i++) {
 		sp[i] = 40;
 		hm[i] = 1;
 	}
-	p = spam_bayes_combine(sp, hm, 200, 100, 100, &used);
+	p = spam_bayes_combine(sp, hm, SPAM_BAYES_MAX_DISCRIM, 100, 100, &used);
 	assert_true(p > 0.4 && p < 0.6);
 	/* tokens near 0.5 are ignored: nothing counts */
 	for (int i = 0; i < 200; i++)
@@ -194,11 +194,12 @@ test_html(void **state)
 		static const char *const want[] = {
 			"buy", "cheap", "now", "today", "viagra", "friends", "forever", "url:www.spam.example.com",
 			"url:spam.example.com", "url:example.com", "url:img.cdn.example.net", "url:example.net",
-			"url:www.other.example.org", "email:shop.example.info", "tag:img", "tag:a", "ct:text/html",
+			"url:www.other.example.org", "urlp:page", "email:shop.example.info", "ct:text/html",
 			"proto:http", "proto:https", "&bogus", "stuff",
 		};
 		static const char *const never[] = {
-			"color", "red", "secretword", "hidden", "comment", "words", "url:com", "x-no",
+			"color", "red", "secretword", "hidden", "comment", "words", "url:com", "x-no", "tag:img",
+			"tag:a", "urlp:x",
 		};
 		for (size_t i = 0; i < NELEM(want); i++)
 			if (!has(&sb, want[i]))
@@ -224,15 +225,29 @@ test_headers(void **state)
 	spam_tok_header(t, "Subject", v, strlen(v));
 	v = "Yes, score=99 tests=SECRETRULE";
 	spam_tok_header(t, "X-Spam-Status", v, strlen(v));
-	v = "from mx.example.net by us";
+	v = "from mx.example.net (mx.example.net [192.0.2.77]) by us";
 	spam_tok_header(t, "Received", v, strlen(v));
+	v = "from inner.example.org by mx.example.net";
+	spam_tok_header(t, "Received", v, strlen(v));
+	v = "<1234.5678@mailer.example.com>";
+	spam_tok_header(t, "Message-ID", v, strlen(v));
+	v = "no-at-sign";
+	spam_tok_header(t, "Message-ID", v, strlen(v));
 	v = "\"Shop\" <deals@shop.example.com>";
 	spam_tok_header(t, "From", v, strlen(v));
 	spam_tok_free(t);
 	assert_true(has(&sb, "subject:cheap") && has(&sb, "subject:watches") && has(&sb, "subject:you"));
 	assert_true(!has(&sb, "hdr:x-spam-status") && has(&sb, "hdr:received"));
 	assert_false(has(&sb, "x-spam-status:score=99") || strstr(sb.s, "secretrule") != NULL);
-	assert_false(strstr(sb.s, "mx.example.net") != NULL);
+	/* Received: the first "from" host and bracketed address, and a count */
+	assert_true(has(&sb, "received:mx.example.net") && has(&sb, "received:example.net") &&
+	    has(&sb, "received:ip:192") && has(&sb, "received:ip:192.0.2") &&
+	    has(&sb, "received:ip:192.0.2.77") && has(&sb, "received:inner.example.org") &&
+	    has(&sb, "received:count:1") && has(&sb, "received:count:2"));
+	assert_false(has(&sb, "received:us") || has(&sb, "received:ip:192.0.2.7") ||
+	    has(&sb, "received:count:3"));
+	assert_true(has(&sb, "message-id:@mailer.example.com") && has(&sb, "message-id:invalid"));
+	assert_false(has(&sb, "message-id:1234.5678"));
 	assert_true(has(&sb, "from:deals@shop.example.com") && has(&sb, "from:email:shop.example.com"));
 	sb_free(&sb);
 }
