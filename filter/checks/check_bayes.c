@@ -1,7 +1,8 @@
 /*
  * check_bayes.c - check "bayes": the classifier (classify.h) fed as the
- * message streams - header fields, then the body through its own MIME
- * scanner - and scored at end of message with one batched read of the
+ * message streams - header fields, then the part events and decoded text
+ * of the attachment screen's MIME scanner (attach_text_hook: the message
+ * is parsed once) - and scored at end of message with one batched read of the
  * store (store.h), which the snapshot opens from the "store" key and
  * shares with check_rate.  A store that is down or slow (store.timeout)
  * skips the classifier: the result says so, check_spam shows the rule
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "postern/check_attach.h"
 #include "postern/check_bayes.h"
 #include "postern/log.h"
 
@@ -79,6 +81,17 @@ bayes_reset(void *ms)
 	classify_free(bm->cl);
 }
 
+/* The classifier, hooked to the attachment screen's scanner (check_attach
+ * is earlier in the table: its scanner exists from the first header on),
+ * before that scanner sees the end of the header, where a single-part
+ * message's part begins. */
+static void
+hook(struct msg *m, struct bayes_msg *bm)
+{
+	bm->cl = classify_new_hooked();
+	(void)attach_text_hook(m, classify_on_part, classify_on_text, bm->cl);
+}
+
 static void
 bayes_header(struct conn *c, struct msg *m, void *ms, const char *name, const char *value,
     struct verdict *v)
@@ -90,7 +103,7 @@ bayes_header(struct conn *c, struct msg *m, void *ms, const char *name, const ch
 	if (check_bayes_store(c) == NULL)
 		return;
 	if (bm->cl == NULL)
-		bm->cl = classify_new(false);
+		hook(m, bm);
 	classify_header(bm->cl, name, value);
 }
 
@@ -104,21 +117,8 @@ bayes_eoh(struct conn *c, struct msg *m, void *ms, struct verdict *v)
 	if (check_bayes_store(c) == NULL)
 		return;
 	if (bm->cl == NULL)
-		bm->cl = classify_new(false);
+		hook(m, bm);
 	classify_eoh(bm->cl);
-}
-
-static void
-bayes_body(struct conn *c, struct msg *m, void *ms, const unsigned char *buf, size_t len,
-    struct verdict *v)
-{
-	struct bayes_msg *bm = ms;
-
-	(void)c;
-	(void)m;
-	(void)v;
-	if (bm->cl != NULL)
-		classify_body(bm->cl, buf, len);
 }
 
 static void
@@ -192,7 +192,6 @@ const struct check check_bayes = {
 	.msg_reset = bayes_reset,
 	.header = bayes_header,
 	.eoh = bayes_eoh,
-	.body = bayes_body,
 	.eom = bayes_eom,
 	.summary = bayes_summary,
 };

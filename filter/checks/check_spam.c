@@ -617,7 +617,7 @@ spam_eoh(struct conn *c, struct msg *m, void *ms, struct verdict *v)
 	spamd_eoh(sm->spamd);
 	if (m->dir == DIR_OUTBOUND || screened_client(c)) {
 		sm->snap = s;
-		sm->uri_hooked = attach_text_hook(m, on_text, sm);
+		sm->uri_hooked = attach_text_hook(m, NULL, on_text, sm);
 	}
 }
 

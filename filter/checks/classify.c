@@ -1,9 +1,13 @@
 /*
  * classify.c - the classifier over the store (classify.h): glue between
- * the MIME scanner (its decoded text callback), the tokenizer and the
- * combiner (spam engine) and the store.  Nothing here buffers the
- * message: the scanner and the tokenizer are fixed-size state, the digest
- * is a running SHA-256.
+ * the MIME scanner (its part events and decoded text callback), the
+ * tokenizer and the combiner (spam engine) and the store.  The scanner is
+ * its own (classify_new: postern-learn, spam-eval's training) or the
+ * attachment screen's (classify_new_hooked: the daemon and postern
+ * explain, through attach_text_hook); both hand the tokenizer the same
+ * events, so a message gives the same tokens either way.  Nothing here
+ * buffers the message: the scanner and the tokenizer are fixed-size
+ * state, the digest is a running SHA-256.
  */
 #include "config.h"
 
@@ -26,31 +30,38 @@ struct classify {
 	struct mime_scan *scan;
 	EVP_MD_CTX *md;
 	bool finished;
+	bool in_text;              /* between a text part's begin and end */
 	unsigned char digest[32];
 	uint64_t *hashes;
 	size_t nhashes;
 };
 
-static bool
-on_part(void *ctx, enum mime_event ev, const struct mime_part *p, const struct zip_entry *z)
+bool
+classify_on_part(void *ctx, enum mime_event ev, const struct mime_part *p, const struct zip_entry *z)
 {
 	struct classify *c = ctx;
 
 	(void)z;
 	if (ev == MIME_EV_PART && p->kind == MIME_LEAF && !p->attachment &&
-	    strncmp(p->type, "text/", 5) == 0)
+	    strncmp(p->type, "text/", 5) == 0) {
 		spam_tok_part_begin(c->tok, p->type, p->charset);
-	else if (ev == MIME_EV_PART_END)
+		c->in_text = true;
+	} else if (ev == MIME_EV_PART_END) {
 		spam_tok_part_end(c->tok);
+		c->in_text = false;
+	}
 	return false;
 }
 
-static void
-on_text(void *ctx, const struct mime_part *p, const unsigned char *buf, size_t len)
+void
+classify_on_text(void *ctx, const struct mime_part *p, const unsigned char *buf, size_t len)
 {
 	struct classify *c = ctx;
 
-	(void)p;
+	/* a hook set after the part began (never, as check_bayes hooks
+	 * at the first header; kept so that the type and charset still count) */
+	if (!c->in_text)
+		classify_on_part(c, MIME_EV_PART, p, NULL);
 	spam_tok_text(c->tok, buf, len);
 }
 
@@ -62,13 +73,22 @@ classify_new(bool learn)
 
 	mime_limits_default(&l);
 	c->tok = spam_tok_new();
-	c->scan = mime_scan_new(&l, true, on_part, c);
-	mime_set_text_cb(c->scan, on_text, c);
+	c->scan = mime_scan_new(&l, true, classify_on_part, c);
+	mime_set_text_cb(c->scan, classify_on_text, c);
 	if (learn) {
 		c->md = EVP_MD_CTX_new();
 		if (c->md == NULL || EVP_DigestInit_ex(c->md, EVP_sha256(), NULL) != 1)
 			abort();
 	}
+	return c;
+}
+
+struct classify *
+classify_new_hooked(void)
+{
+	struct classify *c = xcalloc(1, sizeof(*c));
+
+	c->tok = spam_tok_new();
 	return c;
 }
 
@@ -102,7 +122,8 @@ classify_header(struct classify *c, const char *name, const char *value)
 	size_t nl = strlen(name), vl = strlen(value), dl;
 	char dec[HDR_DECODED_MAX];
 
-	mime_header(c->scan, name, nl, value, vl);
+	if (c->scan != NULL)
+		mime_header(c->scan, name, nl, value, vl);
 	if (c->md != NULL && !trace_field(name)) {
 		EVP_DigestUpdate(c->md, name, nl);
 		EVP_DigestUpdate(c->md, ":", 1);
@@ -120,7 +141,8 @@ classify_header(struct classify *c, const char *name, const char *value)
 void
 classify_eoh(struct classify *c)
 {
-	mime_end_headers(c->scan);
+	if (c->scan != NULL)
+		mime_end_headers(c->scan);
 	if (c->md != NULL)
 		EVP_DigestUpdate(c->md, "\n", 1);
 }
@@ -128,7 +150,8 @@ classify_eoh(struct classify *c)
 void
 classify_body(struct classify *c, const unsigned char *buf, size_t len)
 {
-	mime_feed(c->scan, buf, len);
+	if (c->scan != NULL)
+		mime_feed(c->scan, buf, len);
 	if (c->md != NULL)
 		EVP_DigestUpdate(c->md, buf, len);
 }
@@ -141,7 +164,8 @@ classify_finish(struct classify *c)
 	if (c->finished)
 		return;
 	c->finished = true;
-	mime_finish(c->scan);
+	if (c->scan != NULL)
+		mime_finish(c->scan);
 	spam_tok_part_end(c->tok);
 	if (c->md != NULL)
 		EVP_DigestFinal_ex(c->md, c->digest, &dl);

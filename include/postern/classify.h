@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "postern/mime.h"
 #include "postern/store.h"
 
 struct classify;
@@ -25,6 +26,14 @@ struct classify;
 /* learn: also keep the message's digest (classify_learn needs it; the
  * daemon, which only scores, saves the hashing). */
 struct classify *classify_new(bool learn);
+/* Scoring only, with no scanner of its own: the body's part events and
+ * decoded text come from another scanner through classify_on_part and
+ * classify_on_text (check_bayes hooks them to the attachment screen's);
+ * classify_body is then not needed. */
+struct classify *classify_new_hooked(void);
+bool classify_on_part(void *ctx, enum mime_event ev, const struct mime_part *p,
+    const struct zip_entry *z);
+void classify_on_text(void *ctx, const struct mime_part *p, const unsigned char *buf, size_t len);
 void classify_free(struct classify *c);
 /* The message as it streams: top-level header fields, end of header, body
  * chunks (any chunking), end. */

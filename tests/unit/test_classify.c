@@ -10,10 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "testutil.h"
 #include "testredis.h"
+#include "postern/check_bayes.h"
 #include "postern/classify.h"
+#include "postern/pipeline.h"
+#include "postern/replay.h"
+#include "postern/snapshot.h"
 #include "postern/spam.h"
 #include "postern/util.h"
 
@@ -458,6 +463,130 @@ test_same_scores(void **state)
 	tu_rmdir(dir);
 }
 
+/* A message with every kind of part the tokenizer treats differently:
+ * quoted-printable Latin-1, base64 HTML, an empty text part, a text
+ * attachment (not read), an image, a nested message. */
+static const char mixed[] =
+    "From: Shop <sales@cheap.example.com>\nSubject: =?utf-8?q?cheap_pills?=\n"
+    "Received: from mx.cheap.example.com (mx.cheap.example.com [198.51.100.7]) by us\n"
+    "Message-ID: <x1@cheap.example.com>\nMIME-Version: 1.0\n"
+    "Content-Type: multipart/mixed; boundary=\"=o\"\n\n"
+    "preamble words\n--=o\nContent-Type: text/plain; charset=iso-8859-1\n"
+    "Content-Transfer-Encoding: quoted-printable\n\nBest pr=EFce for cheap pills, order =\nnow\n"
+    "--=o\nContent-Type: text/html\nContent-Transfer-Encoding: base64\n\n"
+    "PHA+QnV5IDxhIGhyZWY9Imh0dHA6Ly9waWxscy5leGFtcGxlLmNvbS9vcmRlci9ub3ciPm91ciBz\n"
+    "aG9wPC9hPiB0b2RheTwvcD4=\n"
+    "--=o\nContent-Type: text/plain\n\n"
+    "--=o\nContent-Type: text/plain\nContent-Disposition: attachment; filename=\"notes.txt\"\n\n"
+    "attachedword secretword\n"
+    "--=o\nContent-Type: image/gif\nContent-Transfer-Encoding: base64\n\nR0lGODlhAQABAAAAACw=\n"
+    "--=o\nContent-Type: message/rfc822\n\nFrom: inner@lottery.example.net\nSubject: prize\n\n"
+    "claim your lottery prize money\n"
+    "--=o--\nepilogue\n";
+
+/* A single-part message: its part begins at the end of the header. */
+static const char single[] =
+    "From: Shop <sales@cheap.example.com>\nSubject: offer\nContent-Type: text/html; charset=iso-8859-1\n"
+    "Content-Transfer-Encoding: quoted-printable\n\n<p>Best pr=EFce, <b>cheap</b> pills &amp; more</p>\n";
+
+/* The summary line of msg through the pipeline, as the daemon runs it. */
+static void
+daemon_summary(const char *text, strbuf *summary)
+{
+	struct conn *c = conn_new();
+	struct verdict v;
+	struct replay_head h;
+	struct edits e;
+	bool refused = false;
+
+	c->summary_copy = summary;
+	pl_connect(c, "client.example", "192.0.2.1", NULL);
+	pl_helo(c, "client.example");
+	pl_envfrom(c, "<s@remote.example>", (const char *const[]){ NULL }, "QID", NULL, &v);
+	pl_envrcpt(c, "user@example.org", &v);
+	replay_headers(c, text, strlen(text), &h);
+	pl_eoh(c, &v);
+	replay_body(c, text, strlen(text), h.body, &v, &refused);
+	assert_false(refused);
+	edits_init(&e);
+	pl_eom(c, "QID", &e, &v);
+	edits_free(&e);
+	pl_close(c);
+	c->summary_copy = NULL;
+	conn_free(c);
+}
+
+/* The daemon's path (check_bayes over the attachment screen's scanner,
+ * the pipeline as milter.c and postern explain drive it) and the
+ * standalone one (classify.c's own scanner: postern-learn, spam-eval's
+ * training) give a message the same tokens and the same score. */
+static void
+test_daemon_path(void **state)
+{
+	static const char *const probes[] = { mixed, single };
+	char *dir = tu_mkdtemp();
+	strbuf conf, summary, want, toks;
+	struct conn *c;
+	struct store *s;
+	struct bayes_result r;
+	enum store_status st;
+	struct classify *cl;
+
+	(void)state;
+	sb_init(&conf);
+	sb_printf(&conf, "%s/policies", dir);
+	mkdir(conf.s, 0700);
+	free(tu_write(conf.s, "default.conf", "mode = \"enforce\";\n"));
+	sb_reset(&conf);
+	sb_printf(&conf, "authserv_id = \"mx.test.example\";\npolicy_dir = \"%s/policies\";\n"
+	    "trusted_hosts = [ \"192.0.2.0/24\" ];\nstore = { url = \"lmdb:%s/s.mdb\"; };\n"
+	    "bayes = { min_learns = 3; };\n", dir, dir);
+	tu_install_config(dir, conf.s);
+	c = conn_new();
+	pl_connect(c, "client.example", "192.0.2.1", NULL);
+	s = check_bayes_store(c);
+	assert_non_null(s);
+	for (size_t i = 0; i < NELEM(spams); i++) {
+		cl = msg(spams[i]);
+		assert_int_equal(classify_learn(cl, s, true, false, &st), LEARN_DONE);
+		classify_free(cl);
+	}
+	for (size_t i = 0; i < NELEM(hams); i++) {
+		cl = msg(hams[i]);
+		assert_int_equal(classify_learn(cl, s, false, false, &st), LEARN_DONE);
+		classify_free(cl);
+	}
+	for (size_t k = 0; k < NELEM(probes); k++) {
+		sb_init(&toks);
+		sb_init(&want);
+		sb_init(&summary);
+		cl = classify_new(false);
+		classify_set_trace(cl, collect, &toks);
+		classify_message(cl, probes[k], strlen(probes[k]));
+		classify_score(cl, s, 3, &r);
+		classify_free(cl);
+		assert_true(r.scored);
+		assert_true(has(&toks, "pr\xc3\xaf" "ce"));     /* QP + Latin-1 */
+		assert_false(has(&toks, "secretword"));       /* an attachment */
+		if (k == 0)
+			assert_true(has(&toks, "url:pills.example.com") && has(&toks, "lottery"));
+		else
+			assert_true(has(&toks, "cheap") && !has(&toks, "<b>cheap</b>"));  /* HTML */
+		daemon_summary(probes[k], &summary);
+		/* the message state is reset after eom: its summary line says */
+		sb_printf(&want, " bayes=%.4f(%u/%zu) ", r.p, r.used, r.ntokens);
+		if (summary.s == NULL || strstr(summary.s, want.s) == NULL)
+			fail_msg("message %zu: standalone%sdaemon: %s", k, want.s, summary.s);
+		sb_free(&toks);
+		sb_free(&want);
+		sb_free(&summary);
+	}
+	pl_close(c);
+	conn_free(c);
+	sb_free(&conf);
+	tu_uninstall_config(dir);
+}
+
 int
 main(void)
 {
@@ -472,6 +601,7 @@ main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_chunking),
 		cmocka_unit_test(test_same_scores),
+		cmocka_unit_test(test_daemon_path),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
