@@ -8,10 +8,18 @@
  * skips the classifier: the result says so, check_spam shows the rule
  * bayes_error (no score), the summary line carries bayes=down and a
  * warning is logged at most once a minute; mail keeps flowing.
+ *
+ * Auto-learning (policy keys bayes.autolearn_spam / _ham, off by
+ * default): check_spam hands over each governing policy's score without
+ * the classifier's own rule (check_bayes_autolearn) and inbound mail over
+ * the spam threshold, or under the ham one, is learnt at end of message,
+ * once per message digest (a message already trained, by hand or before,
+ * is left alone).  The digest is only made when a policy asks for it.
  */
 #include "config.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -26,9 +34,31 @@ struct bayes_snap {
 	struct store *store;
 };
 
+/* Each policy's block: the auto-learning thresholds. */
+struct bayes_policy {
+	int autolearn_spam, autolearn_ham;     /* SCORE_OFF: off */
+};
+
+#define OFF(f) offsetof(struct bayes_policy, f)
+static const struct ct_key bayes_keys[] = {
+	{ "bayes.autolearn_spam", CT_SCORE, OFF(autolearn_spam), "off", 0, 0, NULL,
+	  "inbound mail whose spam score without the classifier's bayes_* rule is at least this is "
+	  "learnt as spam at end of message (once per message; \"off\": never)" },
+	{ "bayes.autolearn_ham", CT_SCORE, OFF(autolearn_ham), "off", 0, 0, NULL,
+	  "inbound mail whose spam score without the classifier's bayes_* rule is at most this is "
+	  "learnt as ham (once per message; \"off\": never)" },
+};
+#undef OFF
+
+#define BP(p) ((const struct bayes_policy *)check_policy((p), &check_bayes))
+
+enum autolearnt { AL_NONE = 0, AL_SPAM, AL_HAM, AL_ALREADY, AL_ERROR };
+
 struct bayes_msg {
 	struct classify *cl;
 	bool done;
+	bool digest;               /* a policy auto-learns: the digest is made */
+	enum autolearnt learnt;
 	struct bayes_result r;
 };
 
@@ -85,10 +115,21 @@ bayes_reset(void *ms)
  * is earlier in the table: its scanner exists from the first header on),
  * before that scanner sees the end of the header, where a single-part
  * message's part begins. */
+static bool
+autolearn_on(const struct msg *m)
+{
+	for (size_t i = 0; i < m->npol; i++)
+		if (BP(m->pol[i])->autolearn_spam != SCORE_OFF ||
+		    BP(m->pol[i])->autolearn_ham != SCORE_OFF)
+			return true;
+	return false;
+}
+
 static void
 hook(struct msg *m, struct bayes_msg *bm)
 {
-	bm->cl = classify_new_hooked();
+	bm->digest = m->dir == DIR_INBOUND && autolearn_on(m);
+	bm->cl = classify_new_hooked(bm->digest);
 	(void)attach_text_hook(m, classify_on_part, classify_on_text, bm->cl);
 }
 
@@ -119,6 +160,20 @@ bayes_eoh(struct conn *c, struct msg *m, void *ms, struct verdict *v)
 	if (bm->cl == NULL)
 		hook(m, bm);
 	classify_eoh(bm->cl);
+}
+
+/* Only for the digest (auto-learning); the text comes from the hook. */
+static void
+bayes_body(struct conn *c, struct msg *m, void *ms, const unsigned char *buf, size_t len,
+    struct verdict *v)
+{
+	struct bayes_msg *bm = ms;
+
+	(void)c;
+	(void)m;
+	(void)v;
+	if (bm->digest)
+		classify_body(bm->cl, buf, len);
 }
 
 static void
@@ -159,6 +214,39 @@ bayes_eom(struct conn *c, struct msg *m, void *ms, struct edits *e, struct verdi
 		log_store_trouble(c, m);
 }
 
+void
+check_bayes_autolearn(struct conn *c, struct msg *m, const int *scores)
+{
+	struct bayes_msg *bm = check_msg_state(m, &check_bayes);
+	struct store *s = check_bayes_store(c);
+	bool spam = false, ham = false;
+	enum store_status st;
+
+	if (!bm->done || !bm->digest || bm->r.st != STORE_OK || bm->learnt != AL_NONE)
+		return;
+	for (size_t i = 0; i < m->npol; i++) {
+		const struct bayes_policy *bp = BP(m->pol[i]);
+		if (bp->autolearn_spam != SCORE_OFF && scores[i] >= bp->autolearn_spam)
+			spam = true;
+		else if (bp->autolearn_ham != SCORE_OFF && scores[i] <= bp->autolearn_ham)
+			ham = true;
+	}
+	if (!spam && !ham)
+		return;       /* a policy calling it spam wins over one calling it ham */
+	switch (classify_autolearn(bm->cl, s, spam, &st)) {
+	case LEARN_DONE:
+		bm->learnt = spam ? AL_SPAM : AL_HAM;
+		break;
+	case LEARN_ALREADY:
+		bm->learnt = AL_ALREADY;
+		break;
+	default:
+		bm->learnt = AL_ERROR;
+		log_store_trouble(c, m);
+		break;
+	}
+}
+
 const struct bayes_result *
 check_bayes_result(const struct msg *m)
 {
@@ -182,16 +270,24 @@ bayes_summary(const struct conn *c, const struct msg *m, const void *ms, strbuf 
 		sb_printf(out, " bayes=untrained(%lld/%lld)", (long long)bm->r.nspam, (long long)bm->r.nham);
 	else
 		sb_printf(out, " bayes=%.4f(%u/%zu)", bm->r.p, bm->r.used, bm->r.ntokens);
+	if (bm->learnt != AL_NONE) {
+		static const char *const names[] = { "", "spam", "ham", "already", "error" };
+		sb_printf(out, " bayes_autolearn=%s", names[bm->learnt]);
+	}
 }
 
 const struct check check_bayes = {
 	.name = NAME,
+	.policy_keys = bayes_keys,
+	.npolicy_keys = NELEM(bayes_keys),
+	.policy_size = sizeof(struct bayes_policy),
 	.snap_new = bayes_snap_new,
 	.snap_free = bayes_snap_free,
 	.msg_size = sizeof(struct bayes_msg),
 	.msg_reset = bayes_reset,
 	.header = bayes_header,
 	.eoh = bayes_eoh,
+	.body = bayes_body,
 	.eom = bayes_eom,
 	.summary = bayes_summary,
 };

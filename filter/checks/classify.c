@@ -84,11 +84,16 @@ classify_new(bool learn)
 }
 
 struct classify *
-classify_new_hooked(void)
+classify_new_hooked(bool learn)
 {
 	struct classify *c = xcalloc(1, sizeof(*c));
 
 	c->tok = spam_tok_new();
+	if (learn) {
+		c->md = EVP_MD_CTX_new();
+		if (c->md == NULL || EVP_DigestInit_ex(c->md, EVP_sha256(), NULL) != 1)
+			abort();
+	}
 	return c;
 }
 
@@ -104,11 +109,15 @@ classify_free(struct classify *c)
 	free(c);
 }
 
-/* Fields that differ between copies of one message (the path it took). */
+/* Fields that differ between copies of one message (the path it took,
+ * and what filters added: the Subject too, as spam.subject_prefix changes
+ * it, so the copy a user hands postern-learn has the digest the daemon
+ * saw). */
 static bool
 trace_field(const char *name)
 {
 	return strcasecmp(name, "Received") == 0 || strncasecmp(name, "X-Spam-", 7) == 0 ||
+	    strcasecmp(name, "Subject") == 0 ||
 	    strcasecmp(name, "Return-Path") == 0 || strcasecmp(name, "Delivered-To") == 0 ||
 	    strcasecmp(name, "X-Original-To") == 0 || strcasecmp(name, "Authentication-Results") == 0 ||
 	    strcasecmp(name, "Status") == 0 || strcasecmp(name, "X-Status") == 0 ||
@@ -241,8 +250,9 @@ classify_score(struct classify *c, struct store *s, unsigned long long min_learn
 	free(k);
 }
 
-enum learn_outcome
-classify_learn(struct classify *c, struct store *s, bool spam, bool forget, enum store_status *st)
+static enum learn_outcome
+learn_as(struct classify *c, struct store *s, bool spam, bool forget, bool fresh_only,
+    enum store_status *st)
 {
 	struct store_key *k;
 	struct store_val *v, *d;
@@ -262,6 +272,10 @@ classify_learn(struct classify *c, struct store *s, bool spam, bool forget, enum
 	}
 	was_spam = v[1].a > 0;
 	was_ham = v[1].b > 0;
+	if (fresh_only && (was_spam || was_ham)) {
+		out = LEARN_ALREADY;      /* auto-learning never overrides */
+		goto done;
+	}
 	if (forget) {
 		if (!was_spam && !was_ham)
 			out = LEARN_UNKNOWN;
@@ -293,6 +307,18 @@ done:
 	free(v);
 	free(k);
 	return out;
+}
+
+enum learn_outcome
+classify_learn(struct classify *c, struct store *s, bool spam, bool forget, enum store_status *st)
+{
+	return learn_as(c, s, spam, forget, false, st);
+}
+
+enum learn_outcome
+classify_autolearn(struct classify *c, struct store *s, bool spam, enum store_status *st)
+{
+	return learn_as(c, s, spam, false, true, st);
 }
 
 enum store_status

@@ -26,11 +26,11 @@ struct classify;
 /* learn: also keep the message's digest (classify_learn needs it; the
  * daemon, which only scores, saves the hashing). */
 struct classify *classify_new(bool learn);
-/* Scoring only, with no scanner of its own: the body's part events and
- * decoded text come from another scanner through classify_on_part and
+/* With no scanner of its own: the body's part events and decoded text
+ * come from another scanner through classify_on_part and
  * classify_on_text (check_bayes hooks them to the attachment screen's);
- * classify_body is then not needed. */
-struct classify *classify_new_hooked(void);
+ * classify_body is needed only for the digest (learn: auto-learning). */
+struct classify *classify_new_hooked(bool learn);
 bool classify_on_part(void *ctx, enum mime_event ev, const struct mime_part *p,
     const struct zip_entry *z);
 void classify_on_text(void *ctx, const struct mime_part *p, const unsigned char *buf, size_t len);
@@ -73,6 +73,10 @@ enum learn_outcome {
 
 /* Train (forget: untrain) as spam or ham, after classify_finish. */
 enum learn_outcome classify_learn(struct classify *c, struct store *s, bool spam, bool forget,
+    enum store_status *st);
+/* Auto-learning: as classify_learn, but a message already trained (either
+ * class, by hand or before) is left as it is (LEARN_ALREADY). */
+enum learn_outcome classify_autolearn(struct classify *c, struct store *s, bool spam,
     enum store_status *st);
 /* The trained totals (for postern-learn's summary). */
 enum store_status classify_totals(struct store *s, int64_t *nspam, int64_t *nham);
