@@ -102,6 +102,7 @@ walk(const char *dir, visit_fn fn, void *ctx, size_t *unreadable)
 
 struct train {
 	struct store *s;
+	struct learn_batch *b;
 	bool spam;
 	size_t n;
 };
@@ -113,8 +114,10 @@ train_one(void *ctx, const char *msg, size_t len)
 	struct classify *c = classify_new(true);
 	enum store_status st;
 
+	size_t lost;
+
 	classify_message(c, msg, len);
-	if (classify_learn(c, t->s, t->spam, false, &st) == LEARN_ERROR) {
+	if (learn_batch_add(t->b, c, t->spam, false, &st, &lost) == LEARN_ERROR) {
 		fprintf(stderr, "spam-eval: store: %s\n", store_status_name(st));
 		exit(2);
 	}
@@ -270,6 +273,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	t.spam = true;
+	if (t.s != NULL)
+		t.b = learn_batch_new(t.s, 100);
 	for (size_t i = 0; i < trs.n; i++)
 		walk(trs.v[i], train_one, &t, &unread);
 	ntrs = t.n;
@@ -277,6 +282,15 @@ main(int argc, char **argv)
 	t.n = 0;
 	for (size_t i = 0; i < trh.n; i++)
 		walk(trh.v[i], train_one, &t, &unread);
+	if (t.b != NULL) {
+		size_t lost;
+		enum store_status st = learn_batch_flush(t.b, &lost);
+		if (st != STORE_OK) {
+			fprintf(stderr, "spam-eval: store: %s\n", store_status_name(st));
+			return 2;
+		}
+		learn_batch_free(t.b);
+	}
 	if (t.s != NULL)
 		printf("trained: %zu spam, %zu ham (%s)\n", ntrs, t.n, store_url(t.s));
 	else

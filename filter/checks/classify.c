@@ -315,6 +315,149 @@ classify_learn(struct classify *c, struct store *s, bool spam, bool forget, enum
 	return learn_as(c, s, spam, forget, false, st);
 }
 
+/* ---- batches (postern-learn, spam-eval) ---------------------------------
+ * Deltas of many messages merged by key (a token in every message is one
+ * record) and written in one store_add: one write transaction (LMDB) or
+ * one pipeline (Redis) per batch instead of per message.  A message's
+ * digest is looked up in the batch before the store, so a message twice
+ * in one batch still counts once. */
+
+#define BATCH_SLOTS (2 * STORE_ADD_MAX)   /* hash index, a power of two */
+
+struct learn_batch {
+	struct store *s;
+	size_t max_msgs, nmsgs, n;
+	struct store_key *k;       /* STORE_ADD_MAX */
+	struct store_val *d;
+	uint32_t *index;           /* BATCH_SLOTS: entry + 1, 0 empty */
+};
+
+struct learn_batch *
+learn_batch_new(struct store *s, size_t max_msgs)
+{
+	struct learn_batch *b = xcalloc(1, sizeof(*b));
+
+	b->s = s;
+	b->max_msgs = max_msgs > 0 ? max_msgs : 1;
+	b->k = xcalloc(STORE_ADD_MAX, sizeof(*b->k));
+	b->d = xcalloc(STORE_ADD_MAX, sizeof(*b->d));
+	b->index = xcalloc(BATCH_SLOTS, sizeof(*b->index));
+	return b;
+}
+
+static uint32_t *
+slot_of(struct learn_batch *b, const struct store_key *k)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (unsigned i = 0; i < k->len; i++)
+		h = (h ^ k->b[i]) * 1099511628211ULL;
+	for (size_t i = h & (BATCH_SLOTS - 1);; i = (i + 1) & (BATCH_SLOTS - 1)) {
+		uint32_t e = b->index[i];
+		if (e == 0 || (b->k[e - 1].len == k->len && memcmp(b->k[e - 1].b, k->b, k->len) == 0))
+			return &b->index[i];
+	}
+}
+
+static void
+batch_put(struct learn_batch *b, const struct store_key *k, int64_t a, int64_t bb)
+{
+	uint32_t *sl = slot_of(b, k);
+
+	if (*sl == 0) {
+		b->k[b->n] = *k;
+		b->d[b->n].a = b->d[b->n].b = 0;
+		*sl = (uint32_t)++b->n;
+	}
+	b->d[*sl - 1].a += a;
+	b->d[*sl - 1].b += bb;
+}
+
+enum store_status
+learn_batch_flush(struct learn_batch *b, size_t *lost)
+{
+	enum store_status st = STORE_OK;
+
+	*lost = 0;
+	if (b->n > 0)
+		st = store_add(b->s, b->k, b->n, b->d, 0);
+	if (st != STORE_OK)
+		*lost = b->nmsgs;
+	b->n = b->nmsgs = 0;
+	memset(b->index, 0, BATCH_SLOTS * sizeof(*b->index));
+	return st;
+}
+
+enum learn_outcome
+learn_batch_add(struct learn_batch *b, struct classify *c, bool spam, bool forget,
+    enum store_status *st, size_t *lost)
+{
+	struct store_key *k;
+	struct store_val v;
+	size_t n;
+	int64_t ds = 0, dh = 0;
+	enum learn_outcome out = LEARN_DONE;
+	bool was_spam, was_ham;
+	uint32_t *sl;
+
+	*lost = 0;
+	*st = STORE_OK;
+	classify_finish(c);
+	if (c->md == NULL)
+		abort();          /* a bug: made with classify_new(false) */
+	k = make_keys(c, &n);
+	if (b->nmsgs >= b->max_msgs || b->n + n > STORE_ADD_MAX)
+		if ((*st = learn_batch_flush(b, lost)) != STORE_OK) {
+			out = LEARN_ERROR;
+			goto done;
+		}
+	if ((*st = store_get(b->s, &k[1], 1, &v)) != STORE_OK) {
+		out = LEARN_ERROR;
+		goto done;
+	}
+	if ((sl = slot_of(b, &k[1])) != NULL && *sl != 0) {
+		v.a += b->d[*sl - 1].a;     /* what this batch did to it */
+		v.b += b->d[*sl - 1].b;
+	}
+	was_spam = v.a > 0;
+	was_ham = v.b > 0;
+	if (forget) {
+		if (!was_spam && !was_ham)
+			out = LEARN_UNKNOWN;
+		ds = was_spam ? -1 : 0;
+		dh = was_ham ? -1 : 0;
+	} else if (spam) {
+		if (was_spam)
+			out = LEARN_ALREADY;
+		ds = was_spam ? 0 : 1;
+		dh = was_ham ? -1 : 0;
+	} else {
+		if (was_ham)
+			out = LEARN_ALREADY;
+		dh = was_ham ? 0 : 1;
+		ds = was_spam ? -1 : 0;
+	}
+	if (ds == 0 && dh == 0)
+		goto done;
+	for (size_t i = 0; i < n; i++)
+		batch_put(b, &k[i], ds, dh);
+	b->nmsgs++;
+done:
+	free(k);
+	return out;
+}
+
+void
+learn_batch_free(struct learn_batch *b)
+{
+	if (b == NULL)
+		return;
+	free(b->k);
+	free(b->d);
+	free(b->index);
+	free(b);
+}
+
 enum learn_outcome
 classify_autolearn(struct classify *c, struct store *s, bool spam, enum store_status *st)
 {

@@ -223,7 +223,7 @@ store_add(struct store *s, const struct store_key *k, size_t n, const struct sto
 {
 	enum store_status st;
 
-	if (n > STORE_BATCH_MAX)
+	if (n > STORE_ADD_MAX)
 		return STORE_ERROR;
 	if ((st = ensure_open(s)) != STORE_OK)
 		return st;

@@ -74,6 +74,19 @@ enum learn_outcome {
 /* Train (forget: untrain) as spam or ham, after classify_finish. */
 enum learn_outcome classify_learn(struct classify *c, struct store *s, bool spam, bool forget,
     enum store_status *st);
+/* Training in batches (postern-learn, spam-eval): up to max_msgs
+ * messages' deltas merged and written with one store_add (one LMDB write
+ * transaction, one Redis pipeline).  learn_batch_add answers as
+ * classify_learn does (a message twice in one batch counts once); it may
+ * write the batch before it, and learn_batch_flush writes what is left.
+ * When a write fails, *lost says how many counted messages it held (they
+ * are not in the store). */
+struct learn_batch;
+struct learn_batch *learn_batch_new(struct store *s, size_t max_msgs);
+enum learn_outcome learn_batch_add(struct learn_batch *b, struct classify *c, bool spam,
+    bool forget, enum store_status *st, size_t *lost);
+enum store_status learn_batch_flush(struct learn_batch *b, size_t *lost);
+void learn_batch_free(struct learn_batch *b);
 /* Auto-learning: as classify_learn, but a message already trained (either
  * class, by hand or before) is left as it is (LEARN_ALREADY). */
 enum learn_outcome classify_autolearn(struct classify *c, struct store *s, bool spam,

@@ -29,7 +29,8 @@
 #include <stdint.h>
 
 #define STORE_KEY_MAX 128
-#define STORE_BATCH_MAX 4096          /* keys per call */
+#define STORE_BATCH_MAX 4096          /* keys per store_get call */
+#define STORE_ADD_MAX (1u << 17)       /* keys per store_add call (postern-learn's batches) */
 #define STORE_DEF_TIMEOUT_MS 200
 #define STORE_DEF_MAP_SIZE (1ULL << 30)   /* LMDB map: 1 GiB of address space */
 

@@ -587,6 +587,82 @@ test_daemon_path(void **state)
 	tu_uninstall_config(dir);
 }
 
+/* Training in batches gives the store per-message training gives: the
+ * same outcomes, totals and scores, with a message twice in one batch,
+ * one moved to the other class and one forgotten inside a batch. */
+static void
+test_batches(void **state)
+{
+	static const struct { bool spam, forget; enum learn_outcome want; } seq[] = {
+		{ true, false, LEARN_DONE },     /* spams[0] */
+		{ true, false, LEARN_ALREADY },  /* spams[0] again, same batch */
+		{ true, false, LEARN_DONE },     /* spams[1] */
+		{ false, false, LEARN_DONE },    /* hams[0] */
+		{ true, false, LEARN_DONE },     /* hams[0] moved to spam */
+		{ false, false, LEARN_DONE },    /* hams[1] */
+		{ false, true, LEARN_DONE },     /* hams[1] forgotten */
+		{ false, true, LEARN_UNKNOWN },  /* hams[1] forgotten again */
+		{ false, false, LEARN_DONE },    /* hams[2] */
+		{ true, false, LEARN_DONE },     /* spams[2] */
+	};
+	const char *texts[NELEM(seq)] = { spams[0], spams[0], spams[1], hams[0], hams[0], hams[1],
+		hams[1], hams[1], hams[2], spams[2] };
+	static const size_t sizes[] = { 1, 2, 3, 100 };
+	char *dir = tu_mkdtemp(), url[600];
+	const char *why;
+	double ref_s = 0, ref_h = 0;
+	int64_t ref_ns = 0, ref_nh = 0;
+
+	(void)state;
+	for (size_t z = 0; z <= NELEM(sizes); z++) {
+		struct store *s;
+		struct learn_batch *b = NULL;
+		struct bayes_result r;
+		enum store_status st;
+		int64_t ns, nh;
+		size_t lost;
+
+		snprintf(url, sizeof(url), "lmdb:%s/b%zu.mdb", dir, z);
+		s = store_open(url, 500, 16 << 20, &why);
+		if (z > 0)
+			b = learn_batch_new(s, sizes[z - 1]);
+		for (size_t i = 0; i < NELEM(seq); i++) {
+			struct classify *c = msg(texts[i]);
+			enum learn_outcome o = z == 0 ? classify_learn(c, s, seq[i].spam, seq[i].forget, &st) :
+			    learn_batch_add(b, c, seq[i].spam, seq[i].forget, &st, &lost);
+			if (o != seq[i].want)
+				fail_msg("batch %zu, step %zu: outcome %d, want %d", z, i, o, seq[i].want);
+			classify_free(c);
+		}
+		if (b != NULL) {
+			assert_int_equal(learn_batch_flush(b, &lost), STORE_OK);
+			assert_int_equal(lost, 0);
+			learn_batch_free(b);
+		}
+		assert_int_equal(classify_totals(s, &ns, &nh), STORE_OK);
+		struct classify *c = msg(probe_spam);
+		classify_score(c, s, 1, &r);
+		classify_free(c);
+		double ps = r.p;
+		c = msg(probe_ham);
+		classify_score(c, s, 1, &r);
+		classify_free(c);
+		if (z == 0) {
+			ref_s = ps;
+			ref_h = r.p;
+			ref_ns = ns;
+			ref_nh = nh;
+			assert_true(ns == 4 && nh == 1);
+		} else if (ps != ref_s || r.p != ref_h || ns != ref_ns || nh != ref_nh) {
+			fail_msg("batch of %zu: %g/%g %lld/%lld, per message %g/%g %lld/%lld", sizes[z - 1],
+			    ps, r.p, (long long)ns, (long long)nh, ref_s, ref_h, (long long)ref_ns,
+			    (long long)ref_nh);
+		}
+		store_close(s);
+	}
+	tu_rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -602,6 +678,7 @@ main(void)
 		cmocka_unit_test(test_chunking),
 		cmocka_unit_test(test_same_scores),
 		cmocka_unit_test(test_daemon_path),
+		cmocka_unit_test(test_batches),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
