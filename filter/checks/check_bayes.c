@@ -27,6 +27,8 @@
 #include "postern/check_attach.h"
 #include "postern/check_bayes.h"
 #include "postern/log.h"
+#include "postern/metrics.h"
+#include "postern/snapshot.h"
 
 #define NAME "bayes"
 
@@ -274,6 +276,32 @@ bayes_summary(const struct conn *c, const struct msg *m, const void *ms, strbuf 
 		static const char *const names[] = { "", "spam", "ham", "already", "error" };
 		sb_printf(out, " bayes_autolearn=%s", names[bm->learnt]);
 	}
+}
+
+void
+check_bayes_metrics(strbuf *out)
+{
+	struct snapshot *snap = snapshot_acquire();
+	const struct bayes_snap *bs = snap != NULL ? check_snap_state(snap, &check_bayes) : NULL;
+	uint64_t bytes = 0, records = 0;
+	enum store_status st;
+
+	if (bs != NULL && bs->store != NULL) {
+		st = store_size(bs->store, &bytes, &records);
+		sb_printf(out, "# HELP postern_store_up The state store answered (1) or not (0).\n"
+		    "# TYPE postern_store_up gauge\npostern_store_up{kind=\"%s\"} %d\n",
+		    store_kind(bs->store) == STORE_LMDB ? "lmdb" : "redis", st == STORE_OK);
+		if (st == STORE_OK)
+			sb_printf(out, "# HELP postern_store_bytes Bytes the state store takes (LMDB: "
+			    "the file's pages in use; Redis: the server's used_memory).\n"
+			    "# TYPE postern_store_bytes gauge\npostern_store_bytes %llu\n"
+			    "# HELP postern_store_records Records in the state store (classifier tokens, "
+			    "digests, rate counters).\n"
+			    "# TYPE postern_store_records gauge\npostern_store_records %llu\n",
+			    (unsigned long long)bytes, (unsigned long long)records);
+	}
+	if (snap != NULL)
+		snapshot_release(snap);
 }
 
 const struct check check_bayes = {

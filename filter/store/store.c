@@ -232,6 +232,17 @@ store_add(struct store *s, const struct store_key *k, size_t n, const struct sto
 	return s->ops->add(s, k, n, d, ttl_ms);
 }
 
+enum store_status
+store_size(struct store *s, uint64_t *bytes, uint64_t *records)
+{
+	enum store_status st;
+
+	*bytes = *records = 0;
+	if ((st = ensure_open(s)) != STORE_OK)
+		return st;
+	return s->ops->size(s, bytes, records);
+}
+
 enum store_kind
 store_kind(const struct store *s)
 {

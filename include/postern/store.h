@@ -75,6 +75,10 @@ enum store_status store_get(struct store *s, const struct store_key *k, size_t n
 enum store_status store_add(struct store *s, const struct store_key *k, size_t n,
     const struct store_val *d, unsigned ttl_ms);
 
+/* How big the store is: LMDB the bytes of its file in use and its
+ * records; Redis the server's used_memory and the database's keys. */
+enum store_status store_size(struct store *s, uint64_t *bytes, uint64_t *records);
+
 enum store_kind store_kind(const struct store *s);
 /* The URL, for logs and the status. */
 const char *store_url(const struct store *s);
