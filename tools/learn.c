@@ -7,7 +7,8 @@
  *
  * PATH is a message file (.eml), an mbox file (it starts with "From "),
  * a maildir or any directory (every regular file under it, dot files
- * skipped).  A message trained twice counts once (its digest is kept);
+ * skipped).  Messages are written in batches (--batch N, default 100: one
+ * store write per batch).  A message trained twice counts once (its digest is kept);
  * training a ham message as spam moves it; --forget takes it back.  A
  * progress line goes to stderr, a summary to stdout; the exit status is 1
  * when the store failed or nothing could be read.
@@ -31,8 +32,12 @@
 #define DEFAULT_CONF SYSCONFDIR "/postern/postern.conf"
 #define DEPTH_MAX 8
 
+#define BATCH_DEFAULT 100
+#define BATCH_MAX 10000
+
 struct learn {
 	struct store *store;
+	struct learn_batch *batch;
 	bool spam, forget, quiet, tty, tokens;
 	unsigned long done, already, unknown, unreadable, failed, seen;
 	enum store_status last_st;
@@ -62,6 +67,17 @@ print_token(void *ctx, const char *tok, size_t len)
 	sb_free(&sb);
 }
 
+/* A batch write failed: its messages were counted as done. */
+static void
+lose(struct learn *l, size_t lost, enum store_status st)
+{
+	if (lost == 0)
+		return;
+	l->done -= lost;
+	l->failed += lost;
+	l->last_st = st;
+}
+
 static void
 one(struct learn *l, const char *msg, size_t len)
 {
@@ -78,7 +94,10 @@ one(struct learn *l, const char *msg, size_t len)
 		return;
 	}
 	classify_message(c, msg, len);
-	switch (classify_learn(c, l->store, l->spam, l->forget, &st)) {
+	size_t lost;
+	enum learn_outcome out = learn_batch_add(l->batch, c, l->spam, l->forget, &st, &lost);
+	lose(l, lost, st);
+	switch (out) {
 	case LEARN_DONE: l->done++; break;
 	case LEARN_ALREADY: l->already++; break;
 	case LEARN_UNKNOWN: l->unknown++; break;
@@ -203,7 +222,7 @@ static void
 usage(int st)
 {
 	fprintf(st ? stderr : stdout,
-	    "usage: postern-learn [-c FILE] [--store URL] --spam|--ham [--forget] [-q] PATH...\n"
+	    "usage: postern-learn [-c FILE] [--store URL] --spam|--ham [--forget] [-q] [--batch N] PATH...\n"
 	    "       postern-learn --tokens PATH...\n"
 	    "  PATH: a message (.eml), an mbox file, a maildir or a directory of messages\n");
 	exit(st);
@@ -216,6 +235,7 @@ main(int argc, char **argv)
 		{ "spam", no_argument, NULL, 's' }, { "ham", no_argument, NULL, 'h' },
 		{ "forget", no_argument, NULL, 'f' }, { "store", required_argument, NULL, 'S' },
 		{ "quiet", no_argument, NULL, 'q' }, { "tokens", no_argument, NULL, 'T' }, { "help", no_argument, NULL, 'H' },
+		{ "batch", required_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *conf = DEFAULT_CONF, *url = NULL, *why = NULL;
@@ -225,6 +245,8 @@ main(int argc, char **argv)
 	int ch, which = 0;
 	int64_t ns = 0, nh = 0;
 	bool have_cfg = false;
+	unsigned long batch = BATCH_DEFAULT;
+	char *end;
 
 	while ((ch = getopt_long(argc, argv, "c:q", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -235,6 +257,13 @@ main(int argc, char **argv)
 		case 'S': url = optarg; break;
 		case 'q': l.quiet = true; break;
 		case 'T': l.tokens = true; break;
+		case 'B':
+			batch = strtoul(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || batch < 1 || batch > BATCH_MAX) {
+				fprintf(stderr, "postern-learn: --batch: 1 to %d messages\n", BATCH_MAX);
+				return 2;
+			}
+			break;
 		case 'H': usage(0); break;
 		default: usage(2);
 		}
@@ -271,8 +300,15 @@ main(int argc, char **argv)
 		fprintf(stderr, "postern-learn: store \"%s\": %s\n", url, why);
 		return 2;
 	}
+	l.batch = learn_batch_new(l.store, batch);
 	for (int i = optind; i < argc; i++)
 		path(&l, argv[i], 0);
+	{
+		size_t lost;
+		enum store_status st = learn_batch_flush(l.batch, &lost);
+		lose(&l, lost, st);
+	}
+	learn_batch_free(l.batch);
 	progress(&l, true);
 	classify_totals(l.store, &ns, &nh);
 	printf("postern-learn: %lu messages as %s%s: %lu %s, %lu already%s, %lu not trained before, "

@@ -51,6 +51,7 @@ struct set {
 static FILE *dump;      /* --dump FILE: each measured message's summary line */
 
 static const char *client = "192.0.2.25";
+static const char *cur_path;   /* the message being read (--dump) */
 static double cpu_ms;
 
 typedef void (*visit_fn)(void *ctx, const char *msg, size_t len);
@@ -86,7 +87,9 @@ walk(const char *dir, visit_fn fn, void *ctx, size_t *unreadable)
 				const char *nl = memchr(s, '\n', len);
 				skip = nl != NULL ? (size_t)(nl - s) + 1 : len;
 			}
+			cur_path = p.s;
 			fn(ctx, s + skip, len - skip);
+			cur_path = NULL;
 		}
 		else
 			(*unreadable)++;
@@ -99,6 +102,7 @@ walk(const char *dir, visit_fn fn, void *ctx, size_t *unreadable)
 
 struct train {
 	struct store *s;
+	struct learn_batch *b;
 	bool spam;
 	size_t n;
 };
@@ -110,8 +114,10 @@ train_one(void *ctx, const char *msg, size_t len)
 	struct classify *c = classify_new(true);
 	enum store_status st;
 
+	size_t lost;
+
 	classify_message(c, msg, len);
-	if (classify_learn(c, t->s, t->spam, false, &st) == LEARN_ERROR) {
+	if (learn_batch_add(t->b, c, t->spam, false, &st, &lost) == LEARN_ERROR) {
 		fprintf(stderr, "spam-eval: store: %s\n", store_status_name(st));
 		exit(2);
 	}
@@ -163,7 +169,8 @@ test_one(void *ctx, const char *msg, size_t len)
 	pl_close(c);
 	r.score = score_of(summary.s != NULL ? summary.s : "");
 	if (dump != NULL)
-		fprintf(dump, "%s %s\n", set->label, summary.s != NULL ? summary.s : "");
+		fprintf(dump, "%s %s %s\n", set->label, cur_path != NULL ? cur_path : "-",
+		    summary.s != NULL ? summary.s : "");
 	c->summary_copy = NULL;
 	conn_free(c);
 	sb_free(&summary);
@@ -266,6 +273,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	t.spam = true;
+	if (t.s != NULL)
+		t.b = learn_batch_new(t.s, 100);
 	for (size_t i = 0; i < trs.n; i++)
 		walk(trs.v[i], train_one, &t, &unread);
 	ntrs = t.n;
@@ -273,6 +282,15 @@ main(int argc, char **argv)
 	t.n = 0;
 	for (size_t i = 0; i < trh.n; i++)
 		walk(trh.v[i], train_one, &t, &unread);
+	if (t.b != NULL) {
+		size_t lost;
+		enum store_status st = learn_batch_flush(t.b, &lost);
+		if (st != STORE_OK) {
+			fprintf(stderr, "spam-eval: store: %s\n", store_status_name(st));
+			return 2;
+		}
+		learn_batch_free(t.b);
+	}
 	if (t.s != NULL)
 		printf("trained: %zu spam, %zu ham (%s)\n", ntrs, t.n, store_url(t.s));
 	else

@@ -77,6 +77,14 @@ static const struct ct_key attach_keys[] = {
 #define AP(p) ((const struct attach_policy *)check_policy((p), &check_attach))
 #define SUMMARY_PARTS 8       /* attachments listed on the summary line */
 #define NAME_LOG_MAX 64       /* bytes of a file name in logs and replies */
+#define TEXT_HOOKS_MAX 4      /* checks reading the decoded text (spam, bayes) */
+
+/* A check that reads the scanner's decoded text (attach_text_hook). */
+struct text_hook {
+	mime_cb part;             /* MIME_EV_PART / _PART_END, or NULL */
+	mime_text_cb text;
+	void *ctx;
+};
 
 struct attach {
 	struct mime_scan *scan;
@@ -86,6 +94,8 @@ struct attach {
 	bool tagged;
 	bool eoh;                 /* mime_end_headers done */
 	char blocked[96];         /* first blocked name, escaped */
+	struct text_hook hooks[TEXT_HOOKS_MAX];
+	size_t nhooks;
 };
 
 static void
@@ -145,18 +155,32 @@ attach_blocked_type(const struct strlist *types, const char *type)
 	return NULL;
 }
 
-/* Escape a network name for a reply/log: printable ASCII except quotes. */
+/* The scanner's one text callback, handed on to every hook. */
+static void
+on_text(void *ctx, const struct mime_part *p, const unsigned char *buf, size_t len)
+{
+	struct attach *a = ctx;
+
+	for (size_t i = 0; i < a->nhooks; i++)
+		a->hooks[i].text(a->hooks[i].ctx, p, buf, len);
+}
+
 bool
-attach_text_hook(struct msg *m, mime_text_cb cb, void *ctx)
+attach_text_hook(struct msg *m, mime_cb part, mime_text_cb text, void *ctx)
 {
 	struct attach *a = check_msg_state(m, &check_attach);
 
 	if (a->scan == NULL)
 		return false;
-	mime_set_text_cb(a->scan, cb, ctx);
+	if (a->nhooks == TEXT_HOOKS_MAX)
+		abort();          /* a bug: more readers than the table has */
+	a->hooks[a->nhooks++] = (struct text_hook){ part, text, ctx };
+	if (a->nhooks == 1)
+		mime_set_text_cb(a->scan, on_text, a);   /* decoded only when read */
 	return true;
 }
 
+/* Escape a network name for a reply/log: printable ASCII except quotes. */
 static void
 name_text(strbuf *sb, const char *p, size_t n)
 {
@@ -281,6 +305,10 @@ on_event(void *ctx, enum mime_event ev, const struct mime_part *mp, const struct
 {
 	struct attach *a = ctx;
 
+	if (ev != MIME_EV_ZIP_ENTRY)
+		for (size_t i = 0; i < a->nhooks; i++)
+			if (a->hooks[i].part != NULL)
+				(void)a->hooks[i].part(a->hooks[i].ctx, ev, mp, z);
 	switch (ev) {
 	case MIME_EV_PART:
 		screen_part(a, mp);

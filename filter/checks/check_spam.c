@@ -617,7 +617,7 @@ spam_eoh(struct conn *c, struct msg *m, void *ms, struct verdict *v)
 	spamd_eoh(sm->spamd);
 	if (m->dir == DIR_OUTBOUND || screened_client(c)) {
 		sm->snap = s;
-		sm->uri_hooked = attach_text_hook(m, on_text, sm);
+		sm->uri_hooked = attach_text_hook(m, NULL, on_text, sm);
 	}
 }
 
@@ -744,6 +744,16 @@ bayes_hits(const struct msg *m, struct spam_msg *sm)
 		spam_hit(&sm->hits, spam_bayes_rule(r->p), 0);
 }
 
+/* What the classifier's bayes_* rule adds under a policy's scores. */
+static int
+bayes_score(const struct spam_rules *rs, const struct strlist *ovr, const struct spam_hits *h)
+{
+	for (size_t i = 0; i < h->n; i++)
+		if (h->v[i].rule >= SR_BAYES_00 && h->v[i].rule <= SR_BAYES_999)
+			return spam_hit_score(rs, ovr, &h->v[i]);
+	return 0;
+}
+
 /* Body shape from the MIME scanner's facts. */
 static void
 body_hits(const struct msg *m, struct spam_msg *sm)
@@ -867,6 +877,7 @@ spam_eom(struct conn *c, struct msg *m, void *ms, struct edits *e, struct verdic
 	const struct spam_snap *s = snap_of(c);
 	const struct spam_policy *best = NULL;
 	char sc[SCORE_TEXT_MAX], th[SCORE_TEXT_MAX];
+	int nobayes[MSG_MAX_POLICIES];
 	strbuf ar;
 
 	/* incoming X-Spam-* fields go, whatever the verdict */
@@ -892,6 +903,8 @@ spam_eom(struct conn *c, struct msg *m, void *ms, struct edits *e, struct verdic
 		int tag, quar, rej, thr, score = spam_total(&s->rules, &sp->scores, &sm->hits);
 		enum action a;
 
+		nobayes[i] = score - bayes_score(&s->rules, &sp->scores, &sm->hits);
+
 		thresholds(sp, m->dir, &tag, &quar, &rej);
 		a = action_for(score, tag, quar, rej, &thr);
 		if (sm->gtube.found)
@@ -904,6 +917,10 @@ spam_eom(struct conn *c, struct msg *m, void *ms, struct edits *e, struct verdic
 			sm->threshold = thr;
 		}
 	}
+	/* auto-learning judges by the other rules, never by the classifier's
+	 * own verdict (as SpamAssassin does); the GTUBE test teaches nothing */
+	if (m->dir == DIR_INBOUND && !sm->gtube.found)
+		check_bayes_autolearn(c, m, nobayes);
 	if (m->dir == DIR_INBOUND) {
 		sb_init(&ar);
 		sb_printf(&ar, "x-spam=%s (score=%s required=%s)",

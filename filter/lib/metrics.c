@@ -60,6 +60,7 @@ struct auth_result {
 	uint64_t count;
 };
 static struct auth_result results[NRESULTS];
+static void (*source)(strbuf *out);     /* metrics_set_source */
 static unsigned nresults;
 
 /* check names: appended under the lock, read without it (a slot's name is
@@ -293,6 +294,15 @@ metrics_render(strbuf *out)
 	header(out, "postern_connections_active", "gauge", "Milter connections open now.");
 	sb_printf(out, "postern_connections_active %lld\n",
 	    (long long)__atomic_load_n(&m.active, __ATOMIC_RELAXED));
+	void (*src)(strbuf *) = __atomic_load_n(&source, __ATOMIC_ACQUIRE);
+	if (src != NULL)
+		src(out);
+}
+
+void
+metrics_set_source(void (*render)(strbuf *out))
+{
+	__atomic_store_n(&source, render, __ATOMIC_RELEASE);
 }
 
 void

@@ -35,6 +35,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "postern/check_bayes.h"
 #include "postern/check_dkim.h"
 #include "postern/check_dmarc.h"
 #include "postern/config.h"
@@ -45,6 +46,7 @@
 #include "postern/import.h"
 #include "postern/spf.h"
 #include "postern/log.h"
+#include "postern/metrics.h"
 #include "postern/metrics_http.h"
 #include "postern/milter.h"
 #include "postern/pidfile.h"
@@ -497,6 +499,7 @@ main(int argc, char **argv)
 		pidfile_remove();
 		return 1;
 	}
+	metrics_set_source(check_bayes_metrics);
 	if (!metrics_http_start(err, sizeof(err))) {
 		plog(PLOG_ERR, NULL, "%s", err);
 		pidfile_remove();

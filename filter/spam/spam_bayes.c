@@ -4,7 +4,8 @@
  * (s + n)) and Fisher's chi-square combination of the strongest tokens
  * (Robinson 2003, "A statistical approach to the spam problem"; the same
  * method and constants as SpamBayes: s = 0.45, x = 0.5, tokens within 0.1
- * of 0.5 ignored, at most 150 used).  The result is an indicator in
+ * of 0.5 ignored; at most 300 used, not 150: measured by cross-validation,
+ * docs/SPAM.md).  The result is an indicator in
  * [0, 1]: near 0 ham, near 1 spam, around 0.5 unsure (both or neither
  * hypothesis fits).  Pure arithmetic on counts; the counts come from the
  * store (classify.c).

@@ -4,8 +4,10 @@
  * become a set of 64-bit token hashes.  Text is converted to UTF-8 with
  * iconv (incomplete sequences carried across chunks, invalid bytes
  * dropped), HTML is reduced to its text (tags, comments, style and script
- * dropped; entities decoded; href/src URLs kept), and URL host names and
- * their parent domains become url: tokens.  Everything is bounded: the
+ * dropped; entities decoded; href/src URLs kept), URL host names and
+ * their parent domains become url: tokens, the pieces of their paths
+ * urlp: tokens, Received fields their first host and IPv4 address (as
+ * SpamBayes mines them).  Everything is bounded: the
  * word length (longer words become a "skip:" token), the text bytes read
  * per message and the distinct tokens kept; the state is one fixed struct.
  * Called by classify.c (the daemon, postern-learn, spam-eval).
@@ -52,6 +54,7 @@ struct spam_tok {
 	char ent[12];
 	size_t entlen;
 	int skip_until;          /* 0 none, 1 </style, 2 </script */
+	unsigned nreceived;
 	spam_tok_trace trace;
 	void *trace_ctx;
 };
@@ -151,6 +154,14 @@ emit2(struct spam_tok *t, const char *a, const char *s, size_t n)
 }
 
 static bool
+delim(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v' ||
+	    c == '<' || c == '>' || c == '"' || c == '(' || c == ')' || c == '[' || c == ']' ||
+	    c == '{' || c == '}' || c == '|' || c == 0;
+}
+
+static bool
 hostc(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
@@ -177,6 +188,37 @@ emit_host(struct spam_tok *t, const char *tagp, const unsigned char *h, size_t n
 		emit2(t, tagp, (const char *)h + i + 1, n - i - 1);
 		levels++;
 	}
+}
+
+static bool
+pathsep(unsigned char c)
+{
+	return c == '/' || c == '?' || c == '&' || c == '=' || c == '.' || c == '-' || c == '_' ||
+	    c == '+' || c == '%' || c == '#' || c == ':' || c == ';' || c == ',' || c == '~';
+}
+
+/* The pieces of a URL's path and query (low[h..n) after the host):
+ * "urlp:PIECE" for pieces of 3 to 20 bytes, at most 8 a URL.  Returns
+ * where the URL ends. */
+static size_t
+url_path(struct spam_tok *t, const unsigned char *low, size_t h, size_t n)
+{
+	unsigned k = 0;
+
+	if (h >= n || low[h] == '@')
+		return h;
+	while (h < n && !delim(low[h]) && low[h] != '\'') {
+		size_t b;
+		while (h < n && pathsep(low[h]))
+			h++;
+		for (b = h; h < n && !delim(low[h]) && low[h] != '\'' && !pathsep(low[h]); h++)
+			;
+		if (h - b >= SPAM_TOK_MIN_LEN && h - b <= SPAM_TOK_MAX_LEN && k < 8) {
+			emit2(t, "urlp:", (const char *)low + b, h - b);
+			k++;
+		}
+	}
+	return h;
 }
 
 /* URLs (scheme://host, www.host) and mail addresses in a run. */
@@ -211,6 +253,7 @@ find_urls(struct spam_tok *t, const unsigned char *r, size_t n)
 		for (h = start; h < n && hostc(low[h]); h++)
 			;
 		emit_host(t, "url:", low + start, h - start);
+		h = url_path(t, low, h, n);
 		i = h > i ? h - 1 : i;
 	}
 	for (i = 1; i + 1 < n; i++) {
@@ -265,13 +308,6 @@ end_run(struct spam_tok *t)
 	emit(t, (const char *)r, n);
 }
 
-static bool
-delim(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v' ||
-	    c == '<' || c == '>' || c == '"' || c == '(' || c == ')' || c == '[' || c == ']' ||
-	    c == '{' || c == '}' || c == '|' || c == 0;
-}
 
 /* Plain text, one byte at a time. */
 static void
@@ -346,8 +382,10 @@ tag_done(struct spam_tok *t)
 	}
 	if (k == 0)
 		return;
+	/* no token for the tag itself: HTML is so common in spam that tag
+	 * names make every HTML newsletter look like spam (SpamBayes strips
+	 * tags for the same reason; docs/SPAM.md) */
 	if (!closing) {
-		emit2(t, "tag:", name, k);
 		attr_urls(t, t->tag, t->taglen);
 		if (strcmp(name, "style") == 0)
 			t->skip_until = 1;
@@ -561,6 +599,79 @@ spam_tok_text(struct spam_tok *t, const unsigned char *buf, size_t len)
 
 /* ---- header fields --------------------------------------------------- */
 
+/* An IPv4 address literal at v[i..len): its length, or 0. */
+static size_t
+ipv4_at(const char *v, size_t i, size_t len)
+{
+	size_t j = i;
+	unsigned dots = 0, digits = 0;
+
+	for (; j < len; j++) {
+		if (v[j] >= '0' && v[j] <= '9') {
+			if (++digits > 3)
+				return 0;
+		} else if (v[j] == '.' && digits > 0 && dots < 3) {
+			dots++;
+			digits = 0;
+		} else
+			break;
+	}
+	return dots == 3 && digits > 0 ? j - i : 0;
+}
+
+/* Received: the first "from HOST" (received:HOST and its parent domains)
+ * and the first bracketed IPv4 address (received:ip:A, A.B, A.B.C,
+ * A.B.C.D), as SpamBayes mines them; and the count of Received fields. */
+static void
+received_tokens(struct spam_tok *t, const char *v, size_t len)
+{
+	unsigned char low[SPAM_TOK_MAX_HEADER];
+	char cnt[32];
+	size_t i, h, ip;
+	int k;
+
+	t->nreceived++;
+	k = snprintf(cnt, sizeof(cnt), "received:count:%u", t->nreceived < 12 ? t->nreceived : 12);
+	emit(t, cnt, (size_t)k);
+	if (len > sizeof(low))
+		len = sizeof(low);
+	for (i = 0; i < len; i++)
+		low[i] = (unsigned char)(v[i] >= 'A' && v[i] <= 'Z' ? v[i] + 32 : v[i]);
+	for (i = 0; i + 5 < len; i++) {
+		if (memcmp(low + i, "from ", 5) != 0 || (i > 0 && hostc(low[i - 1])))
+			continue;
+		for (h = i + 5; h < len && hostc(low[h]); h++)
+			;
+		if (h - (i + 5) <= RUN_MAX)
+			emit_host(t, "received:", low + i + 5, h - (i + 5));
+		break;
+	}
+	for (i = 0; i + 1 < len; i++) {
+		if (low[i] != '[' && low[i] != '(')
+			continue;
+		if ((ip = ipv4_at((const char *)low, i + 1, len)) == 0)
+			continue;
+		for (size_t j = i + 1; j <= i + 1 + ip; j++)
+			if (j == i + 1 + ip || low[j] == '.')
+				emit2(t, "received:ip:", (const char *)low + i + 1, j - (i + 1));
+		break;
+	}
+}
+
+/* Message-ID: the part after '@' (SpamBayes's message-id:@DOMAIN). */
+static void
+msgid_tokens(struct spam_tok *t, const char *v, size_t len)
+{
+	const char *at = memchr(v, '@', len), *e;
+
+	if (at == NULL || (e = memchr(at, '>', len - (size_t)(at - v))) == NULL || e - at < 2 ||
+	    e - at > 64) {
+		emit(t, "message-id:invalid", 18);
+		return;
+	}
+	emit2(t, "message-id:", at, (size_t)(e - at));
+}
+
 static bool
 skipped_field(const char *name)
 {
@@ -597,6 +708,10 @@ spam_tok_header(struct spam_tok *t, const char *name, const char *value, size_t 
 	if (strncasecmp(name, "x-spam", 6) == 0 || strncasecmp(name, "x-postern", 9) == 0)
 		return;
 	emit2(t, "hdr:", p, k);
+	if (strcasecmp(name, "received") == 0)
+		received_tokens(t, value, len);
+	else if (strcasecmp(name, "message-id") == 0)
+		msgid_tokens(t, value, len);
 	if (skipped_field(name))
 		return;
 	p[k++] = ':';

@@ -26,8 +26,10 @@ emit(struct spam_uri_scan *u, spam_uri_cb cb, void *ctx)
 		u->hlen--;
 	if (!u->overflow && u->hlen > 0 && memchr(u->host, '.', u->hlen) != NULL) {
 		u->host[u->hlen] = '\0';
+		/* inside another tag (an <img src> within an anchor) is not what
+		 * the reader sees */
 		cb(ctx, u->host, u->hlen, !u->html ? SPAM_URI_TEXT : u->in_a_tag ? SPAM_URI_HREF :
-		    u->in_anchor ? SPAM_URI_ANCHOR : SPAM_URI_TEXT);
+		    u->in_anchor && u->tag == 0 ? SPAM_URI_ANCHOR : SPAM_URI_TEXT);
 	}
 	u->in_host = false;
 	u->hlen = u->hend = 0;

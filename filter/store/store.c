@@ -223,13 +223,24 @@ store_add(struct store *s, const struct store_key *k, size_t n, const struct sto
 {
 	enum store_status st;
 
-	if (n > STORE_BATCH_MAX)
+	if (n > STORE_ADD_MAX)
 		return STORE_ERROR;
 	if ((st = ensure_open(s)) != STORE_OK)
 		return st;
 	if (n == 0)
 		return STORE_OK;
 	return s->ops->add(s, k, n, d, ttl_ms);
+}
+
+enum store_status
+store_size(struct store *s, uint64_t *bytes, uint64_t *records)
+{
+	enum store_status st;
+
+	*bytes = *records = 0;
+	if ((st = ensure_open(s)) != STORE_OK)
+		return st;
+	return s->ops->size(s, bytes, records);
 }
 
 enum store_kind

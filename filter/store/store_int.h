@@ -18,6 +18,8 @@ struct store_ops {
 	    struct store_val *out);
 	enum store_status (*add)(struct store *s, const struct store_key *k, size_t n,
 	    const struct store_val *d, unsigned ttl_ms);
+	/* Bytes the data takes and records held (store_size). */
+	enum store_status (*size)(struct store *s, uint64_t *bytes, uint64_t *records);
 	void (*close)(struct store *s);
 };
 

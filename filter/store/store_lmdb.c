@@ -158,6 +158,21 @@ bad:
 	return fail(s, rc, "put");
 }
 
+static enum store_status
+lmdb_size(struct store *s, uint64_t *bytes, uint64_t *records)
+{
+	struct lmdb_be *be = s->be;
+	MDB_envinfo info;
+	MDB_stat st;
+	int rc;
+
+	if ((rc = mdb_env_info(be->env, &info)) != 0 || (rc = mdb_env_stat(be->env, &st)) != 0)
+		return fail(s, rc, "stat");
+	*bytes = (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
+	*records = st.ms_entries;
+	return STORE_OK;
+}
+
 static void
 lmdb_close(struct store *s)
 {
@@ -174,5 +189,6 @@ const struct store_ops store_lmdb_ops = {
 	.open = lmdb_open,
 	.get = lmdb_get,
 	.add = lmdb_add,
+	.size = lmdb_size,
 	.close = lmdb_close,
 };

@@ -194,6 +194,44 @@ redis_get(struct store *s, const struct store_key *k, size_t n, struct store_val
 	return STORE_OK;
 }
 
+/* DBSIZE and INFO memory's used_memory, pipelined. */
+static enum store_status
+redis_size(struct store *s, uint64_t *bytes, uint64_t *records)
+{
+	enum store_status st = STORE_OK;
+	redisContext *c = take(s, &st);
+	void *rv = NULL;
+	redisReply *r;
+	const char *um;
+	bool ok;
+
+	if (c == NULL)
+		return st;
+	if (redisAppendCommand(c, "DBSIZE") != REDIS_OK || redisAppendCommand(c, "INFO memory") != REDIS_OK)
+		return broken(s, c, "DBSIZE");
+	if (redisGetReply(c, &rv) != REDIS_OK || rv == NULL)
+		return broken(s, c, "DBSIZE");
+	r = rv;
+	ok = r->type == REDIS_REPLY_INTEGER && r->integer >= 0;
+	*records = ok ? (uint64_t)r->integer : 0;
+	freeReplyObject(r);
+	if (!ok)
+		return broken(s, c, "DBSIZE");
+	if (redisGetReply(c, &rv) != REDIS_OK || rv == NULL)
+		return broken(s, c, "INFO");
+	r = rv;
+	ok = r->type == REDIS_REPLY_STRING &&
+	    (um = strstr(r->str, "used_memory:")) != NULL;
+	if (ok)
+		*bytes = strtoull(um + 12, NULL, 10);
+	freeReplyObject(r);
+	if (!ok)
+		return broken(s, c, "INFO");
+	give_back(s, c);
+	store_note(s, STORE_OK, NULL);
+	return STORE_OK;
+}
+
 static enum store_status
 redis_add(struct store *s, const struct store_key *k, size_t n, const struct store_val *d,
     unsigned ttl_ms)
@@ -251,5 +289,6 @@ const struct store_ops store_redis_ops = {
 	.open = redis_open,
 	.get = redis_get,
 	.add = redis_add,
+	.size = redis_size,
 	.close = redis_close,
 };

@@ -18,9 +18,13 @@ extern const struct check check_attach;
 /* The MIME facts of the message so far (parts, names, types, sizes), for
  * the spam screen and tools; NULL before the header or when no scan ran. */
 const struct mime_facts *attach_facts(const struct msg *m);
-/* Hand the decoded text of the message's text parts to cb as it streams
- * (mime_set_text_cb on the scanner); false before the first header. */
-bool attach_text_hook(struct msg *m, mime_text_cb cb, void *ctx);
+/* Hand the decoded text of the message's text parts to text as it streams
+ * (mime_set_text_cb on the scanner), and the part events (begin and end of
+ * each part; part may be NULL, its return value is ignored) to part, so
+ * the message is parsed once for every check that reads its text (spam's
+ * link scanner, the classifier).  Call before the first body byte; false
+ * before the first header. */
+bool attach_text_hook(struct msg *m, mime_cb part, mime_text_cb text, void *ctx);
 /* Does name end in one of the extensions (case-insensitive; trailing dots
  * and blanks ignored, as Windows does)?  Returns the matching entry or NULL. */
 const char *attach_blocked_ext(const struct strlist *exts, const char *name, size_t len);

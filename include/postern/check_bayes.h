@@ -14,6 +14,13 @@ extern const struct check check_bayes;
 /* This message's classifier result at end of message; NULL when there is
  * no store configured (or the message was not classified). */
 const struct bayes_result *check_bayes_result(const struct msg *m);
+/* Auto-learning at end of message (check_spam, after scoring): scores[i]
+ * is the spam score under m->pol[i] without the classifier's bayes_*
+ * rule; learns the message if a policy's bayes.autolearn_* says so. */
+void check_bayes_autolearn(struct conn *c, struct msg *m, const int *scores);
+/* The current snapshot's store size as Prometheus gauges (a
+ * metrics_set_source; one store call, bounded by store.timeout). */
+void check_bayes_metrics(strbuf *out);
 /* The snapshot's store, or NULL (check_rate shares it). */
 struct store *check_bayes_store(const struct conn *c);
 

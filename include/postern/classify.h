@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "postern/mime.h"
 #include "postern/store.h"
 
 struct classify;
@@ -25,6 +26,14 @@ struct classify;
 /* learn: also keep the message's digest (classify_learn needs it; the
  * daemon, which only scores, saves the hashing). */
 struct classify *classify_new(bool learn);
+/* With no scanner of its own: the body's part events and decoded text
+ * come from another scanner through classify_on_part and
+ * classify_on_text (check_bayes hooks them to the attachment screen's);
+ * classify_body is needed only for the digest (learn: auto-learning). */
+struct classify *classify_new_hooked(bool learn);
+bool classify_on_part(void *ctx, enum mime_event ev, const struct mime_part *p,
+    const struct zip_entry *z);
+void classify_on_text(void *ctx, const struct mime_part *p, const unsigned char *buf, size_t len);
 void classify_free(struct classify *c);
 /* The message as it streams: top-level header fields, end of header, body
  * chunks (any chunking), end. */
@@ -64,6 +73,23 @@ enum learn_outcome {
 
 /* Train (forget: untrain) as spam or ham, after classify_finish. */
 enum learn_outcome classify_learn(struct classify *c, struct store *s, bool spam, bool forget,
+    enum store_status *st);
+/* Training in batches (postern-learn, spam-eval): up to max_msgs
+ * messages' deltas merged and written with one store_add (one LMDB write
+ * transaction, one Redis pipeline).  learn_batch_add answers as
+ * classify_learn does (a message twice in one batch counts once); it may
+ * write the batch before it, and learn_batch_flush writes what is left.
+ * When a write fails, *lost says how many counted messages it held (they
+ * are not in the store). */
+struct learn_batch;
+struct learn_batch *learn_batch_new(struct store *s, size_t max_msgs);
+enum learn_outcome learn_batch_add(struct learn_batch *b, struct classify *c, bool spam,
+    bool forget, enum store_status *st, size_t *lost);
+enum store_status learn_batch_flush(struct learn_batch *b, size_t *lost);
+void learn_batch_free(struct learn_batch *b);
+/* Auto-learning: as classify_learn, but a message already trained (either
+ * class, by hand or before) is left as it is (LEARN_ALREADY). */
+enum learn_outcome classify_autolearn(struct classify *c, struct store *s, bool spam,
     enum store_status *st);
 /* The trained totals (for postern-learn's summary). */
 enum store_status classify_totals(struct store *s, int64_t *nspam, int64_t *nham);

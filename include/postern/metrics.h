@@ -42,6 +42,10 @@ uint64_t metrics_now(void);
 
 /* Append the Prometheus text exposition (format 0.0.4) to out. */
 void metrics_render(strbuf *out);
+/* A part above this layer that renders gauges of its own at the end of
+ * metrics_render (the state store's size: check_bayes_metrics); set once
+ * at start-up, NULL for none. */
+void metrics_set_source(void (*render)(strbuf *out));
 /* The mirrored name tables (tests/unit/test_metrics.c compares them with
  * action_name() and dns_status_name()); NULL out of range. */
 const char *metrics_action_name(int a);

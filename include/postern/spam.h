@@ -303,7 +303,7 @@ void spam_tok_set_trace(struct spam_tok *t, spam_tok_trace cb, void *ctx);
 
 /* ---- the classifier: combiner (spam_bayes.c) ----------------------- */
 
-#define SPAM_BAYES_MAX_DISCRIM 150
+#define SPAM_BAYES_MAX_DISCRIM 300
 
 /* Robinson's f(w) for a token seen in spam / ham of nspam / nham trained
  * messages (0.5 when unknown or untrained). */

@@ -29,7 +29,8 @@
 #include <stdint.h>
 
 #define STORE_KEY_MAX 128
-#define STORE_BATCH_MAX 4096          /* keys per call */
+#define STORE_BATCH_MAX 4096          /* keys per store_get call */
+#define STORE_ADD_MAX (1u << 17)       /* keys per store_add call (postern-learn's batches) */
 #define STORE_DEF_TIMEOUT_MS 200
 #define STORE_DEF_MAP_SIZE (1ULL << 30)   /* LMDB map: 1 GiB of address space */
 
@@ -73,6 +74,10 @@ enum store_status store_get(struct store *s, const struct store_key *k, size_t n
  * lives ttl_ms from now; 0: for ever. */
 enum store_status store_add(struct store *s, const struct store_key *k, size_t n,
     const struct store_val *d, unsigned ttl_ms);
+
+/* How big the store is: LMDB the bytes of its file in use and its
+ * records; Redis the server's used_memory and the database's keys. */
+enum store_status store_size(struct store *s, uint64_t *bytes, uint64_t *records);
 
 enum store_kind store_kind(const struct store *s);
 /* The URL, for logs and the status. */

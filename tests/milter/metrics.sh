@@ -94,9 +94,13 @@ is "$(scrape -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MPORT/")" 404 "GE
 is "$(scrape -o /dev/null -w '%{http_code}' -X POST "$URL")" 405 "POST /metrics is 405"
 is "$(scrape -o /dev/null -w '%{http_code}' -I "$URL")" 200 "HEAD /metrics is 200"
 
-# 4. over a unix socket (restart: metrics.listen is read at start)
+# 4. over a unix socket (restart: metrics.listen is read at start), now
+# with a state store that postern-learn filled
+is "$(grep -c '^postern_store' "$T/m.txt")" 0 "no store configured: no store gauges"
 postern_stop
 sed -i "s|listen = \"inet:$MPORT@127.0.0.1\"|listen = \"unix:$T/metrics.sock\"|" "$PSTN_CONF"
+echo "store = { url = \"lmdb:$T/state.mdb\"; };" >>"$PSTN_CONF"
+"$build/postern-learn" -c /dev/null --store "lmdb:$T/state.mdb" --spam -q "$T/msgs" >/dev/null
 postern_restart || bail_out "postern did not restart"
 for _ in $(seq 1 50); do [ -S "$T/metrics.sock" ] && break; sleep 0.1; done
 is "$(stat -c %a "$T/metrics.sock" 2>/dev/null)" 660 "unix socket mode 0660"
@@ -107,6 +111,12 @@ is "$(val 'postern_messages_total{direction="outbound",verdict="accept"}' "$T/u.
 "$build/postern-ctl" -c "$PSTN_CONF" stats >"$T/ctl.txt"
 ok $? "postern-ctl stats (metrics.listen of the same file)"
 is "$(val 'postern_messages_total{direction="outbound",verdict="accept"}' "$T/ctl.txt")" 3 "... prints the same counts"
+is "$(val 'postern_store_up{kind="lmdb"}' "$T/ctl.txt")" 1 "the store answered (postern_store_up)"
+recs=$(val postern_store_records "$T/ctl.txt"); bytes=$(val postern_store_bytes "$T/ctl.txt")
+[ "$recs" -gt 2 ] && [ "$bytes" -ge 4096 ]; ok $? "store size: $recs records, $bytes bytes"
+"$build/postern-learn" -c /dev/null --store "lmdb:$T/state.mdb" --ham -q "$here/tests/spam/zone.txt" >/dev/null
+"$build/postern-ctl" -c "$PSTN_CONF" stats >"$T/ctl2.txt"
+[ "$(val postern_store_records "$T/ctl2.txt")" -gt "$recs" ]; ok $? "more records after more training"
 grep -v '^metrics' "$PSTN_CONF" | sed '/listen = /d' >"$T/nometrics.conf"
 out=$("$build/postern-ctl" -c "$T/nometrics.conf" stats 2>&1)
 [ $? = 1 ]; ok $? "postern-ctl stats without metrics.listen: exit 1"

@@ -10,10 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "testutil.h"
 #include "testredis.h"
+#include "postern/check_bayes.h"
 #include "postern/classify.h"
+#include "postern/pipeline.h"
+#include "postern/replay.h"
+#include "postern/snapshot.h"
 #include "postern/spam.h"
 #include "postern/util.h"
 
@@ -53,30 +58,30 @@ test_token_prob(void **state)
 static void
 test_combine(void **state)
 {
-	int64_t sp[200], hm[200];
+	int64_t sp[2 * SPAM_BAYES_MAX_DISCRIM], hm[2 * SPAM_BAYES_MAX_DISCRIM];
 	unsigned used;
 	double p;
 
 	(void)state;
-	for (int i = 0; i < 200; i++) {
+	for (int i = 0; i < 2 * SPAM_BAYES_MAX_DISCRIM; i++) {
 		sp[i] = 40;
 		hm[i] = 1;
 	}
-	p = spam_bayes_combine(sp, hm, 200, 100, 100, &used);
+	p = spam_bayes_combine(sp, hm, 2 * SPAM_BAYES_MAX_DISCRIM, 100, 100, &used);
 	assert_true(p > 0.999);
 	assert_int_equal(used, SPAM_BAYES_MAX_DISCRIM);
-	for (int i = 0; i < 200; i++) {
+	for (int i = 0; i < 2 * SPAM_BAYES_MAX_DISCRIM; i++) {
 		sp[i] = 1;
 		hm[i] = 40;
 	}
-	p = spam_bayes_combine(sp, hm, 200, 100, 100, &used);
+	p = spam_bayes_combine(sp, hm, 2 * SPAM_BAYES_MAX_DISCRIM, 100, 100, &used);
 	assert_true(p < 0.001);
-	/* as much evidence each way: unsure */
-	for (int i = 0; i < 100; i++) {
+	/* as much evidence each way (all of it used): unsure */
+	for (int i = 0; i < SPAM_BAYES_MAX_DISCRIM / 2; i++) {
 		sp[i] = 40;
 		hm[i] = 1;
 	}
-	p = spam_bayes_combine(sp, hm, 200, 100, 100, &used);
+	p = spam_bayes_combine(sp, hm, SPAM_BAYES_MAX_DISCRIM, 100, 100, &used);
 	assert_true(p > 0.4 && p < 0.6);
 	/* tokens near 0.5 are ignored: nothing counts */
 	for (int i = 0; i < 200; i++)
@@ -194,11 +199,12 @@ test_html(void **state)
 		static const char *const want[] = {
 			"buy", "cheap", "now", "today", "viagra", "friends", "forever", "url:www.spam.example.com",
 			"url:spam.example.com", "url:example.com", "url:img.cdn.example.net", "url:example.net",
-			"url:www.other.example.org", "email:shop.example.info", "tag:img", "tag:a", "ct:text/html",
+			"url:www.other.example.org", "urlp:page", "email:shop.example.info", "ct:text/html",
 			"proto:http", "proto:https", "&bogus", "stuff",
 		};
 		static const char *const never[] = {
-			"color", "red", "secretword", "hidden", "comment", "words", "url:com", "x-no",
+			"color", "red", "secretword", "hidden", "comment", "words", "url:com", "x-no", "tag:img",
+			"tag:a", "urlp:x",
 		};
 		for (size_t i = 0; i < NELEM(want); i++)
 			if (!has(&sb, want[i]))
@@ -224,15 +230,29 @@ test_headers(void **state)
 	spam_tok_header(t, "Subject", v, strlen(v));
 	v = "Yes, score=99 tests=SECRETRULE";
 	spam_tok_header(t, "X-Spam-Status", v, strlen(v));
-	v = "from mx.example.net by us";
+	v = "from mx.example.net (mx.example.net [192.0.2.77]) by us";
 	spam_tok_header(t, "Received", v, strlen(v));
+	v = "from inner.example.org by mx.example.net";
+	spam_tok_header(t, "Received", v, strlen(v));
+	v = "<1234.5678@mailer.example.com>";
+	spam_tok_header(t, "Message-ID", v, strlen(v));
+	v = "no-at-sign";
+	spam_tok_header(t, "Message-ID", v, strlen(v));
 	v = "\"Shop\" <deals@shop.example.com>";
 	spam_tok_header(t, "From", v, strlen(v));
 	spam_tok_free(t);
 	assert_true(has(&sb, "subject:cheap") && has(&sb, "subject:watches") && has(&sb, "subject:you"));
 	assert_true(!has(&sb, "hdr:x-spam-status") && has(&sb, "hdr:received"));
 	assert_false(has(&sb, "x-spam-status:score=99") || strstr(sb.s, "secretrule") != NULL);
-	assert_false(strstr(sb.s, "mx.example.net") != NULL);
+	/* Received: the first "from" host and bracketed address, and a count */
+	assert_true(has(&sb, "received:mx.example.net") && has(&sb, "received:example.net") &&
+	    has(&sb, "received:ip:192") && has(&sb, "received:ip:192.0.2") &&
+	    has(&sb, "received:ip:192.0.2.77") && has(&sb, "received:inner.example.org") &&
+	    has(&sb, "received:count:1") && has(&sb, "received:count:2"));
+	assert_false(has(&sb, "received:us") || has(&sb, "received:ip:192.0.2.7") ||
+	    has(&sb, "received:count:3"));
+	assert_true(has(&sb, "message-id:@mailer.example.com") && has(&sb, "message-id:invalid"));
+	assert_false(has(&sb, "message-id:1234.5678"));
 	assert_true(has(&sb, "from:deals@shop.example.com") && has(&sb, "from:email:shop.example.com"));
 	sb_free(&sb);
 }
@@ -443,6 +463,206 @@ test_same_scores(void **state)
 	tu_rmdir(dir);
 }
 
+/* A message with every kind of part the tokenizer treats differently:
+ * quoted-printable Latin-1, base64 HTML, an empty text part, a text
+ * attachment (not read), an image, a nested message. */
+static const char mixed[] =
+    "From: Shop <sales@cheap.example.com>\nSubject: =?utf-8?q?cheap_pills?=\n"
+    "Received: from mx.cheap.example.com (mx.cheap.example.com [198.51.100.7]) by us\n"
+    "Message-ID: <x1@cheap.example.com>\nMIME-Version: 1.0\n"
+    "Content-Type: multipart/mixed; boundary=\"=o\"\n\n"
+    "preamble words\n--=o\nContent-Type: text/plain; charset=iso-8859-1\n"
+    "Content-Transfer-Encoding: quoted-printable\n\nBest pr=EFce for cheap pills, order =\nnow\n"
+    "--=o\nContent-Type: text/html\nContent-Transfer-Encoding: base64\n\n"
+    "PHA+QnV5IDxhIGhyZWY9Imh0dHA6Ly9waWxscy5leGFtcGxlLmNvbS9vcmRlci9ub3ciPm91ciBz\n"
+    "aG9wPC9hPiB0b2RheTwvcD4=\n"
+    "--=o\nContent-Type: text/plain\n\n"
+    "--=o\nContent-Type: text/plain\nContent-Disposition: attachment; filename=\"notes.txt\"\n\n"
+    "attachedword secretword\n"
+    "--=o\nContent-Type: image/gif\nContent-Transfer-Encoding: base64\n\nR0lGODlhAQABAAAAACw=\n"
+    "--=o\nContent-Type: message/rfc822\n\nFrom: inner@lottery.example.net\nSubject: prize\n\n"
+    "claim your lottery prize money\n"
+    "--=o--\nepilogue\n";
+
+/* A single-part message: its part begins at the end of the header. */
+static const char single[] =
+    "From: Shop <sales@cheap.example.com>\nSubject: offer\nContent-Type: text/html; charset=iso-8859-1\n"
+    "Content-Transfer-Encoding: quoted-printable\n\n<p>Best pr=EFce, <b>cheap</b> pills &amp; more</p>\n";
+
+/* The summary line of msg through the pipeline, as the daemon runs it. */
+static void
+daemon_summary(const char *text, strbuf *summary)
+{
+	struct conn *c = conn_new();
+	struct verdict v;
+	struct replay_head h;
+	struct edits e;
+	bool refused = false;
+
+	c->summary_copy = summary;
+	pl_connect(c, "client.example", "192.0.2.1", NULL);
+	pl_helo(c, "client.example");
+	pl_envfrom(c, "<s@remote.example>", (const char *const[]){ NULL }, "QID", NULL, &v);
+	pl_envrcpt(c, "user@example.org", &v);
+	replay_headers(c, text, strlen(text), &h);
+	pl_eoh(c, &v);
+	replay_body(c, text, strlen(text), h.body, &v, &refused);
+	assert_false(refused);
+	edits_init(&e);
+	pl_eom(c, "QID", &e, &v);
+	edits_free(&e);
+	pl_close(c);
+	c->summary_copy = NULL;
+	conn_free(c);
+}
+
+/* The daemon's path (check_bayes over the attachment screen's scanner,
+ * the pipeline as milter.c and postern explain drive it) and the
+ * standalone one (classify.c's own scanner: postern-learn, spam-eval's
+ * training) give a message the same tokens and the same score. */
+static void
+test_daemon_path(void **state)
+{
+	static const char *const probes[] = { mixed, single };
+	char *dir = tu_mkdtemp();
+	strbuf conf, summary, want, toks;
+	struct conn *c;
+	struct store *s;
+	struct bayes_result r;
+	enum store_status st;
+	struct classify *cl;
+
+	(void)state;
+	sb_init(&conf);
+	sb_printf(&conf, "%s/policies", dir);
+	mkdir(conf.s, 0700);
+	free(tu_write(conf.s, "default.conf", "mode = \"enforce\";\n"));
+	sb_reset(&conf);
+	sb_printf(&conf, "authserv_id = \"mx.test.example\";\npolicy_dir = \"%s/policies\";\n"
+	    "trusted_hosts = [ \"192.0.2.0/24\" ];\nstore = { url = \"lmdb:%s/s.mdb\"; };\n"
+	    "bayes = { min_learns = 3; };\n", dir, dir);
+	tu_install_config(dir, conf.s);
+	c = conn_new();
+	pl_connect(c, "client.example", "192.0.2.1", NULL);
+	s = check_bayes_store(c);
+	assert_non_null(s);
+	for (size_t i = 0; i < NELEM(spams); i++) {
+		cl = msg(spams[i]);
+		assert_int_equal(classify_learn(cl, s, true, false, &st), LEARN_DONE);
+		classify_free(cl);
+	}
+	for (size_t i = 0; i < NELEM(hams); i++) {
+		cl = msg(hams[i]);
+		assert_int_equal(classify_learn(cl, s, false, false, &st), LEARN_DONE);
+		classify_free(cl);
+	}
+	for (size_t k = 0; k < NELEM(probes); k++) {
+		sb_init(&toks);
+		sb_init(&want);
+		sb_init(&summary);
+		cl = classify_new(false);
+		classify_set_trace(cl, collect, &toks);
+		classify_message(cl, probes[k], strlen(probes[k]));
+		classify_score(cl, s, 3, &r);
+		classify_free(cl);
+		assert_true(r.scored);
+		assert_true(has(&toks, "pr\xc3\xaf" "ce"));     /* QP + Latin-1 */
+		assert_false(has(&toks, "secretword"));       /* an attachment */
+		if (k == 0)
+			assert_true(has(&toks, "url:pills.example.com") && has(&toks, "lottery"));
+		else
+			assert_true(has(&toks, "cheap") && !has(&toks, "<b>cheap</b>"));  /* HTML */
+		daemon_summary(probes[k], &summary);
+		/* the message state is reset after eom: its summary line says */
+		sb_printf(&want, " bayes=%.4f(%u/%zu) ", r.p, r.used, r.ntokens);
+		if (summary.s == NULL || strstr(summary.s, want.s) == NULL)
+			fail_msg("message %zu: standalone%sdaemon: %s", k, want.s, summary.s);
+		sb_free(&toks);
+		sb_free(&want);
+		sb_free(&summary);
+	}
+	pl_close(c);
+	conn_free(c);
+	sb_free(&conf);
+	tu_uninstall_config(dir);
+}
+
+/* Training in batches gives the store per-message training gives: the
+ * same outcomes, totals and scores, with a message twice in one batch,
+ * one moved to the other class and one forgotten inside a batch. */
+static void
+test_batches(void **state)
+{
+	static const struct { bool spam, forget; enum learn_outcome want; } seq[] = {
+		{ true, false, LEARN_DONE },     /* spams[0] */
+		{ true, false, LEARN_ALREADY },  /* spams[0] again, same batch */
+		{ true, false, LEARN_DONE },     /* spams[1] */
+		{ false, false, LEARN_DONE },    /* hams[0] */
+		{ true, false, LEARN_DONE },     /* hams[0] moved to spam */
+		{ false, false, LEARN_DONE },    /* hams[1] */
+		{ false, true, LEARN_DONE },     /* hams[1] forgotten */
+		{ false, true, LEARN_UNKNOWN },  /* hams[1] forgotten again */
+		{ false, false, LEARN_DONE },    /* hams[2] */
+		{ true, false, LEARN_DONE },     /* spams[2] */
+	};
+	const char *texts[NELEM(seq)] = { spams[0], spams[0], spams[1], hams[0], hams[0], hams[1],
+		hams[1], hams[1], hams[2], spams[2] };
+	static const size_t sizes[] = { 1, 2, 3, 100 };
+	char *dir = tu_mkdtemp(), url[600];
+	const char *why;
+	double ref_s = 0, ref_h = 0;
+	int64_t ref_ns = 0, ref_nh = 0;
+
+	(void)state;
+	for (size_t z = 0; z <= NELEM(sizes); z++) {
+		struct store *s;
+		struct learn_batch *b = NULL;
+		struct bayes_result r;
+		enum store_status st;
+		int64_t ns, nh;
+		size_t lost;
+
+		snprintf(url, sizeof(url), "lmdb:%s/b%zu.mdb", dir, z);
+		s = store_open(url, 500, 16 << 20, &why);
+		if (z > 0)
+			b = learn_batch_new(s, sizes[z - 1]);
+		for (size_t i = 0; i < NELEM(seq); i++) {
+			struct classify *c = msg(texts[i]);
+			enum learn_outcome o = z == 0 ? classify_learn(c, s, seq[i].spam, seq[i].forget, &st) :
+			    learn_batch_add(b, c, seq[i].spam, seq[i].forget, &st, &lost);
+			if (o != seq[i].want)
+				fail_msg("batch %zu, step %zu: outcome %d, want %d", z, i, o, seq[i].want);
+			classify_free(c);
+		}
+		if (b != NULL) {
+			assert_int_equal(learn_batch_flush(b, &lost), STORE_OK);
+			assert_int_equal(lost, 0);
+			learn_batch_free(b);
+		}
+		assert_int_equal(classify_totals(s, &ns, &nh), STORE_OK);
+		struct classify *c = msg(probe_spam);
+		classify_score(c, s, 1, &r);
+		classify_free(c);
+		double ps = r.p;
+		c = msg(probe_ham);
+		classify_score(c, s, 1, &r);
+		classify_free(c);
+		if (z == 0) {
+			ref_s = ps;
+			ref_h = r.p;
+			ref_ns = ns;
+			ref_nh = nh;
+			assert_true(ns == 4 && nh == 1);
+		} else if (ps != ref_s || r.p != ref_h || ns != ref_ns || nh != ref_nh) {
+			fail_msg("batch of %zu: %g/%g %lld/%lld, per message %g/%g %lld/%lld", sizes[z - 1],
+			    ps, r.p, (long long)ns, (long long)nh, ref_s, ref_h, (long long)ref_ns,
+			    (long long)ref_nh);
+		}
+		store_close(s);
+	}
+	tu_rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -457,6 +677,8 @@ main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_chunking),
 		cmocka_unit_test(test_same_scores),
+		cmocka_unit_test(test_daemon_path),
+		cmocka_unit_test(test_batches),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -482,6 +482,8 @@ test_uri_html(void **state)
 		{ "<a name=\"x\">http://d.example</a> http://e.example", "d.example(shown) e.example" },
 		{ "<p><a\nhref='http://f.example/'>x</a></p>", "f.example(href)" },
 		{ "<a href=\"http://g.example\"><b>http://h.example</b></a>", "g.example(href) h.example(shown)" },
+		{ "<a href=\"http://g.example\"><img src=\"http://img.i.example/b.gif\">http://j.example</a>",
+		  "g.example(href) img.i.example j.example(shown)" },   /* an attribute is not shown */
 		{ "</a><a>", "" },
 	};
 	static const size_t chunks[] = { 1, 3, 64, 100000 };

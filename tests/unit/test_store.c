@@ -148,6 +148,12 @@ test_same_answers(void **state)
 	script(l, a, sizeof(a));
 	script(r, b, sizeof(b));
 	assert_string_equal(a, b);
+	/* sizes (records may differ: Redis drops expired ones, LMDB rewrites
+	 * them when next written) */
+	uint64_t lb, lr, rb, rr;
+	assert_int_equal(store_size(l, &lb, &lr), STORE_OK);
+	assert_int_equal(store_size(r, &rb, &rr), STORE_OK);
+	assert_true(lb >= 4096 && lr > 0 && rb > 0 && rr > 0);
 	/* one handle per URL */
 	assert_ptr_equal(store_open(url, 200, 0, &why), l);
 	store_close(l);
@@ -170,6 +176,10 @@ test_lmdb_reopen(void **state)
 	s = store_open(url, 200, 0, &why);
 	store_key_make(&k, 'n', "x", 1);
 	assert_int_equal(store_add(s, &k, 1, &d, 0), STORE_OK);
+	uint64_t bytes, records;
+	assert_int_equal(store_size(s, &bytes, &records), STORE_OK);
+	assert_int_equal(records, 1);
+	assert_true(bytes > 0);
 	store_close(s);
 	s = store_open(url, 200, 0, &why);
 	assert_int_equal(store_get(s, &k, 1, &v), STORE_OK);
