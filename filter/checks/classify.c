@@ -250,6 +250,32 @@ classify_score(struct classify *c, struct store *s, unsigned long long min_learn
 	free(k);
 }
 
+/* What training a message as spam / ham (or forgetting it) changes in its
+ * token counts, given how it was trained before: ds, dh in -1..1. */
+static enum learn_outcome
+learn_deltas(bool spam, bool forget, bool was_spam, bool was_ham, int64_t *ds, int64_t *dh)
+{
+	enum learn_outcome out = LEARN_DONE;
+
+	if (forget) {
+		if (!was_spam && !was_ham)
+			out = LEARN_UNKNOWN;
+		*ds = was_spam ? -1 : 0;
+		*dh = was_ham ? -1 : 0;
+	} else if (spam) {
+		if (was_spam)
+			out = LEARN_ALREADY;
+		*ds = was_spam ? 0 : 1;
+		*dh = was_ham ? -1 : 0;
+	} else {
+		if (was_ham)
+			out = LEARN_ALREADY;
+		*dh = was_ham ? 0 : 1;
+		*ds = was_spam ? -1 : 0;
+	}
+	return out;
+}
+
 static enum learn_outcome
 learn_as(struct classify *c, struct store *s, bool spam, bool forget, bool fresh_only,
     enum store_status *st)
@@ -276,22 +302,7 @@ learn_as(struct classify *c, struct store *s, bool spam, bool forget, bool fresh
 		out = LEARN_ALREADY;      /* auto-learning never overrides */
 		goto done;
 	}
-	if (forget) {
-		if (!was_spam && !was_ham)
-			out = LEARN_UNKNOWN;
-		ds = was_spam ? -1 : 0;
-		dh = was_ham ? -1 : 0;
-	} else if (spam) {
-		if (was_spam)
-			out = LEARN_ALREADY;
-		ds = was_spam ? 0 : 1;
-		dh = was_ham ? -1 : 0;
-	} else {
-		if (was_ham)
-			out = LEARN_ALREADY;
-		dh = was_ham ? 0 : 1;
-		ds = was_spam ? -1 : 0;
-	}
+	out = learn_deltas(spam, forget, was_spam, was_ham, &ds, &dh);
 	if (ds == 0 && dh == 0)
 		goto done;
 	d = xcalloc(n, sizeof(*d));
@@ -421,22 +432,7 @@ learn_batch_add(struct learn_batch *b, struct classify *c, bool spam, bool forge
 	}
 	was_spam = v.a > 0;
 	was_ham = v.b > 0;
-	if (forget) {
-		if (!was_spam && !was_ham)
-			out = LEARN_UNKNOWN;
-		ds = was_spam ? -1 : 0;
-		dh = was_ham ? -1 : 0;
-	} else if (spam) {
-		if (was_spam)
-			out = LEARN_ALREADY;
-		ds = was_spam ? 0 : 1;
-		dh = was_ham ? -1 : 0;
-	} else {
-		if (was_ham)
-			out = LEARN_ALREADY;
-		dh = was_ham ? 0 : 1;
-		ds = was_spam ? -1 : 0;
-	}
+	out = learn_deltas(spam, forget, was_spam, was_ham, &ds, &dh);
 	if (ds == 0 && dh == 0)
 		goto done;
 	for (size_t i = 0; i < n; i++)
