@@ -60,8 +60,19 @@ b64_decode(struct mime_dec *d, const unsigned char *in, size_t n, unsigned char 
 			int a = b64val[in[i]], b = b64val[in[i + 1]];
 			int c = b64val[in[i + 2]], e = b64val[in[i + 3]];
 
-			if (a == 0 || b == 0 || c == 0 || e == 0)
+			if (a == 0 || b == 0 || c == 0 || e == 0) {
+				/* a line break between quanta is skipped here,
+				 * as the general loop would skip it */
+				if (in[i] == '\r' && in[i + 1] == '\n') {
+					i += 2;
+					continue;
+				}
+				if (in[i] == '\n') {
+					i++;
+					continue;
+				}
 				break;
+			}
 			if (out != NULL) {
 				unsigned q = (unsigned)(a - 1) << 18 | (unsigned)(b - 1) << 12 |
 				    (unsigned)(c - 1) << 6 | (unsigned)(e - 1);
