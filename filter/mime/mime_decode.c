@@ -9,12 +9,17 @@
  * decoded as a new quantum, a bad "=" escape is kept as is.  x-uuencode
  * (which Python and mail clients decode) keeps one line of at most 88
  * bytes: data starts after a "begin MODE NAME" line and ends at "end";
- * each line gives its byte count in its first character.
+ * each line gives its byte count in its first character.  Counting only
+ * (out == NULL, a part nothing reads) takes base64 16 bytes at a time
+ * with SSE2 where the compiler has it (the same count and state).
  * Called by mime.c for every leaf part.
  */
 #include "config.h"
 
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "postern/mime.h"
 
@@ -40,7 +45,7 @@ mime_dec_init(struct mime_dec *d, enum mime_enc enc)
 }
 
 static size_t
-b64_feed(struct mime_dec *d, const unsigned char *in, size_t n, unsigned char *out)
+b64_decode(struct mime_dec *d, const unsigned char *in, size_t n, unsigned char *out)
 {
 	size_t o = 0;
 	unsigned bits = d->bits, nbits = d->nbits;
@@ -55,8 +60,19 @@ b64_feed(struct mime_dec *d, const unsigned char *in, size_t n, unsigned char *o
 			int a = b64val[in[i]], b = b64val[in[i + 1]];
 			int c = b64val[in[i + 2]], e = b64val[in[i + 3]];
 
-			if (a == 0 || b == 0 || c == 0 || e == 0)
+			if (a == 0 || b == 0 || c == 0 || e == 0) {
+				/* a line break between quanta is skipped here,
+				 * as the general loop would skip it */
+				if (in[i] == '\r' && in[i + 1] == '\n') {
+					i += 2;
+					continue;
+				}
+				if (in[i] == '\n') {
+					i++;
+					continue;
+				}
 				break;
+			}
 			if (out != NULL) {
 				unsigned q = (unsigned)(a - 1) << 18 | (unsigned)(b - 1) << 12 |
 				    (unsigned)(c - 1) << 6 | (unsigned)(e - 1);
@@ -95,6 +111,96 @@ b64_feed(struct mime_dec *d, const unsigned char *in, size_t n, unsigned char *o
 	d->bits = bits;
 	d->nbits = nbits;
 	return o;
+}
+
+#ifdef __SSE2__
+/* Alphabet characters in x (0xff) or not (0): x ^ 0x80 is xs, so that an
+ * unsigned range test is one subtraction and one signed compare. */
+static __m128i
+b64_alpha16(__m128i x)
+{
+	const __m128i xs = _mm_xor_si128(x, _mm_set1_epi8((char)0x80));
+	__m128i up = _mm_cmplt_epi8(_mm_sub_epi8(xs, _mm_set1_epi8('A')), _mm_set1_epi8(26 - 128));
+	__m128i lo = _mm_cmplt_epi8(_mm_sub_epi8(xs, _mm_set1_epi8('a')), _mm_set1_epi8(26 - 128));
+	__m128i dg = _mm_cmplt_epi8(_mm_sub_epi8(xs, _mm_set1_epi8('0')), _mm_set1_epi8(10 - 128));
+	__m128i pl = _mm_cmpeq_epi8(x, _mm_set1_epi8('+'));
+	__m128i sl = _mm_cmpeq_epi8(x, _mm_set1_epi8('/'));
+
+	return _mm_or_si128(_mm_or_si128(up, lo), _mm_or_si128(dg, _mm_or_si128(pl, sl)));
+}
+
+/*
+ * Counting only (the part's bytes are not needed): the alphabet characters
+ * of p[0..n) in whole 16-byte blocks up to the first block holding '='
+ * (which ends a quantum: the general loop takes that block).  Everything
+ * else (CR, LF, junk) is skipped, as the general loop skips it.  Returns
+ * the bytes taken; *nalpha gets the count.
+ */
+static size_t
+b64_skim(const unsigned char *p, size_t n, size_t *nalpha)
+{
+	const __m128i eq = _mm_set1_epi8('='), zero = _mm_setzero_si128();
+	size_t i = 0, cnt = 0;
+
+	while (n - i >= 16) {
+		__m128i acc = zero;   /* per byte lane: up to 255 blocks */
+		unsigned k;
+
+		for (k = 0; k < 255 && n - i >= 16; k++, i += 16) {
+			__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+			if (_mm_movemask_epi8(_mm_cmpeq_epi8(x, eq)) != 0)
+				break;
+			acc = _mm_sub_epi8(acc, b64_alpha16(x));
+		}
+		__m128i sum = _mm_sad_epu8(acc, zero);
+		cnt += (size_t)_mm_cvtsi128_si32(sum) + (size_t)_mm_cvtsi128_si32(_mm_srli_si128(sum, 8));
+		if (k < 255)
+			break;
+	}
+	*nalpha = cnt;
+	return i;
+}
+
+/* Counting only: what b64_decode(d, in, n, NULL) returns and leaves in d,
+ * a block of 16 at a time where it can. */
+static size_t
+b64_count(struct mime_dec *d, const unsigned char *in, size_t n)
+{
+	size_t o = 0, i = 0;
+
+	while (i < n) {
+		size_t nalpha, k = b64_skim(in + i, n - i, &nalpha);
+
+		if (nalpha > 0) {
+			size_t total = d->nbits + 6 * nalpha;
+			o += total / 8;
+			d->nbits = (unsigned)(total % 8);
+			/* the bits left over are the low bits of the last
+			 * alphabet character (fewer than its 6) */
+			size_t j = i + k;
+			while (b64val[in[j - 1]] == 0)
+				j--;
+			d->bits = (unsigned)(b64val[in[j - 1]] - 1) & ((1u << d->nbits) - 1);
+		}
+		i += k;
+		if (i < n) {
+			size_t m = n - i < 16 ? n - i : 16;
+			o += b64_decode(d, in + i, m, NULL);
+			i += m;
+		}
+	}
+	return o;
+}
+#endif
+
+static size_t
+b64_feed(struct mime_dec *d, const unsigned char *in, size_t n, unsigned char *out)
+{
+#ifdef __SSE2__
+	if (out == NULL)
+		return b64_count(d, in, n);
+#endif
+	return b64_decode(d, in, n, out);
 }
 
 static int
