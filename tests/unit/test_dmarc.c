@@ -99,6 +99,64 @@ test_record_table(void **state)
 }
 
 static const struct {
+	const char *rec;
+	const char *ruf;
+	unsigned fo;
+} ruf_rows[] = {
+	{ "v=DMARC1; p=reject", "", DMARC_FO_0 },
+	{ "v=DMARC1; p=reject; ruf=mailto:f@x.example", "mailto:f@x.example", DMARC_FO_0 },
+	{ "v=DMARC1; p=none; ruf=mailto:a@x.example, bogus ,mailto:b@y.example; fo=1",
+	  "mailto:a@x.example,mailto:b@y.example", DMARC_FO_1 },
+	{ "v=DMARC1; p=none; ruf=mailto:nobody", "", DMARC_FO_0 },
+	{ "v=DMARC1; p=none; fo=d:s", "", DMARC_FO_D | DMARC_FO_S },
+	{ "v=DMARC1; p=none; fo= 0 : 1 :D:S", "", DMARC_FO_0 | DMARC_FO_1 | DMARC_FO_D | DMARC_FO_S },
+	{ "v=DMARC1; p=none; fo=x:s", "", DMARC_FO_S },
+	{ "v=DMARC1; p=none; fo=", "", DMARC_FO_0 },
+	{ "v=DMARC1; p=none; fo=2:dd", "", DMARC_FO_0 },
+	/* ruf= alone does not make a record without p= usable (only rua= does) */
+};
+
+static void
+test_ruf_fo(void **state)
+{
+	struct dmarc_record r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ruf_rows) / sizeof(ruf_rows[0]); i++) {
+		if (dmarc_record_parse(ruf_rows[i].rec, strlen(ruf_rows[i].rec), &r) != DMARC_REC_OK)
+			fail_msg("row %zu (%s): not parsed", i, ruf_rows[i].rec);
+		if (strcmp(r.ruf, ruf_rows[i].ruf) != 0 || r.fo != ruf_rows[i].fo)
+			fail_msg("row %zu (%s): ruf=%s fo=%u", i, ruf_rows[i].rec, r.ruf, r.fo);
+	}
+	assert_int_equal(dmarc_record_parse("v=DMARC1; ruf=mailto:a@b", 24, &r), DMARC_REC_NO_POLICY);
+}
+
+static void
+test_fo_wants(void **state)
+{
+	/* spf_aligned, dkim_aligned, dkim_failed, spf_failed */
+	const struct dmarc_fo_facts none = { false, false, false, false };
+	const struct dmarc_fo_facts spf_only = { true, false, false, false };
+	const struct dmarc_fo_facts both = { true, true, false, false };
+	const struct dmarc_fo_facts both_badsig = { true, true, true, false };
+	const struct dmarc_fo_facts spffail = { false, true, false, true };
+
+	(void)state;
+	assert_true(dmarc_fo_wants(DMARC_FO_0, &none));
+	assert_false(dmarc_fo_wants(DMARC_FO_0, &spf_only));
+	assert_false(dmarc_fo_wants(DMARC_FO_0, &spffail));
+	assert_true(dmarc_fo_wants(DMARC_FO_1, &none));
+	assert_true(dmarc_fo_wants(DMARC_FO_1, &spf_only));
+	assert_false(dmarc_fo_wants(DMARC_FO_1, &both));
+	assert_false(dmarc_fo_wants(DMARC_FO_D, &none));
+	assert_true(dmarc_fo_wants(DMARC_FO_D, &both_badsig));
+	assert_false(dmarc_fo_wants(DMARC_FO_S, &both_badsig));
+	assert_true(dmarc_fo_wants(DMARC_FO_S, &spffail));
+	assert_false(dmarc_fo_wants(DMARC_FO_0 | DMARC_FO_D, &spffail));
+	assert_true(dmarc_fo_wants(DMARC_FO_0 | DMARC_FO_S, &spffail));
+}
+
+static const struct {
 	const char *from;
 	enum from_status st;
 	const char *domain;
@@ -558,6 +616,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_record_table),
+		cmocka_unit_test(test_ruf_fo),
+		cmocka_unit_test(test_fo_wants),
 		cmocka_unit_test(test_from_table),
 		cmocka_unit_test(test_from_long_input),
 		cmocka_unit_test(test_walk_targets),
