@@ -86,6 +86,7 @@ struct dmarc_msg {
 	char rcpt_domain[DMARC_NAME_MAX]; /* the first accepted recipient's domain (envelope_to) */
 	struct dmarc_output out;
 	strbuf fhdrs;                   /* redacted header fields for a failure report */
+	size_t fhdrs_enc;               /* their size as encoded in the spool line */
 	bool fhdrs_trunc;               /* some did not fit */
 };
 
@@ -607,7 +608,7 @@ dmarc_header(struct conn *c, struct msg *m, void *ms, const char *name, const ch
 	(void)m;
 	(void)v;
 	if (st != NULL && st->failure != NULL && m->dir == DIR_INBOUND && !d->fhdrs_trunc &&
-	    !dmarc_failure_add_field(&d->fhdrs, name, value, st->key))
+	    !dmarc_failure_add_field(&d->fhdrs, &d->fhdrs_enc, name, value, st->key))
 		d->fhdrs_trunc = true;   /* whole fields only, in order */
 	if (strcasecmp(name, "List-Id") != 0 || d->list_id)
 		return;

@@ -96,7 +96,7 @@ dmarc_redact_addrs(const char *value, size_t len, const unsigned char key[DMARC_
 }
 
 bool
-dmarc_failure_add_field(strbuf *hdrs, const char *name, const char *value,
+dmarc_failure_add_field(strbuf *hdrs, size_t *enc_len, const char *name, const char *value,
     const unsigned char key[DMARC_FAIL_KEY_LEN])
 {
 	strbuf f, enc;
@@ -114,11 +114,12 @@ dmarc_failure_add_field(strbuf *hdrs, const char *name, const char *value,
 	else
 		sb_append(&f, value, vlen);
 	sb_puts(&f, "\r\n");
-	dmarc_spool_enc(&enc, hdrs->len > 0 ? hdrs->s : "");
 	dmarc_spool_enc(&enc, f.s);
-	fits = enc.len <= DMARC_FAIL_HDRS_MAX - 1 && hdrs->len + f.len < DMARC_FAIL_HDRS_MAX;
-	if (fits)
+	fits = *enc_len + enc.len <= DMARC_FAIL_HDRS_MAX - 1 && hdrs->len + f.len < DMARC_FAIL_HDRS_MAX;
+	if (fits) {
 		sb_append(hdrs, f.s, f.len);
+		*enc_len += enc.len;
+	}
 	sb_free(&f);
 	sb_free(&enc);
 	return fits;

@@ -47,9 +47,9 @@ void dmarc_redact_addrs(const char *value, size_t len,
     const unsigned char key[DMARC_FAIL_KEY_LEN], strbuf *out);
 
 /* Append "name: value\r\n" to hdrs, redacted if dmarc_redact_field(name),
- * if the whole field still fits the line's budget; false (nothing added)
- * if it does not. */
-bool dmarc_failure_add_field(strbuf *hdrs, const char *name, const char *value,
+ * if the whole field still fits the line's budget (*enc_len: the encoded
+ * size of hdrs so far, kept up to date); false (nothing added) if not. */
+bool dmarc_failure_add_field(strbuf *hdrs, size_t *enc_len, const char *name, const char *value,
     const unsigned char key[DMARC_FAIL_KEY_LEN]);
 
 /* Format r as one line (no newline); false if it does not fit. */

@@ -209,28 +209,33 @@ static void
 test_failure_fields(void **state)
 {
 	const unsigned char k[DMARC_FAIL_KEY_LEN] = "0123456789abcdef";
-	strbuf h;
+	strbuf h, enc;
 	char big[2100];
-	size_t n = 0;
+	size_t n = 0, el = 0;
 
 	(void)state;
 	sb_init(&h);
-	assert_true(dmarc_failure_add_field(&h, "To", "bob@x.example", k));
-	assert_true(dmarc_failure_add_field(&h, "Subject", " hi bob@x.example", k));
+	assert_true(dmarc_failure_add_field(&h, &el, "To", "bob@x.example", k));
+	assert_true(dmarc_failure_add_field(&h, &el, "Subject", " hi bob@x.example", k));
 	assert_non_null(strstr(h.s, "To: x"));
 	assert_non_null(strstr(h.s, "\r\nSubject: hi bob@x.example\r\n"));  /* not an address field */
 	/* whole fields only, within the encoded budget */
 	memset(big, '"', sizeof(big) - 1);   /* '"' encodes as three bytes */
 	big[sizeof(big) - 1] = '\0';
-	while (dmarc_failure_add_field(&h, "X-Big", big, k))
+	while (dmarc_failure_add_field(&h, &el, "X-Big", big, k))
 		n++;
 	assert_int_equal(n, 0);
 	big[1500] = '\0';
-	while (dmarc_failure_add_field(&h, "X-Mid", big, k))
+	while (dmarc_failure_add_field(&h, &el, "X-Mid", big, k))
 		n++;
 	assert_int_equal(n, 1);
 	assert_true(h.len < DMARC_FAIL_HDRS_MAX);
 	assert_string_equal(h.s + h.len - 2, "\r\n");
+	sb_init(&enc);
+	dmarc_spool_enc(&enc, h.s);
+	assert_int_equal(enc.len, el);   /* the running count is the encoded size */
+	assert_true(el < DMARC_FAIL_HDRS_MAX);
+	sb_free(&enc);
 	sb_free(&h);
 }
 
