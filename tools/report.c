@@ -4,7 +4,7 @@
  *
  *   postern-report [-c FILE] [--spool DIR] [--day YYYY-MM-DD | --period BEGIN:END]
  *                  [--dry-run DIR] [--sendmail CMD | --smtp HOST[:PORT]]
- *                  [--state DIR] [-v]
+ *                  [--state DIR] [--failure] [-v]
  *
  * Reads every host's spool files of the period (several hosts' files in one
  * directory merge), builds one report per DMARC Policy Domain (the final
@@ -14,6 +14,8 @@
  * (report_mail.c).  --dry-run writes the .xml.gz and .eml files instead.
  * The default period is yesterday (UTC).  A report sent is marked in the
  * state directory so a second run does not send it again.
+ * --failure sends the failure reports (RFC 9991) of SPOOL_DIR/failure
+ * instead (report_failure.c): every record not sent yet, no period.
  * Exit: 0 ok, 1 a report could not be delivered, 2 usage or config error.
  */
 #include "config.h"
@@ -261,11 +263,12 @@ usage(int st)
 	fprintf(st ? stderr : stdout,
 	    "usage: postern-report [-c FILE] [--spool DIR] [--day YYYY-MM-DD | --period BEGIN:END]\n"
 	    "                      [--dry-run DIR] [--sendmail CMD | --smtp HOST[:PORT]]\n"
-	    "                      [--state DIR] [-v]\n"
+	    "                      [--state DIR] [--failure] [-v]\n"
 	    "  builds one DMARC aggregate report (RFC 9990) per policy domain of the period\n"
 	    "  (default: yesterday, UTC) from dmarc_report.spool_dir and sends it to the\n"
 	    "  verified rua= addresses (sendmail -t, or SMTP to HOST, port 25 by default);\n"
-	    "  --dry-run DIR writes the .xml.gz and .eml files\n");
+	    "  --dry-run DIR writes the .xml.gz and .eml files;\n"
+	    "  --failure sends the failure reports (RFC 9991, ruf=) not sent yet instead\n");
 	exit(st);
 }
 
@@ -276,7 +279,7 @@ main(int argc, char **argv)
 		{ "spool", required_argument, NULL, 's' }, { "day", required_argument, NULL, 'd' },
 		{ "period", required_argument, NULL, 'p' }, { "dry-run", required_argument, NULL, 'n' },
 		{ "sendmail", required_argument, NULL, 'm' }, { "state", required_argument, NULL, 'S' },
-		{ "smtp", required_argument, NULL, 'M' },
+		{ "smtp", required_argument, NULL, 'M' }, { "failure", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	const char *conf = DEFAULT_CONF, *spool = NULL;
@@ -289,7 +292,7 @@ main(int argc, char **argv)
 	strbuf email, state;
 	char err[256];
 	long long now = (long long)time(NULL);
-	bool have_period = false;
+	bool have_period = false, failure = false;
 	int ch, rc = 0;
 
 	memset(&o, 0, sizeof(o));
@@ -314,6 +317,7 @@ main(int argc, char **argv)
 		case 'M': o.smtp = optarg; break;
 		case 'S': o.state_dir = optarg; break;
 		case 'v': o.verbose = true; break;
+		case 'F': failure = true; break;
 		case 'h': usage(0); break;
 		default: usage(2);
 		}
@@ -385,6 +389,25 @@ main(int argc, char **argv)
 		strlist_free(&run.suppressed);
 		dns_shutdown();
 		goto early;
+	}
+	if (failure) {
+		strbuf fdir;
+
+		sb_init(&fdir);
+		sb_printf(&fdir, "%s/failure", spool);
+		if (!rep_failure_run(&o, fdir.s, cfg.dmarc_report_failure_per_hour,
+		    now - (long long)cfg.dmarc_report_keep_days * 86400, &run))
+			rc = 1;
+		printf("postern-report: failure reports: %llu sent, %llu skipped, %llu failed\n",
+		    run.sent, run.skipped, run.failed);
+		sb_free(&fdir);
+		strlist_free(&run.hosts);
+		strlist_free(&run.suppressed);
+		dns_shutdown();
+		sb_free(&email);
+		sb_free(&state);
+		config_free(&cfg);
+		return rc;
 	}
 	a = xmalloc(sizeof(*a));
 	memset(a, 0, sizeof(*a));

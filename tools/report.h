@@ -64,6 +64,37 @@ struct rep_run {
 	struct strlist suppressed;       /* the suppression list */
 };
 void rep_deliver(const struct rep_opts *o, const struct rep_domain *d, struct rep_run *run);
+
+/* A mailto: destination of rua= or ruf=, verified. */
+#define REP_MAX_DEST 8   /* destinations per report (the receiver's limit) */
+struct rep_dest {
+	char addr[320];
+	char host[DMARC_NAME_MAX];
+	unsigned long long limit;    /* "!size" of the URI, 0 = none */
+};
+/* The usable destinations of the URI list uris for policy domain domain:
+ * mailto: only, the external-destination check (RFC 9990 section 4) and
+ * the suppression list applied.  Returns the count; *temp when a DNS
+ * failure left one undecided (retry later). */
+size_t rep_destinations(const struct rep_opts *o, const char *domain, const char *uris,
+    struct rep_run *run, struct rep_dest *out, bool *temp);
+/* Pipe msg to the sendmail command (split at spaces); true if it exited 0. */
+bool rep_pipe_to(const char *cmd, const strbuf *msg);
+bool rep_write_file(const char *path, const strbuf *b);
+/* How many times host is in l. */
+unsigned long long rep_host_count(const struct strlist *l, const char *host);
+
+/* report_failure.c: postern-report --failure: every failure record (RFC
+ * 9991) of dir not handled yet becomes one RFC 6591 ARF message per
+ * verified ruf= destination, at most per_hour to one destination domain
+ * per hour; handled files last written before expire_before are removed.
+ * False on an error that leaves records for a later run. */
+bool rep_failure_run(const struct rep_opts *o, const char *dir, unsigned long long per_hour,
+    long long expire_before, struct rep_run *run);
+/* The ARF message for one record to one address into out. */
+struct dmarc_failure_rec;
+void rep_failure_mail(const struct rep_opts *o, const struct dmarc_failure_rec *r,
+    const char *to, strbuf *out);
 bool rep_suppress_load(const char *path, struct strlist *out, char *err, size_t errlen);
 
 /* report_smtp.c: msg (CRLF lines) from o->email to `to` through o->smtp;

@@ -31,13 +31,8 @@
 #include "postern/dns.h"
 #include "report.h"
 
-#define MAX_DEST 8   /* destinations per report (the receiver's limit) */
-
-struct dest {
-	char addr[320];
-	char host[DMARC_NAME_MAX];
-	unsigned long long limit;    /* "!size" of the URI, 0 = none */
-};
+#define MAX_DEST REP_MAX_DEST
+#define dest rep_dest
 
 bool
 rep_suppress_load(const char *path, struct strlist *out, char *err, size_t errlen)
@@ -165,18 +160,15 @@ verify_external(const char *domain, const char *host, char *over, size_t size)
 	return v;
 }
 
-/* The destinations of a report, verified.  Returns the count; *temp
- * when a DNS failure left one undecided (retry later). */
-static size_t
-destinations(const struct rep_opts *o, const struct rep_domain *d, struct rep_run *run,
-    struct dest *out, bool *temp)
+size_t
+rep_destinations(const struct rep_opts *o, const char *domain, const char *rua,
+    struct rep_run *run, struct rep_dest *out, bool *temp)
 {
-	const char *rua = d->policy.rec.rua;
 	char porg[DMARC_NAME_MAX], horg[DMARC_NAME_MAX], over[DMARC_RUA_MAX];
 	size_t n = 0, pos = 0, len = strlen(rua);
 
 	*temp = false;
-	if (!dmarc_org_domain(d->domain, porg, sizeof(porg))) {
+	if (!dmarc_org_domain(domain, porg, sizeof(porg))) {
 		*temp = true;
 		return 0;
 	}
@@ -187,7 +179,7 @@ destinations(const struct rep_opts *o, const struct rep_domain *d, struct rep_ru
 		if (!parse_mailto(rua + pos, end - pos, &ds)) {
 			if (o->verbose)
 				fprintf(stderr, "postern-report: %s: %.*s: not a usable mailto: URI, ignored\n",
-				    d->domain, (int)(end - pos), rua + pos);
+				    domain, (int)(end - pos), rua + pos);
 			pos = end + 1;
 			continue;
 		}
@@ -197,7 +189,7 @@ destinations(const struct rep_opts *o, const struct rep_domain *d, struct rep_ru
 			continue;
 		}
 		if (strcmp(horg, porg) != 0) {
-			enum verify v = verify_external(d->domain, ds.host, over, sizeof(over));
+			enum verify v = verify_external(domain, ds.host, over, sizeof(over));
 
 			if (v == V_TEMP) {
 				*temp = true;
@@ -205,8 +197,8 @@ destinations(const struct rep_opts *o, const struct rep_domain *d, struct rep_ru
 			}
 			if (v == V_NO) {
 				fprintf(stderr, "postern-report: %s: %s does not accept its reports "
-				    "(no %s._report._dmarc.%s record), ignored\n", d->domain, ds.addr,
-				    d->domain, ds.host);
+				    "(no %s._report._dmarc.%s record), ignored\n", domain, ds.addr,
+				    domain, ds.host);
 				continue;
 			}
 			if (over[0] != '\0') {
@@ -217,7 +209,7 @@ destinations(const struct rep_opts *o, const struct rep_domain *d, struct rep_ru
 
 				if (!same) {
 					fprintf(stderr, "postern-report: %s: the override of %s names another "
-					    "host: no report to either\n", d->domain, ds.host);
+					    "host: no report to either\n", domain, ds.host);
 					continue;
 				}
 				ds = od;
@@ -225,7 +217,7 @@ destinations(const struct rep_opts *o, const struct rep_domain *d, struct rep_ru
 		}
 		if (suppressed(&run->suppressed, ds.addr, ds.host)) {
 			if (o->verbose)
-				fprintf(stderr, "postern-report: %s: %s is suppressed\n", d->domain, ds.addr);
+				fprintf(stderr, "postern-report: %s: %s is suppressed\n", domain, ds.addr);
 			continue;
 		}
 		out[n++] = ds;
@@ -279,9 +271,8 @@ build_mail(const struct rep_opts *o, const struct rep_domain *d, const struct de
 	sb_printf(out, "\r\n--%s--\r\n", boundary);
 }
 
-/* Pipe msg to the sendmail command; true if it exited 0. */
-static bool
-pipe_to(const char *cmd, const strbuf *msg)
+bool
+rep_pipe_to(const char *cmd, const strbuf *msg)
 {
 	char *copy = xstrdup(cmd), *argv[16], *save = NULL;
 	int fds[2], status;
@@ -329,8 +320,8 @@ pipe_to(const char *cmd, const strbuf *msg)
 	return ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-static bool
-write_file(const char *path, const strbuf *b)
+bool
+rep_write_file(const char *path, const strbuf *b)
 {
 	FILE *f = fopen(path, "wb");
 	bool ok;
@@ -341,8 +332,8 @@ write_file(const char *path, const strbuf *b)
 	return fclose(f) == 0 && ok;
 }
 
-static unsigned long long
-host_count(const struct strlist *l, const char *host)
+unsigned long long
+rep_host_count(const struct strlist *l, const char *host)
 {
 	unsigned long long n = 0;
 
@@ -393,10 +384,10 @@ rep_deliver(const struct rep_opts *o, const struct rep_domain *d, struct rep_run
 		run->skipped++;
 		goto out;
 	}
-	n = destinations(o, d, run, ds, &temp);
+	n = rep_destinations(o, d->domain, d->policy.rec.rua, run, ds, &temp);
 	if (o->dry_run_dir != NULL) {
 		sb_printf(&path, "%s/%s", o->dry_run_dir, fname.s);
-		if (!write_file(path.s, &gz))
+		if (!rep_write_file(path.s, &gz))
 			failed = true;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -405,7 +396,7 @@ rep_deliver(const struct rep_opts *o, const struct rep_domain *d, struct rep_run
 			    d->domain, ds[i].addr);
 			continue;
 		}
-		if (run->sent >= o->max_reports || host_count(&run->hosts, ds[i].host) >= o->max_per_host) {
+		if (run->sent >= o->max_reports || rep_host_count(&run->hosts, ds[i].host) >= o->max_per_host) {
 			fprintf(stderr, "postern-report: %s: rate limit reached, %s left for a later run\n",
 			    d->domain, ds[i].addr);
 			run->skipped++;
@@ -416,7 +407,7 @@ rep_deliver(const struct rep_opts *o, const struct rep_domain *d, struct rep_run
 		if (o->dry_run_dir != NULL) {
 			sb_reset(&path);
 			sb_printf(&path, "%s/%s.%zu.eml", o->dry_run_dir, fname.s, i + 1);
-			if (!write_file(path.s, &mail)) {
+			if (!rep_write_file(path.s, &mail)) {
 				failed = true;
 				continue;
 			}
@@ -429,7 +420,7 @@ rep_deliver(const struct rep_opts *o, const struct rep_domain *d, struct rep_run
 				failed = true;
 				continue;
 			}
-		} else if (!pipe_to(o->sendmail, &mail)) {
+		} else if (!rep_pipe_to(o->sendmail, &mail)) {
 			fprintf(stderr, "postern-report: %s: \"%s\" failed for %s\n", d->domain,
 			    o->sendmail, ds[i].addr);
 			failed = true;

@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,6 +33,7 @@
 #include "postern/check_dmarc.h"
 #include "postern/check_spf.h"
 #include "postern/dmarc.h"
+#include "postern/dmarc_failure.h"
 #include "postern/dmarc_spool.h"
 #include "postern/log.h"
 
@@ -82,11 +85,17 @@ struct dmarc_msg {
 	bool observed;                  /* the deciding policy is in observe mode */
 	char rcpt_domain[DMARC_NAME_MAX]; /* the first accepted recipient's domain (envelope_to) */
 	struct dmarc_output out;
+	strbuf fhdrs;                   /* redacted header fields for a failure report */
+	size_t fhdrs_enc;               /* their size as encoded in the spool line */
+	bool fhdrs_trunc;               /* some did not fit */
 };
 
-/* Per snapshot: the report spool writer, if one is configured. */
+/* Per snapshot: the report spool writers, if configured; the failure
+ * reports' redaction key (random per snapshot). */
 struct dmarc_snap {
 	struct dmarc_spool *spool;
+	struct dmarc_spool *failure;    /* SPOOL_DIR/failure, dmarc_report.failure */
+	unsigned char key[DMARC_FAIL_KEY_LEN];
 };
 
 static bool spool_enabled;
@@ -159,6 +168,8 @@ dmarc_authres(struct msg *m, const struct author *au, const struct dmarc_msg *d)
 
 static void dmarc_spool_record(const struct conn *c, const struct msg *m,
     const struct dmarc_msg *d);
+static void dmarc_failure_record(const struct conn *c, const struct msg *m,
+    const struct dmarc_msg *d);
 static void dmarc_decide(const struct conn *c, struct msg *m, struct dmarc_msg *d,
     const struct dmarc_input *in, struct verdict *v);
 
@@ -203,8 +214,67 @@ dmarc_eom(struct conn *c, struct msg *m, void *ms, struct edits *e, struct verdi
 	d->arc_sealer = check_arc_sealer(m);
 	dmarc_decide(c, m, d, &in, v);
 	dmarc_authres(m, au, d);
-	if (out->result == DMARC_PASS || out->result == DMARC_FAIL)
+	if (out->result == DMARC_PASS || out->result == DMARC_FAIL) {
 		dmarc_spool_record(c, m, d);
+		dmarc_failure_record(c, m, d);
+	}
+}
+
+/* ---- failure reports (RFC 9991, read by postern-report --failure) ------ */
+
+static bool
+sig_failed(const struct msg *m)
+{
+	const struct dkim_report_sig *sigs;
+	size_t n = dkim_report_sigs(m, &sigs);
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(dkim_sigres_name(sigs[i].res), "fail") == 0)
+			return true;
+	return false;
+}
+
+static void
+dmarc_failure_record(const struct conn *c, const struct msg *m, const struct dmarc_msg *d)
+{
+	const struct dmarc_snap *st = check_snap_state(c->snap, &check_dmarc);
+	const struct spf_fact *sf = check_spf_fact(m);
+	const struct dmarc_output *out = &d->out;
+	struct dmarc_fo_facts f;
+	struct dmarc_failure_rec *r;
+	strbuf line;
+
+	if (st == NULL || st->failure == NULL || out->rec.ruf[0] == '\0' || d->fhdrs.len == 0)
+		return;
+	memset(&f, 0, sizeof(f));
+	f.spf_aligned = out->spf_aligned;
+	f.dkim_aligned = out->dkim_aligned;
+	f.dkim_failed = sig_failed(m);
+	if (sf != NULL && sf->checked) {
+		const char *res = spf_res_name(sf->o.result);
+		f.spf_failed = strcmp(res, "fail") == 0 || strcmp(res, "softfail") == 0;
+	}
+	if (!dmarc_fo_wants(out->rec.fo, &f))
+		return;
+	r = xmalloc(sizeof(*r));
+	memset(r, 0, sizeof(*r));
+	r->ts = (long long)time(NULL);
+	strlcpy_ok(r->host, dmarc_spool_host(st->failure), sizeof(r->host));
+	strlcpy_ok(r->ip, c->addr, sizeof(r->ip));
+	strlcpy_ok(r->header_from, m->author.domain, sizeof(r->header_from));
+	strlcpy_ok(r->env_from, m->sender_domain, sizeof(r->env_from));
+	strlcpy_ok(r->policy_domain, out->record_domain, sizeof(r->policy_domain));
+	strlcpy_ok(r->ruf, out->rec.ruf, sizeof(r->ruf));
+	r->result = out->result;
+	r->spf_aligned = out->spf_aligned;
+	r->dkim_aligned = out->dkim_aligned;
+	r->truncated = d->fhdrs_trunc;
+	strlcpy_ok(r->hdrs, d->fhdrs.s, sizeof(r->hdrs));
+	sb_init(&line);
+	if (!dmarc_failure_format(r, &line) || !dmarc_spool_put(st->failure, line.s, line.len))
+		plog(PLOG_NOTICE, m->qid, "dmarc failure spool: record dropped (queue full or too long)");
+	sb_free(&line);
+	free(r);
 }
 
 /* ---- the report spool (RFC 9990 data, read by postern-report) ---------- */
@@ -312,6 +382,33 @@ dmarc_spool_record(const struct conn *c, const struct msg *m, const struct dmarc
 	free(r);
 }
 
+/* SPOOL_DIR/failure (made if absent) and its writer; the redaction key. */
+static bool
+failure_open(const struct config *cfg, struct dmarc_snap *st, struct ct_errors *errs)
+{
+	strbuf dir;
+	char err[256];
+	bool ok = true;
+
+	if (getrandom(st->key, sizeof(st->key), 0) != (ssize_t)sizeof(st->key)) {
+		ct_error(errs, cfg->file, 0, "dmarc_report.failure", "no random bytes: %s",
+		    strerror(errno));
+		return false;
+	}
+	sb_init(&dir);
+	sb_printf(&dir, "%s/failure", cfg->dmarc_report_spool);
+	if (mkdir(dir.s, 0750) != 0 && errno != EEXIST) {
+		ct_error(errs, cfg->file, 0, "dmarc_report.failure", "%s: %s", dir.s, strerror(errno));
+		ok = false;
+	} else if ((st->failure = dmarc_spool_open(dir.s, (size_t)cfg->dmarc_report_queue, err,
+	    sizeof(err))) == NULL) {
+		ct_error(errs, cfg->file, 0, "dmarc_report.failure", "%s", err);
+		ok = false;
+	}
+	sb_free(&dir);
+	return ok;
+}
+
 static bool
 dmarc_snap_new(const struct config *cfg, void **out, struct ct_errors *errs)
 {
@@ -336,6 +433,12 @@ dmarc_snap_new(const struct config *cfg, void **out, struct ct_errors *errs)
 		free(st);
 		return false;
 	}
+	st->failure = NULL;
+	if (cfg->dmarc_report_failure && !failure_open(cfg, st, errs)) {
+		dmarc_spool_close(st->spool);
+		free(st);
+		return false;
+	}
 	*out = st;
 	return true;
 }
@@ -356,6 +459,8 @@ dmarc_snap_free(void *p)
 		    "%llu write errors", ss.written, ss.dropped, ss.errors);
 	}
 	dmarc_spool_close(st->spool);
+	dmarc_spool_flush(st->failure);
+	dmarc_spool_close(st->failure);
 	free(st);
 }
 
@@ -464,6 +569,14 @@ dmarc_decide(const struct conn *c, struct msg *m, struct dmarc_msg *d,
 	    "DMARC policy of %s: no aligned SPF or DKIM pass", au->domain);
 }
 
+static void
+dmarc_reset(void *ms)
+{
+	struct dmarc_msg *d = ms;
+
+	sb_free(&d->fhdrs);
+}
+
 bool
 check_dmarc_result(const struct msg *m, enum dmarc_result *out)
 {
@@ -489,11 +602,14 @@ dmarc_header(struct conn *c, struct msg *m, void *ms, const char *name, const ch
     struct verdict *v)
 {
 	struct dmarc_msg *d = ms;
+	const struct dmarc_snap *st = check_snap_state(c->snap, &check_dmarc);
 	strbuf t;
 
-	(void)c;
 	(void)m;
 	(void)v;
+	if (st != NULL && st->failure != NULL && m->dir == DIR_INBOUND && !d->fhdrs_trunc &&
+	    !dmarc_failure_add_field(&d->fhdrs, &d->fhdrs_enc, name, value, st->key))
+		d->fhdrs_trunc = true;   /* whole fields only, in order */
 	if (strcasecmp(name, "List-Id") != 0 || d->list_id)
 		return;
 	d->list_id = true;
@@ -539,6 +655,7 @@ const struct check check_dmarc = {
 	.npolicy_keys = NELEM(dmarc_keys),
 	.policy_size = sizeof(struct dmarc_policy_keys),
 	.msg_size = sizeof(struct dmarc_msg),
+	.msg_reset = dmarc_reset,
 	.snap_new = dmarc_snap_new,
 	.snap_free = dmarc_snap_free,
 	.envrcpt = dmarc_envrcpt,

@@ -134,6 +134,13 @@ const struct ct_key config_keys[] = {
 	  "postern-report: where sent reports are marked (no duplicates); empty means SPOOL_DIR/sent" },
 	{ "dmarc_report.keep_days", CT_UINT, OFF(dmarc_report_keep_days), "14", 1, 3650, NULL,
 	  "postern-report: spool files and sent marks older than this many days are removed" },
+	{ "dmarc_report.failure", CT_BOOL, OFF(dmarc_report_failure), "false", 0, 0, NULL,
+	  "record DMARC failure reports (RFC 9991) for domains whose record has ruf= and whose fo= "
+	  "the message meets: the redacted header fields, no body, into SPOOL_DIR/failure "
+	  "(postern-report --failure sends them)" },
+	{ "dmarc_report.failure_per_hour", CT_UINT, OFF(dmarc_report_failure_per_hour), "10", 1, 1000000, NULL,
+	  "postern-report --failure: failure reports to one destination domain per hour at most "
+	  "(rate limit)" },
 };
 const size_t config_nkeys = NELEM(config_keys);
 

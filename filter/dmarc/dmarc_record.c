@@ -4,7 +4,9 @@
  * are ignored (defaults apply).  A missing or invalid "p=", or an invalid
  * "sp=" or "np=", makes the record unusable unless rua= holds at least one
  * syntactically valid URI, in which case it acts as p=none (4.10.1).
- * psd= (y/n/u) and t= (y/n) are read; pct= is historic: only an old
+ * psd= (y/n/u) and t= (y/n) are read; ruf= (failure-report URIs, kept
+ * like rua=) and fo= (colon-separated 0/1/d/s, RFC 9991; default 0, unknown
+ * options ignored) are read; pct= is historic: only an old
  * record's pct=0 (without t=) is read as t=y, the analogy RFC 9989 A.6
  * draws; any other pct value is ignored.  Pure.
  */
@@ -122,14 +124,14 @@ uri_ok(const char *u, size_t n)
 	return true;
 }
 
-/* Keep the valid URIs of a rua= list that fit in r->rua; true if any. */
+/* Keep the valid URIs of a rua= or ruf= list that fit in buf; true if any. */
 static bool
-parse_rua(const char *v, size_t n, struct dmarc_record *r)
+parse_uris(const char *v, size_t n, char *buf, size_t size)
 {
 	size_t pos = 0, out = 0;
 	bool any = false;
 
-	r->rua[0] = '\0';
+	buf[0] = '\0';
 	while (pos <= n) {
 		const char *comma = memchr(v + pos, ',', n - pos);
 		size_t end = comma != NULL ? (size_t)(comma - v) : n;
@@ -139,12 +141,12 @@ parse_rua(const char *v, size_t n, struct dmarc_record *r)
 		trim(&u, &ulen);
 		if (uri_ok(u, ulen)) {
 			any = true;
-			if (out + ulen + 2 <= sizeof(r->rua)) {
+			if (out + ulen + 2 <= size) {
 				if (out > 0)
-					r->rua[out++] = ',';
-				memcpy(r->rua + out, u, ulen);
+					buf[out++] = ',';
+				memcpy(buf + out, u, ulen);
 				out += ulen;
-				r->rua[out] = '\0';
+				buf[out] = '\0';
 			}
 		}
 		if (comma == NULL)
@@ -152,6 +154,51 @@ parse_rua(const char *v, size_t n, struct dmarc_record *r)
 		pos = end + 1;
 	}
 	return any;
+}
+
+/* fo=: a colon-separated list of 0, 1, d, s; unknown options are ignored,
+ * none valid means the default (0). */
+static unsigned
+parse_fo(const char *v, size_t n)
+{
+	size_t pos = 0;
+	unsigned fo = 0;
+
+	while (pos <= n) {
+		const char *colon = memchr(v + pos, ':', n - pos);
+		size_t end = colon != NULL ? (size_t)(colon - v) : n;
+		const char *o = v + pos;
+		size_t olen = end - pos;
+
+		trim(&o, &olen);
+		if (olen == 1) {
+			switch (o[0] | 0x20) {
+			case '0': fo |= DMARC_FO_0; break;
+			case '1': fo |= DMARC_FO_1; break;
+			case 'd': fo |= DMARC_FO_D; break;
+			case 's': fo |= DMARC_FO_S; break;
+			default: break;
+			}
+		}
+		if (colon == NULL)
+			break;
+		pos = end + 1;
+	}
+	return fo != 0 ? fo : DMARC_FO_0;
+}
+
+bool
+dmarc_fo_wants(unsigned fo, const struct dmarc_fo_facts *f)
+{
+	if ((fo & DMARC_FO_0) && !f->spf_aligned && !f->dkim_aligned)
+		return true;
+	if ((fo & DMARC_FO_1) && (!f->spf_aligned || !f->dkim_aligned))
+		return true;
+	if ((fo & DMARC_FO_D) && f->dkim_failed)
+		return true;
+	if ((fo & DMARC_FO_S) && f->spf_failed)
+		return true;
+	return false;
 }
 
 enum dmarc_rec_status
@@ -214,15 +261,21 @@ dmarc_record_parse(const char *buf, size_t len, struct dmarc_record *r)
 		} else if (mem_caseeq(tag, tlen, "pct")) {
 			pct0 = pct_is_zero(val, vlen);
 		} else if (mem_caseeq(tag, tlen, "rua")) {
-			rua = parse_rua(val, vlen, r);
+			rua = parse_uris(val, vlen, r->rua, sizeof(r->rua));
+		} else if (mem_caseeq(tag, tlen, "ruf")) {
+			(void)parse_uris(val, vlen, r->ruf, sizeof(r->ruf));
+		} else if (mem_caseeq(tag, tlen, "fo")) {
+			r->fo = parse_fo(val, vlen);
 		}
-		/* ruf, fo, rf, ri and unknown tags: ignored */
+		/* rf, ri and unknown tags: ignored */
 		idx++;
 		if (semi == NULL)
 			break;
 	}
 	if (idx == 0)
 		return DMARC_REC_NOT_DMARC;
+	if (r->fo == 0)
+		r->fo = DMARC_FO_0;
 	if (!have_t && pct0)
 		r->testing = true;
 	if (!have_p || bad_p) {

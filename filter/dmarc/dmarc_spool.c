@@ -30,8 +30,8 @@ plain(unsigned char c)
 	    (c != 0 && strchr("._@:/+!*-", c) != NULL);
 }
 
-static void
-put_enc(strbuf *out, const char *s)
+void
+dmarc_spool_enc(strbuf *out, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
 
@@ -50,7 +50,7 @@ static void
 pair(strbuf *out, const char *key, const char *val)
 {
 	sb_printf(out, " %s=", key);
-	put_enc(out, val);
+	dmarc_spool_enc(out, val);
 }
 
 const char *
@@ -87,16 +87,16 @@ dmarc_spool_format(const struct dmarc_spool_rec *r, strbuf *out)
 	if (r->spf_res[0] != '\0') {
 		pair(out, "spf", r->spf_domain);
 		sb_putc(out, ',');
-		put_enc(out, r->spf_scope);
+		dmarc_spool_enc(out, r->spf_scope);
 		sb_putc(out, ',');
-		put_enc(out, r->spf_res);
+		dmarc_spool_enc(out, r->spf_res);
 	}
 	for (size_t i = 0; i < r->ndkim && i < DMARC_SPOOL_SIGS; i++) {
 		pair(out, "dkim", r->dkim[i].d);
 		sb_putc(out, ',');
-		put_enc(out, r->dkim[i].s);
+		dmarc_spool_enc(out, r->dkim[i].s);
 		sb_putc(out, ',');
-		put_enc(out, r->dkim[i].res);
+		dmarc_spool_enc(out, r->dkim[i].res);
 	}
 	return out->len < DMARC_SPOOL_LINE_MAX;
 }
@@ -117,8 +117,8 @@ hexval(char c)
 
 /* Decode v[0..n) into out (size bytes with the NUL); false on bad
  * encoding, a NUL byte, or no room. */
-static bool
-dec(const char *v, size_t n, char *out, size_t size)
+bool
+dmarc_spool_dec(const char *v, size_t n, char *out, size_t size)
 {
 	size_t o = 0;
 
@@ -157,8 +157,8 @@ dec3(const char *v, size_t n, char *a, size_t as, char *b, size_t bs, char *c, s
 	c2 = memchr(c1 + 1, ',', n - (size_t)(c1 + 1 - v));
 	if (c2 == NULL)
 		return false;
-	return dec(v, (size_t)(c1 - v), a, as) && dec(c1 + 1, (size_t)(c2 - c1 - 1), b, bs) &&
-	    dec(c2 + 1, n - (size_t)(c2 + 1 - v), c, cs);
+	return dmarc_spool_dec(v, (size_t)(c1 - v), a, as) && dmarc_spool_dec(c1 + 1, (size_t)(c2 - c1 - 1), b, bs) &&
+	    dmarc_spool_dec(c2 + 1, n - (size_t)(c2 + 1 - v), c, cs);
 }
 
 static bool
@@ -214,7 +214,7 @@ dec_enum(const char *v, size_t n, const char *const *names, size_t count, int *o
 	return false;
 }
 
-#define DEC(field) dec(val, vlen, r->field, sizeof(r->field))
+#define DEC(field) dmarc_spool_dec(val, vlen, r->field, sizeof(r->field))
 
 static bool
 parse_pair(const char *key, size_t klen, const char *val, size_t vlen, struct dmarc_spool_rec *r)
@@ -257,7 +257,7 @@ parse_pair(const char *key, size_t klen, const char *val, size_t vlen, struct dm
 	if (mem_caseeq(key, klen, "spal"))
 		return dec_flag(val, vlen, &r->spf_aligned);
 	if (mem_caseeq(key, klen, "rua"))
-		return dec(val, vlen, r->rec.rua, sizeof(r->rec.rua));
+		return dmarc_spool_dec(val, vlen, r->rec.rua, sizeof(r->rec.rua));
 	if (mem_caseeq(key, klen, "ovt"))
 		return DEC(override_type);
 	if (mem_caseeq(key, klen, "ovc"))

@@ -56,6 +56,8 @@ struct config {
 	unsigned long long dmarc_report_smtp_timeout;
 	unsigned long long dmarc_report_max_size, dmarc_report_max_reports;
 	unsigned long long dmarc_report_max_per_host, dmarc_report_keep_days;
+	bool dmarc_report_failure;           /* record failure reports (RFC 9991) */
+	unsigned long long dmarc_report_failure_per_hour;
 	char *store;                         /* "lmdb:/path" or "redis:HOST:PORT", "" = none (store.h) */
 	unsigned long long store_timeout;    /* ms per store call */
 	unsigned long long store_map_size;

@@ -29,7 +29,25 @@ struct dmarc_record {
 	enum dmarc_psd psd;    /* psd=y / n / u (default) */
 	bool p_implied;        /* no usable p= but a rua=: acts as p=none (4.10.1) */
 	char rua[DMARC_RUA_MAX]; /* the rua= value (comma-separated URIs), "" if none */
+	char ruf[DMARC_RUA_MAX]; /* the ruf= value (failure reports, RFC 9991), "" if none */
+	unsigned fo;           /* fo= options, DMARC_FO_* bits (DMARC_FO_0 by default) */
 };
+
+/* fo= (RFC 9991 / RFC 7489 6.3): when a failure report is wanted. */
+#define DMARC_FO_0 1u   /* no mechanism produced an aligned pass */
+#define DMARC_FO_1 2u   /* some mechanism did not produce an aligned pass */
+#define DMARC_FO_D 4u   /* a DKIM signature failed to verify, aligned or not */
+#define DMARC_FO_S 8u   /* SPF failed, aligned or not */
+
+struct dmarc_fo_facts {
+	bool spf_aligned, dkim_aligned;  /* an aligned pass of each mechanism */
+	bool dkim_failed;                /* some signature verified as fail */
+	bool spf_failed;                 /* SPF result fail or softfail */
+};
+
+/* Does a record's fo= ask for a failure report about a message with these
+ * facts?  One answer per message, however many options match.  Pure. */
+bool dmarc_fo_wants(unsigned fo, const struct dmarc_fo_facts *f);
 
 enum dmarc_rec_status {
 	DMARC_REC_OK = 0,

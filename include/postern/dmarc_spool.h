@@ -68,6 +68,10 @@ bool dmarc_spool_format(const struct dmarc_spool_rec *r, strbuf *out);
 enum dmarc_spool_status dmarc_spool_parse(const char *buf, size_t len, struct dmarc_spool_rec *r);
 
 const char *dmarc_disp_name(enum dmarc_disp d);
+/* The value encoding: append s encoded; decode v[0..n) into out (size
+ * bytes with the NUL), false on bad encoding, a NUL byte or no room. */
+void dmarc_spool_enc(strbuf *out, const char *s);
+bool dmarc_spool_dec(const char *v, size_t n, char *out, size_t size);
 
 /* ---- the writer ---- */
 struct dmarc_spool;

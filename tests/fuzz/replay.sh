@@ -6,7 +6,7 @@ here=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${top_builddir:-$here}
 . "$here/tests/lib/tap.sh"
 tmpdir_make
-for t in authres cidr config eml addr dmarc dmarc_spool dkim mime mime_header spf_record lookup spam json import message classify arc smtp bodycanon; do
+for t in authres cidr config eml addr dmarc dmarc_spool dmarc_failure dkim mime mime_header spf_record lookup spam json import message classify arc smtp bodycanon; do
 	bin="$build/tests/fuzz/fuzz_$t"
 	out=$("$bin" "$here/tests/fuzz/corpus/$t" 2>&1)
 	st=$?

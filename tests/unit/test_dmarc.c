@@ -18,6 +18,7 @@
 #include "postern/addr.h"
 #include "postern/dmarc.h"
 #include "postern/dns.h"
+#include "postern/dmarc_failure.h"
 #include "postern/dmarc_spool.h"
 
 static const struct {
@@ -96,6 +97,184 @@ test_record_table(void **state)
 			fail_msg("row %zu (%s): p=%d sp=%d np=%d adkim=%d aspf=%d t=%d psd=%d rua=%s", i,
 			    rec_rows[i].rec, r.p, r.sp, r.np, r.adkim_strict, r.aspf_strict, r.testing, r.psd, r.rua);
 	}
+}
+
+static const struct {
+	const char *rec;
+	const char *ruf;
+	unsigned fo;
+} ruf_rows[] = {
+	{ "v=DMARC1; p=reject", "", DMARC_FO_0 },
+	{ "v=DMARC1; p=reject; ruf=mailto:f@x.example", "mailto:f@x.example", DMARC_FO_0 },
+	{ "v=DMARC1; p=none; ruf=mailto:a@x.example, bogus ,mailto:b@y.example; fo=1",
+	  "mailto:a@x.example,mailto:b@y.example", DMARC_FO_1 },
+	{ "v=DMARC1; p=none; ruf=mailto:nobody", "", DMARC_FO_0 },
+	{ "v=DMARC1; p=none; fo=d:s", "", DMARC_FO_D | DMARC_FO_S },
+	{ "v=DMARC1; p=none; fo= 0 : 1 :D:S", "", DMARC_FO_0 | DMARC_FO_1 | DMARC_FO_D | DMARC_FO_S },
+	{ "v=DMARC1; p=none; fo=x:s", "", DMARC_FO_S },
+	{ "v=DMARC1; p=none; fo=", "", DMARC_FO_0 },
+	{ "v=DMARC1; p=none; fo=2:dd", "", DMARC_FO_0 },
+	/* ruf= alone does not make a record without p= usable (only rua= does) */
+};
+
+static void
+test_ruf_fo(void **state)
+{
+	struct dmarc_record r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ruf_rows) / sizeof(ruf_rows[0]); i++) {
+		if (dmarc_record_parse(ruf_rows[i].rec, strlen(ruf_rows[i].rec), &r) != DMARC_REC_OK)
+			fail_msg("row %zu (%s): not parsed", i, ruf_rows[i].rec);
+		if (strcmp(r.ruf, ruf_rows[i].ruf) != 0 || r.fo != ruf_rows[i].fo)
+			fail_msg("row %zu (%s): ruf=%s fo=%u", i, ruf_rows[i].rec, r.ruf, r.fo);
+	}
+	assert_int_equal(dmarc_record_parse("v=DMARC1; ruf=mailto:a@b", 24, &r), DMARC_REC_NO_POLICY);
+}
+
+static void
+test_fo_wants(void **state)
+{
+	/* spf_aligned, dkim_aligned, dkim_failed, spf_failed */
+	const struct dmarc_fo_facts none = { false, false, false, false };
+	const struct dmarc_fo_facts spf_only = { true, false, false, false };
+	const struct dmarc_fo_facts both = { true, true, false, false };
+	const struct dmarc_fo_facts both_badsig = { true, true, true, false };
+	const struct dmarc_fo_facts spffail = { false, true, false, true };
+
+	(void)state;
+	assert_true(dmarc_fo_wants(DMARC_FO_0, &none));
+	assert_false(dmarc_fo_wants(DMARC_FO_0, &spf_only));
+	assert_false(dmarc_fo_wants(DMARC_FO_0, &spffail));
+	assert_true(dmarc_fo_wants(DMARC_FO_1, &none));
+	assert_true(dmarc_fo_wants(DMARC_FO_1, &spf_only));
+	assert_false(dmarc_fo_wants(DMARC_FO_1, &both));
+	assert_false(dmarc_fo_wants(DMARC_FO_D, &none));
+	assert_true(dmarc_fo_wants(DMARC_FO_D, &both_badsig));
+	assert_false(dmarc_fo_wants(DMARC_FO_S, &both_badsig));
+	assert_true(dmarc_fo_wants(DMARC_FO_S, &spffail));
+	assert_false(dmarc_fo_wants(DMARC_FO_0 | DMARC_FO_D, &spffail));
+	assert_true(dmarc_fo_wants(DMARC_FO_0 | DMARC_FO_S, &spffail));
+}
+
+static void
+redact(const char *in, const unsigned char *key, strbuf *out)
+{
+	sb_reset(out);
+	dmarc_redact_addrs(in, strlen(in), key, out);
+}
+
+static void
+test_redact(void **state)
+{
+	const unsigned char k1[DMARC_FAIL_KEY_LEN] = "0123456789abcdef";
+	const unsigned char k2[DMARC_FAIL_KEY_LEN] = "fedcba9876543210";
+	strbuf a, b;
+
+	(void)state;
+	sb_init(&a);
+	sb_init(&b);
+	redact("John Doe <john.doe@example.com>", k1, &a);
+	assert_null(strstr(a.s, "john.doe"));
+	assert_non_null(strstr(a.s, "@example.com>"));
+	assert_true(strncmp(a.s, "John Doe <x", 11) == 0);
+	assert_int_equal(strlen(a.s), strlen("John Doe <x123456789abc@example.com>"));
+	/* the same address, the same token; another key, another token */
+	redact("john.doe@example.com", k1, &b);
+	assert_non_null(strstr(a.s, b.s));
+	redact("john.doe@example.com", k2, &b);
+	assert_null(strstr(a.s, b.s));
+	/* every address of a list, quoted local parts, Received's "for" */
+	redact("a@x.example, \"b c\"@y.example, Group: d+tag@z.example;", k1, &a);
+	assert_null(strstr(a.s, "a@"));
+	assert_null(strstr(a.s, "b c"));
+	assert_null(strstr(a.s, "d+tag"));
+	assert_non_null(strstr(a.s, "@x.example, x"));
+	assert_non_null(strstr(a.s, "@y.example, Group: x"));
+	redact("from mx (mx [192.0.2.1]) by h for <bob@local.example>; Mon", k1, &a);
+	assert_null(strstr(a.s, "bob"));
+	assert_non_null(strstr(a.s, "for <x"));
+	/* no address: unchanged */
+	redact("no address here @ all, @@, user@", k1, &a);
+	assert_string_equal(a.s, "no address here @ all, @@, user@");
+	assert_true(dmarc_redact_field("from"));
+	assert_true(dmarc_redact_field("CC"));
+	assert_false(dmarc_redact_field("Subject"));
+	assert_false(dmarc_redact_field("Message-ID"));
+	sb_free(&a);
+	sb_free(&b);
+}
+
+static void
+test_failure_fields(void **state)
+{
+	const unsigned char k[DMARC_FAIL_KEY_LEN] = "0123456789abcdef";
+	strbuf h, enc;
+	char big[2100];
+	size_t n = 0, el = 0;
+
+	(void)state;
+	sb_init(&h);
+	assert_true(dmarc_failure_add_field(&h, &el, "To", "bob@x.example", k));
+	assert_true(dmarc_failure_add_field(&h, &el, "Subject", " hi bob@x.example", k));
+	assert_non_null(strstr(h.s, "To: x"));
+	assert_non_null(strstr(h.s, "\r\nSubject: hi bob@x.example\r\n"));  /* not an address field */
+	/* whole fields only, within the encoded budget */
+	memset(big, '"', sizeof(big) - 1);   /* '"' encodes as three bytes */
+	big[sizeof(big) - 1] = '\0';
+	while (dmarc_failure_add_field(&h, &el, "X-Big", big, k))
+		n++;
+	assert_int_equal(n, 0);
+	big[1500] = '\0';
+	while (dmarc_failure_add_field(&h, &el, "X-Mid", big, k))
+		n++;
+	assert_int_equal(n, 1);
+	assert_true(h.len < DMARC_FAIL_HDRS_MAX);
+	assert_string_equal(h.s + h.len - 2, "\r\n");
+	sb_init(&enc);
+	dmarc_spool_enc(&enc, h.s);
+	assert_int_equal(enc.len, el);   /* the running count is the encoded size */
+	assert_true(el < DMARC_FAIL_HDRS_MAX);
+	sb_free(&enc);
+	sb_free(&h);
+}
+
+static void
+test_failure_roundtrip(void **state)
+{
+	struct dmarc_failure_rec r, back;
+	strbuf line;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.ts = 1764000000;
+	strcpy(r.host, "mx1");
+	strcpy(r.ip, "192.0.2.7");
+	strcpy(r.header_from, "example.com");
+	strcpy(r.env_from, "");
+	strcpy(r.policy_domain, "example.com");
+	strcpy(r.ruf, "mailto:f@example.com");
+	r.result = DMARC_FAIL;
+	r.dkim_aligned = true;
+	r.truncated = true;
+	strcpy(r.hdrs, "From: x1@example.com\r\nSubject: 100% sure =?utf-8?q?x?=\r\n");
+	sb_init(&line);
+	assert_true(dmarc_failure_format(&r, &line));
+	assert_null(strchr(line.s, '\n'));
+	assert_true(dmarc_failure_parse(line.s, line.len, &back));
+	assert_int_equal(back.ts, r.ts);
+	assert_string_equal(back.ip, r.ip);
+	assert_string_equal(back.ruf, r.ruf);
+	assert_string_equal(back.hdrs, r.hdrs);
+	assert_int_equal(back.result, DMARC_FAIL);
+	assert_true(back.dkim_aligned && !back.spf_aligned && back.truncated);
+	/* an aggregate line is no failure record; a record without ruf= neither */
+	assert_false(dmarc_failure_parse("v=1 ts=1 ip=1 from=a pdom=a", 27, &back));
+	r.ruf[0] = '\0';
+	assert_true(dmarc_failure_format(&r, &line));
+	assert_false(dmarc_failure_parse(line.s, line.len, &back));
+	assert_false(dmarc_failure_parse("v=1 kind=failure hdrs=%00", 25, &back));
+	sb_free(&line);
 }
 
 static const struct {
@@ -558,6 +737,11 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_record_table),
+		cmocka_unit_test(test_ruf_fo),
+		cmocka_unit_test(test_fo_wants),
+		cmocka_unit_test(test_redact),
+		cmocka_unit_test(test_failure_fields),
+		cmocka_unit_test(test_failure_roundtrip),
 		cmocka_unit_test(test_from_table),
 		cmocka_unit_test(test_from_long_input),
 		cmocka_unit_test(test_walk_targets),
