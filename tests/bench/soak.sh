@@ -22,7 +22,7 @@ ML=$build/contrib/bench/milterload
 ml() { ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 "$ML" "$@"; }
 COUNT=${SOAK_COUNT:-6000}
 MAX_GROWTH_KB=${SOAK_MAX_GROWTH_KB:-3072}
-MAX_TOTAL_KB=${SOAK_MAX_TOTAL_KB:-6144}
+MAX_TOTAL_KB=${SOAK_MAX_TOTAL_KB:-8192}
 
 tmpdir_make
 M=$TEST_TMPDIR/mix
