@@ -265,12 +265,23 @@ done:
 	free(c);
 }
 
+static const char *const result_names[] = { "none", "pass", "fail", "temperror", "permerror" };
+
 const char *
 dmarc_result_name(enum dmarc_result r)
 {
-	static const char *const names[] = { "none", "pass", "fail", "temperror", "permerror" };
+	return (unsigned)r < NELEM(result_names) ? result_names[r] : "?";
+}
 
-	return (unsigned)r < NELEM(names) ? names[r] : "?";
+bool
+dmarc_result_parse(const char *v, size_t n, enum dmarc_result *out)
+{
+	for (size_t i = 0; i < NELEM(result_names); i++)
+		if (mem_caseeq(v, n, result_names[i])) {
+			*out = (enum dmarc_result)i;
+			return true;
+		}
+	return false;
 }
 
 const char *

@@ -127,8 +127,6 @@ dmarc_failure_add_field(strbuf *hdrs, size_t *enc_len, const char *name, const c
 
 /* ---- the spool line ----------------------------------------------------- */
 
-static const char *const results[] = { "none", "pass", "fail", "temperror", "permerror" };
-
 static void
 pair(strbuf *out, const char *key, const char *val)
 {
@@ -148,7 +146,7 @@ dmarc_failure_format(const struct dmarc_failure_rec *r, strbuf *out)
 	pair(out, "pdom", r->policy_domain);
 	pair(out, "ruf", r->ruf);
 	sb_printf(out, " res=%s spfa=%d dkima=%d trunc=%d",
-	    (unsigned)r->result < NELEM(results) ? results[r->result] : "none",
+	    dmarc_result_name(r->result),
 	    r->spf_aligned, r->dkim_aligned, r->truncated);
 	pair(out, "hdrs", r->hdrs);
 	return out->len < DMARC_SPOOL_LINE_MAX;
@@ -173,18 +171,8 @@ parse_pair(const char *key, size_t klen, const char *val, size_t vlen,
 		*kind = mem_caseeq(val, vlen, "failure");
 		return true;
 	}
-	if (mem_caseeq(key, klen, "ts")) {
-		long long t = 0;
-		if (vlen == 0 || vlen > 18)
-			return false;
-		for (size_t i = 0; i < vlen; i++) {
-			if (val[i] < '0' || val[i] > '9')
-				return false;
-			t = t * 10 + (val[i] - '0');
-		}
-		r->ts = t;
-		return true;
-	}
+	if (mem_caseeq(key, klen, "ts"))
+		return dmarc_spool_dec_int(val, vlen, &r->ts);
 	if (mem_caseeq(key, klen, "host"))
 		return DEC(host);
 	if (mem_caseeq(key, klen, "ip"))
@@ -199,14 +187,8 @@ parse_pair(const char *key, size_t klen, const char *val, size_t vlen,
 		return DEC(ruf);
 	if (mem_caseeq(key, klen, "hdrs"))
 		return DEC(hdrs);
-	if (mem_caseeq(key, klen, "res")) {
-		for (size_t i = 0; i < NELEM(results); i++)
-			if (mem_caseeq(val, vlen, results[i])) {
-				r->result = (enum dmarc_result)i;
-				return true;
-			}
-		return false;
-	}
+	if (mem_caseeq(key, klen, "res"))
+		return dmarc_result_parse(val, vlen, &r->result);
 	if (mem_caseeq(key, klen, "spfa"))
 		return flag(val, vlen, &r->spf_aligned);
 	if (mem_caseeq(key, klen, "dkima"))

@@ -175,8 +175,8 @@ dec_policy(const char *v, size_t n, enum dmarc_policy *p)
 	return true;
 }
 
-static bool
-dec_int(const char *v, size_t n, long long *out)
+bool
+dmarc_spool_dec_int(const char *v, size_t n, long long *out)
 {
 	long long x = 0;
 
@@ -219,13 +219,12 @@ dec_enum(const char *v, size_t n, const char *const *names, size_t count, int *o
 static bool
 parse_pair(const char *key, size_t klen, const char *val, size_t vlen, struct dmarc_spool_rec *r)
 {
-	static const char *const results[] = { "none", "pass", "fail", "temperror", "permerror" };
 	static const char *const disps[] = { "none", "pass", "quarantine", "reject" };
 	static const char *const psds[] = { "u", "y", "n" };
 	int e;
 
 	if (mem_caseeq(key, klen, "ts"))
-		return dec_int(val, vlen, &r->ts);
+		return dmarc_spool_dec_int(val, vlen, &r->ts);
 	if (mem_caseeq(key, klen, "host"))
 		return DEC(host);
 	if (mem_caseeq(key, klen, "ip"))
@@ -268,12 +267,8 @@ parse_pair(const char *key, size_t klen, const char *val, size_t vlen, struct dm
 		r->rec.psd = (enum dmarc_psd)e;
 		return true;
 	}
-	if (mem_caseeq(key, klen, "res")) {
-		if (!dec_enum(val, vlen, results, NELEM(results), &e))
-			return false;
-		r->result = (enum dmarc_result)e;
-		return true;
-	}
+	if (mem_caseeq(key, klen, "res"))
+		return dmarc_result_parse(val, vlen, &r->result);
 	if (mem_caseeq(key, klen, "disp")) {
 		if (!dec_enum(val, vlen, disps, NELEM(disps), &e))
 			return false;

@@ -138,6 +138,8 @@ void dmarc_evaluate(const struct dmarc_input *in, struct dmarc_output *out);
 bool dmarc_org_domain(const char *domain, char *out, size_t size);
 
 const char *dmarc_result_name(enum dmarc_result r);
+/* The reverse of dmarc_result_name (case-insensitive); false if unknown. */
+bool dmarc_result_parse(const char *v, size_t n, enum dmarc_result *out);
 const char *dmarc_policy_name(enum dmarc_policy p);
 
 #endif

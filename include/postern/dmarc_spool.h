@@ -72,6 +72,8 @@ const char *dmarc_disp_name(enum dmarc_disp d);
  * bytes with the NUL), false on bad encoding, a NUL byte or no room. */
 void dmarc_spool_enc(strbuf *out, const char *s);
 bool dmarc_spool_dec(const char *v, size_t n, char *out, size_t size);
+/* A decimal of 1 to 18 digits. */
+bool dmarc_spool_dec_int(const char *v, size_t n, long long *out);
 
 /* ---- the writer ---- */
 struct dmarc_spool;
