@@ -125,6 +125,30 @@ zip_entry_cb(void *ctx, const struct zip_entry *z)
 	return s->cb != NULL && s->cb(s->ctx, MIME_EV_ZIP_ENTRY, ms_top_part(s), z);
 }
 
+/* A nested scanner whose parts will sit at depth and below, within what is
+ * left of the limits; NULL (and the limit crossed) when there is no room
+ * for its own entity, as an unencoded message/rfc822 part would cross it. */
+struct mime_scan *
+ms_sub_new(struct mime_scan *s, unsigned depth)
+{
+	struct mime_limits sl = s->lim;
+	struct mime_scan *sub;
+
+	if (depth > s->lim.depth) {
+		ms_limit(s, MIME_LIM_DEPTH, s->lim.depth, "MIME nesting depth");
+		return NULL;
+	}
+	if (s->f.nparts >= s->lim.parts) {
+		ms_limit(s, MIME_LIM_PARTS, s->lim.parts, "number of MIME parts");
+		return NULL;
+	}
+	sl.depth = s->lim.depth - depth;
+	sl.parts = s->lim.parts - (unsigned)s->f.nparts;
+	sub = mime_scan_new(&sl, false, s->cb, s->ctx);
+	mime_set_text_cb(sub, s->text_cb, s->text_ctx);
+	return sub;
+}
+
 /* What the header makes of the part: multipart, message or leaf. */
 static void
 set_kind(struct mime_scan *s, struct ent *e, struct mime_part *p, const struct mime_pval *bnd)
@@ -155,19 +179,7 @@ set_kind(struct mime_scan *s, struct ent *e, struct mime_part *p, const struct m
 		p->kind = e->kind = MIME_LEAF;
 		mime_dec_init(&s->dec, p->enc);
 		s->nmagic = 4;
-		/* no room for the message's own entity: the limit it crosses,
-		 * as an unencoded message/rfc822 part would */
-		if (e->depth + 1 > s->lim.depth) {
-			ms_limit(s, MIME_LIM_DEPTH, s->lim.depth, "MIME nesting depth");
-		} else if (s->f.nparts >= s->lim.parts) {
-			ms_limit(s, MIME_LIM_PARTS, s->lim.parts, "number of MIME parts");
-		} else {
-			struct mime_limits sl = s->lim;
-			sl.depth = s->lim.depth - (e->depth + 1);
-			sl.parts = s->lim.parts - (unsigned)s->f.nparts;
-			s->sub = mime_scan_new(&sl, false, s->cb, s->ctx);
-			mime_set_text_cb(s->sub, s->text_cb, s->text_ctx);
-		}
+		s->sub = ms_sub_new(s, e->depth + 1);
 	} else {
 		p->kind = e->kind = MIME_LEAF;
 		mime_dec_init(&s->dec, p->enc);

@@ -91,6 +91,7 @@ void ms_field_name_done(struct mime_scan *s);
 void ms_hdr_bytes(struct mime_scan *s, const char *p, size_t n);
 void ms_hdr_eol(struct mime_scan *s, unsigned eol);
 void ms_leaf_bytes(struct mime_scan *s, const unsigned char *p, size_t n);
+struct mime_scan *ms_sub_new(struct mime_scan *s, unsigned depth);
 void ms_sub_feed(struct mime_scan *s, struct mime_scan *sub, const unsigned char *p, size_t n);
 void ms_sub_merge(struct mime_scan *s, struct mime_scan *sub, unsigned base);
 

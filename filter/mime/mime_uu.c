@@ -61,18 +61,9 @@ static void
 block_start(struct mime_scan *s, const char *name, size_t n, bool yenc)
 {
 	struct mime_part *tp = ms_top_part(s);
-	struct mime_limits sl = s->lim;
 	char hdr[64 + 2 * MIME_UU_NAME_MAX];
 	size_t o;
 
-	if (tp->depth + 1 > s->lim.depth) {
-		ms_limit(s, MIME_LIM_DEPTH, s->lim.depth, "MIME nesting depth");
-		return;
-	}
-	if (s->f.nparts >= s->lim.parts) {
-		ms_limit(s, MIME_LIM_PARTS, s->lim.parts, "number of MIME parts");
-		return;
-	}
 	if (n > s->lim.filename || n > MIME_UU_NAME_MAX) {
 		ms_limit(s, MIME_LIM_FILENAME, s->lim.filename, "attachment file name length");
 		return;
@@ -86,9 +77,8 @@ block_start(struct mime_scan *s, const char *name, size_t n, bool yenc)
 	}
 	o += (size_t)snprintf(hdr + o, sizeof(hdr) - o, "\"\r\nContent-Transfer-Encoding: %s\r\n\r\n",
 	    yenc ? "binary" : "x-uuencode");
-	sl.depth = s->lim.depth - (tp->depth + 1);
-	sl.parts = s->lim.parts - (unsigned)s->f.nparts;
-	s->uu.sub = mime_scan_new(&sl, false, s->cb, s->ctx);
+	if ((s->uu.sub = ms_sub_new(s, tp->depth + 1)) == NULL)
+		return;
 	s->uu.base = tp->depth + 1;
 	s->uu.yenc = yenc;
 	s->uu.yesc = false;
