@@ -41,6 +41,7 @@ struct learn {
 	bool spam, forget, quiet, tty, tokens;
 	unsigned long done, already, unknown, unreadable, failed, seen;
 	enum store_status last_st;
+	char why[160];             /* the last failure's reason */
 };
 
 static void
@@ -76,6 +77,7 @@ lose(struct learn *l, size_t lost, enum store_status st)
 	l->done -= lost;
 	l->failed += lost;
 	l->last_st = st;
+	store_health(l->store, l->why, sizeof(l->why));
 }
 
 static void
@@ -104,6 +106,7 @@ one(struct learn *l, const char *msg, size_t len)
 	case LEARN_ERROR:
 		l->failed++;
 		l->last_st = st;
+		store_health(l->store, l->why, sizeof(l->why));
 		break;
 	}
 	classify_free(c);
@@ -316,11 +319,9 @@ main(int argc, char **argv)
 	    l.seen, l.spam ? "spam" : "ham", l.forget ? " (forget)" : "", l.done,
 	    l.forget ? "forgotten" : "learned", l.already, l.forget ? "" : " trained so",
 	    l.unknown, l.unreadable, l.failed, (long long)ns, (long long)nh);
-	if (l.failed > 0) {
-		char buf[160];
-		store_health(l.store, buf, sizeof(buf));
-		fprintf(stderr, "postern-learn: store %s: %s (%s)\n", url, store_status_name(l.last_st), buf);
-	}
+	if (l.failed > 0)
+		fprintf(stderr, "postern-learn: store %s: %s (%s)\n", url, store_status_name(l.last_st),
+		    l.why);
 	store_close(l.store);
 	if (have_cfg)
 		config_free(&cfg);

@@ -3,7 +3,7 @@
  * (started here on a loopback port the test picks) giving the same
  * answers: absent keys, batches, negative deltas, binary keys, time to
  * live; Redis down, silent and back again within the timeout; one handle
- * per URL. */
+ * per URL; LMDB's map full. */
 #include "config.h"
 
 #include <errno.h>
@@ -196,6 +196,72 @@ test_lmdb_reopen(void **state)
 	store_close(s);
 }
 
+/* LMDB's map full (store.map_size): writes of new records end in
+ * STORE_FULL with LMDB's reason in the health, no partial batch is kept,
+ * every record written before reads back, the file stays within the map;
+ * a bigger map on reopen makes room again. */
+static void
+test_lmdb_map_full(void **state)
+{
+	char url[600], buf[160];
+	const char *why;
+	struct store *s;
+	enum store_status st = STORE_OK;
+	struct store_key k[16];
+	struct store_val d[16], v[16];
+	unsigned n = 0;
+
+	(void)state;
+	snprintf(url, sizeof(url), "lmdb:%s/full.mdb", tmpdir);
+	s = store_open(url, 200, 1 << 20, &why);
+	assert_non_null(s);
+	for (n = 0; n < 100000; n++) {
+		char name[32];
+		int len = snprintf(name, sizeof(name), "key-%08u", n);
+		for (unsigned j = 0; j < 16; j++) {
+			name[len] = (char)('a' + j);
+			store_key_make(&k[j], 'f', name, (size_t)len + 1);
+			d[j].a = n;
+			d[j].b = j;
+		}
+		if ((st = store_add(s, k, 16, d, 0)) != STORE_OK)
+			break;
+	}
+	assert_int_equal(st, STORE_FULL);
+	assert_true(n > 100 && n < 100000);
+	assert_int_equal(store_health(s, buf, sizeof(buf)), STORE_FULL);
+	assert_non_null(strstr(buf, "MDB_MAP_FULL"));
+	/* the failed batch left nothing; the first and the last whole batch read back */
+	assert_int_equal(store_get(s, k, 16, v), STORE_OK);
+	for (unsigned j = 0; j < 16; j++)
+		assert_true(v[j].a == 0 && v[j].b == 0);
+	for (unsigned probe = 0; probe < 2; probe++) {
+		unsigned at = probe == 0 ? 0 : n - 1;
+		char name[32];
+		int len = snprintf(name, sizeof(name), "key-%08u", at);
+		for (unsigned j = 0; j < 16; j++) {
+			name[len] = (char)('a' + j);
+			store_key_make(&k[j], 'f', name, (size_t)len + 1);
+		}
+		assert_int_equal(store_get(s, k, 16, v), STORE_OK);
+		for (unsigned j = 0; j < 16; j++)
+			assert_true(v[j].a == (int64_t)at && v[j].b == (int64_t)j);
+	}
+	{
+		uint64_t bytes, records;
+		assert_int_equal(store_size(s, &bytes, &records), STORE_OK);
+		assert_true(bytes <= 1 << 20);
+		assert_int_equal(records, (uint64_t)n * 16);
+	}
+	store_close(s);
+	/* a bigger map: room again */
+	s = store_open(url, 200, 4 << 20, &why);
+	d[0].a = 1;
+	store_key_make(&k[0], 'f', "after", 5);
+	assert_int_equal(store_add(s, k, 1, d, 0), STORE_OK);
+	store_close(s);
+}
+
 /* Redis stopped: the call fails fast, the health says so, calls within
  * the retry pause cost nothing; started again: it works again. */
 static void
@@ -305,6 +371,7 @@ main(void)
 		cmocka_unit_test(test_urls),
 		cmocka_unit_test(test_same_answers),
 		cmocka_unit_test(test_lmdb_reopen),
+		cmocka_unit_test(test_lmdb_map_full),
 		cmocka_unit_test(test_redis_down),
 		cmocka_unit_test(test_redis_silent),
 	};
