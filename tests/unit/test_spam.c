@@ -306,6 +306,27 @@ test_gtube(void **state)
 		for (size_t j = 0; j < NELEM(chunks); j++)
 			if (gtube_in(rows[i].in, chunks[j]) != rows[i].found)
 				fail_msg("row %zu chunk %zu", i, chunks[j]);
+	/* against memmem: random text of GTUBE's pieces, '*' and 'X' runs,
+	 * sometimes the whole string, in random chunkings */
+	srand(15);
+	for (int round = 0; round < 3000; round++) {
+		static const char *const piece[] = { "X", "*", "XJS", "XJS*", "**", "C4JDBQADN1",
+			".NSBN3*2IDNEN*", "GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X", "ab", SPAM_GTUBE };
+		char msg[600];
+		size_t n = 0;
+
+		while (n < 400) {
+			const char *pc = piece[rand() % (round % 3 == 0 ? 10 : 9)];
+			size_t pl = strlen(pc);
+			memcpy(msg + n, pc, pl);
+			n += pl;
+		}
+		msg[n] = '\0';
+		bool want = memmem(msg, n, SPAM_GTUBE, strlen(SPAM_GTUBE)) != NULL;
+		size_t chunk = 1 + (size_t)(rand() % 90);
+		if (gtube_in(msg, chunk) != want)
+			fail_msg("random round %d chunk %zu: want %d", round, chunk, want);
+	}
 }
 
 static void
