@@ -55,5 +55,7 @@ logged 'SP27: eom: .* spam_rules=link_mismatch=1.5,auth_none=0.5 ' "an HTML link
 logged 'SP28: eom: .* spam_rules=auth_none=0.5,html_hidden=0.5 ' "HTML that hides text"
 logged 'SP29: eom: .* spam_rules=[^ ]*header_malformed=1.0' "a unique field twice: header_malformed"
 logged 'SP30: eom: .* spam_rules=[^ ]*header_malformed=1.0' "a control byte in a field: header_malformed"
+logged 'SP31: eom: .* xspam_removed=42 verdict=accept' "42 distinct X-Spam-* names removed"
+logged 'SP32: eom: .* xspam_removed=256\+ verdict=reject check=spam reply="550 5.7.1 message refused: more than 256 distinct X-Spam-\* header fields"' "more than 256 distinct X-Spam-* names refused"
 grep 'SP2[78]: eom' "$PSTN_LOG" | grep -q header_malformed; [ $? -ne 0 ]; ok $? "well-formed headers: no header_malformed"
 tap_done
