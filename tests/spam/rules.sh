@@ -1,0 +1,119 @@
+#!/bin/bash
+# rules.sh - the spam rules that read the connection and the other checks,
+# through the running daemon (contrib/bench/milterload sends real .eml
+# files; a message signed with tests/tools/dkimsign, its key on the
+# loopback DNS fixture): the authentication rules (spf_fail,
+# spf_softfail, dkim_fail, dmarc_fail, auth_none, dkim_from_pass, also
+# for a subdomain of the signer), the HELO rules (helo_bare_ip,
+# helo_not_fqdn, helo_ours) and many_rcpts_hdr, each firing and not
+# firing; the summary line lists exactly the rules that fired.
+here=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+build=${top_builddir:-$here}
+. "$here/tests/lib/tap.sh"
+. "$here/tests/lib/dns.sh"
+. "$here/tests/lib/postern.sh"
+ML=$build/contrib/bench/milterload
+SIGN=$build/tests/tools/dkimsign
+[ -x "$ML" ] && [ -x "$SIGN" ] || bail_out "milterload or dkimsign not built"
+tmpdir_make
+T=$TEST_TMPDIR
+mkdir -m 700 "$T/keys"
+"$build/postern-keygen" -d signed.example -s s -o "$T/keys" >/dev/null || bail_out "postern-keygen"
+rec=$(sed -E 's/^[^ ]+ IN TXT \( (.*) \)$/\1/' "$T/keys/signed.example.s.txt")
+cat >"$T/zone.txt" <<ZONE
+ZONE remote.example.
+remote.example. 300 TXT "v=spf1 -all"
+_dmarc.remote.example. 300 TXT "v=DMARC1; p=none"
+ZONE soft.example.
+soft.example. 300 TXT "v=spf1 ~all"
+ZONE signed.example.
+s._domainkey.signed.example. 300 TXT $rec
+ZONE client.example.
+ZONE example.net.
+ZONE
+dns_start "$T/zone.txt" || bail_out "DNS fixture did not start"
+mkdir -p "$T/policies"
+# every result only scored: nothing refused by the other checks, nothing
+# tagged or refused by the score
+cat >"$T/policies/default.conf" <<'POL'
+spf = { fail_action = "accept"; softfail_action = "accept"; };
+dkim = { broken_action = "accept"; };
+spam = { tag = "off"; reject = "off"; };
+POL
+postern_start "$T/policies" || bail_out "postern did not start"
+
+NOW=$(date -u '+%a, %d %b %Y %H:%M:%S +0000')
+msg() {   # msg FILE FROM [TO]: a well-formed message
+	printf '%s\r\n' "From: $2" "To: ${3:-u@example.net}" "Subject: rules" "Date: $NOW" \
+		"Message-ID: <$(basename "$1" .eml)@client.example>" "" "Hello." >"$1"
+}
+# run QID FILE [milterload options]: one message through the daemon
+run() {
+	local qid=$1 f=$2 out
+	shift 2
+	out=$("$ML" -q -s "$PSTN_SOCK" -m "$f" -c 1 -n 1 -D "mail:i=$qid" -r u@example.net "$@" 2>&1) ||
+		diag "milterload $qid: $out"
+}
+# rules QID: the spam part of QID's summary line
+rules() {
+	grep -E "$1: eom: " "$PSTN_LOG" | grep -oE ' spam=[^ ]+( spam_rules=[^ ]+)?' | head -n 1
+}
+is_rules() {   # is_rules QID WANT WHAT
+	is "$(rules "$1")" "$2" "$3"
+}
+
+msg "$T/plain.eml" a@client.example
+run R1 "$T/plain.eml" -f a@client.example -H mail.client.example
+is_rules R1 " spam=0.5/off spam_rules=auth_none=0.5" "a plain message: auth_none only"
+
+# HELO rules
+run R2 "$T/plain.eml" -f a@client.example -H localhost
+is_rules R2 " spam=1.0/off spam_rules=helo_not_fqdn=0.5,auth_none=0.5" "HELO without a dot: helo_not_fqdn"
+run R3 "$T/plain.eml" -f a@client.example -H '[192.0.2.10]'
+is_rules R3 " spam=1.5/off spam_rules=helo_bare_ip=1.0,auth_none=0.5" "HELO an address literal: helo_bare_ip"
+run R4 "$T/plain.eml" -f a@client.example -H mx.test.example
+is_rules R4 " spam=3.5/off spam_rules=helo_ours=3.0,auth_none=0.5" "HELO our own name: helo_ours"
+run R5 "$T/plain.eml" -f a@client.example -H MX.Test.Example
+is_rules R5 " spam=3.5/off spam_rules=helo_ours=3.0,auth_none=0.5" "helo_ours ignores case"
+run R6 "$T/plain.eml" -f a@client.example -H mx2.test.example
+is_rules R6 " spam=0.5/off spam_rules=auth_none=0.5" "another host of our domain: no HELO rule"
+
+# SPF and DMARC
+msg "$T/remote.eml" a@remote.example
+run R7 "$T/remote.eml" -f a@remote.example -H mail.client.example
+is_rules R7 " spam=5.5/off spam_rules=dmarc_fail=3.0,spf_fail=2.0,auth_none=0.5" \
+	"SPF fail and DMARC fail (p=none): spf_fail, dmarc_fail"
+msg "$T/soft.eml" a@soft.example
+run R8 "$T/soft.eml" -f a@soft.example -H mail.client.example
+is_rules R8 " spam=1.5/off spam_rules=spf_softfail=1.0,auth_none=0.5" "SPF softfail: spf_softfail"
+
+# DKIM: a pass of the From domain, of a parent of it, of another domain; a failure
+for n in signed sub other; do
+	case $n in
+	signed) from=a@signed.example;; sub) from=a@news.signed.example;; other) from=a@client.example;;
+	esac
+	msg "$T/$n.txt" "$from"
+	"$SIGN" -k "$T/keys/signed.example.s.pem" -d signed.example -s s -c relaxed/relaxed "$T/$n.txt" \
+		>"$T/$n.eml" || bail_out "dkimsign $n"
+done
+run R9 "$T/signed.eml" -f a@signed.example -H mail.client.example
+is_rules R9 " spam=-1.0/off spam_rules=dkim_from_pass=-1.0" "DKIM pass of the From domain: dkim_from_pass, no auth_none"
+grep -E "R9: eom: " "$PSTN_LOG" | grep -q "dkim=pass:1,fail:0"; ok $? "R9: the summary shows the DKIM pass"
+run R10 "$T/sub.eml" -f a@news.signed.example -H mail.client.example
+is_rules R10 " spam=-1.0/off spam_rules=dkim_from_pass=-1.0" "DKIM pass of a parent of the From domain: dkim_from_pass"
+run R11 "$T/other.eml" -f a@client.example -H mail.client.example
+is_rules R11 " spam=0.0/off" "DKIM pass of another domain: no rule"
+sed 's/^Hello\./Hello, changed./' "$T/signed.eml" >"$T/broken.eml"
+run R12 "$T/broken.eml" -f a@signed.example -H mail.client.example
+is_rules R12 " spam=1.5/off spam_rules=dkim_fail=1.0,auth_none=0.5" "a failed DKIM signature: dkim_fail"
+grep -E "R12: eom: " "$PSTN_LOG" | grep -q "dkim=pass:0,fail:1"; ok $? "R12: the summary shows the DKIM failure"
+
+# many addresses in To and Cc
+to50=$(for i in $(seq 1 50); do printf 'u%d@example.net, ' "$i"; done)
+msg "$T/to50.eml" a@client.example "${to50%, }"
+run R13 "$T/to50.eml" -f a@client.example -H mail.client.example
+is_rules R13 " spam=0.5/off spam_rules=auth_none=0.5" "50 addresses in To: no many_rcpts_hdr"
+msg "$T/to51.eml" a@client.example "${to50}x@example.net"
+run R14 "$T/to51.eml" -f a@client.example -H mail.client.example
+is_rules R14 " spam=1.5/off spam_rules=many_rcpts_hdr=1.0,auth_none=0.5" "51 addresses in To: many_rcpts_hdr"
+tap_done
