@@ -6,7 +6,9 @@
 # spf_softfail, dkim_fail, dmarc_fail, auth_none, dkim_from_pass, also
 # for a subdomain of the signer), the HELO rules (helo_bare_ip,
 # helo_not_fqdn, helo_ours) and many_rcpts_hdr, each firing and not
-# firing; the summary line lists exactly the rules that fired.
+# firing; the summary line lists exactly the rules that fired.  A reload
+# (SIGUSR1) builds the rules again: a new list and new scores count, a
+# policy naming an unknown rule is refused and the running rules stay.
 here=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${top_builddir:-$here}
 . "$here/tests/lib/tap.sh"
@@ -116,4 +118,31 @@ is_rules R13 " spam=0.5/off spam_rules=auth_none=0.5" "50 addresses in To: no ma
 msg "$T/to51.eml" a@client.example "${to50}x@example.net"
 run R14 "$T/to51.eml" -f a@client.example -H mail.client.example
 is_rules R14 " spam=1.5/off spam_rules=many_rcpts_hdr=1.0,auth_none=0.5" "51 addresses in To: many_rcpts_hdr"
+
+# reload (SIGUSR1): the rules are built again with the new config and
+# policies; a policy naming an unknown rule is refused, the running rules stay
+reload() {   # reload N: wait for the Nth "reloaded" or "reload failed" line
+	kill -USR1 "$PSTN_PID"
+	for _ in $(seq 1 100); do
+		[ "$(grep -cE 'configuration reloaded|reload failed' "$PSTN_LOG")" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+sed -i 's/^spam = .*/spam = { tag = "off"; reject = "off"; scores = [ "auth_none=2.25", "dnsbl_new=7" ]; };/' \
+	"$T/policies/default.conf"
+echo 'spam = { dnsbl = [ "new bl.example score=4" ]; };' >>"$PSTN_CONF"
+sed -i 's/^ZONE client.example./66.2.0.192.bl.example. 300 A 127.0.0.2\n&/' "$T/zone.txt"
+dns_reload "$T/zone.txt" || bail_out "DNS reload"
+reload 1; ok $? "reload with a new list and new scores"
+grep -q 'configuration reloaded' "$PSTN_LOG"; ok $? "the new configuration was taken"
+run R15 "$T/plain.eml" -f a@client.example -H mail.client.example -a 192.0.2.66
+is_rules R15 " spam=9.25/off spam_rules=dnsbl_new=7.0,auth_none=2.25" "after reload: the new list, its policy score, the new auth_none score"
+sed -i 's/"dnsbl_new=7"/"dnsbl_new=7", "no_such_rule=1"/' "$T/policies/default.conf"
+reload 2; ok $? "reload with an unknown rule"
+grep -E 'reload failed' "$PSTN_LOG" | head -n 3 | while read -r l; do diag "$l"; done
+grep -q 'reload failed, keeping the running configuration: .*unknown rule "no_such_rule"' "$PSTN_LOG"
+ok $? "the unknown rule is named and the reload refused"
+run R16 "$T/plain.eml" -f a@client.example -H mail.client.example -a 192.0.2.66
+is_rules R16 " spam=9.25/off spam_rules=dnsbl_new=7.0,auth_none=2.25" "the running rules stay"
 tap_done
