@@ -6,7 +6,8 @@
 # spf_softfail, dkim_fail, dmarc_fail, auth_none, dkim_from_pass, also
 # for a subdomain of the signer), the HELO rules (helo_bare_ip,
 # helo_not_fqdn, helo_ours) and many_rcpts_hdr, each firing and not
-# firing; the summary line lists exactly the rules that fired.  A reload
+# firing; the summary line lists exactly the rules that fired.  HELO
+# rules over a policy's spam.reject refuse at RCPT.  A reload
 # (SIGUSR1) builds the rules again: a new list and new scores count, a
 # policy naming an unknown rule is refused and the running rules stay.
 here=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -42,6 +43,8 @@ spf = { fail_action = "accept"; softfail_action = "accept"; };
 dkim = { broken_action = "accept"; };
 spam = { tag = "off"; reject = "off"; };
 POL
+# rcpt.example refuses from 3 on: the HELO rules count at RCPT already
+echo 'spam = { reject = 3; };' >"$T/policies/rcpt.example.conf"
 postern_start "$T/policies" || bail_out "postern did not start"
 
 NOW=$(date -u '+%a, %d %b %Y %H:%M:%S +0000')
@@ -53,8 +56,9 @@ msg() {   # msg FILE FROM [TO]: a well-formed message
 run() {
 	local qid=$1 f=$2 out
 	shift 2
-	out=$("$ML" -q -s "$PSTN_SOCK" -m "$f" -c 1 -n 1 -D "mail:i=$qid" -r u@example.net "$@" 2>&1) ||
+	out=$("$ML" -q -s "$PSTN_SOCK" -m "$f" -c 1 -n 1 -D "mail:i=$qid" -r "${RCPT:-u@example.net}" "$@" 2>&1) ||
 		diag "milterload $qid: $out"
+	ML_OUT=$out
 }
 # rules QID: the spam part of QID's summary line
 rules() {
@@ -79,6 +83,14 @@ run R5 "$T/plain.eml" -f a@client.example -H MX.Test.Example
 is_rules R5 " spam=3.5/off spam_rules=helo_ours=3.0,auth_none=0.5" "helo_ours ignores case"
 run R6 "$T/plain.eml" -f a@client.example -H mx2.test.example
 is_rules R6 " spam=0.5/off spam_rules=auth_none=0.5" "another host of our domain: no HELO rule"
+
+# decided early: helo_ours (3.0) reaches rcpt.example's spam.reject at RCPT
+RCPT=u@rcpt.example run R17 "$T/plain.eml" -f a@client.example -H mx.test.example
+like "$ML_OUT" 'reject@rcpt=1' "HELO rules over spam.reject: the recipient refused at RCPT"
+grep -q 'R17: spam: recipient refused under policy rcpt.example: 550 5.7.1 message refused as spam (score 3.0: helo_ours)' \
+	"$PSTN_LOG"; ok $? "the refusal names the HELO rule and its score"
+RCPT=u@rcpt.example run R18 "$T/plain.eml" -f a@client.example -H localhost
+[[ $ML_OUT != *reject@rcpt* ]]; ok $? "helo_not_fqdn (0.5) alone: not refused at RCPT"
 
 # SPF and DMARC
 msg "$T/remote.eml" a@remote.example
