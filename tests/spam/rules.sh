@@ -5,7 +5,7 @@
 # loopback DNS fixture): the authentication rules (spf_fail,
 # spf_softfail, dkim_fail, dmarc_fail, auth_none, dkim_from_pass, also
 # for a subdomain of the signer), the HELO rules (helo_bare_ip,
-# helo_not_fqdn, helo_ours) and many_rcpts_hdr, each firing and not
+# helo_not_fqdn, helo_ours), many_rcpts_hdr and from_name_domain, each firing and not
 # firing; the summary line lists exactly the rules that fired.  HELO
 # rules over a policy's spam.reject refuse at RCPT.  A reload
 # (SIGUSR1) builds the rules again: a new list and new scores count, a
@@ -130,6 +130,15 @@ is_rules R13 " spam=0.5/off spam_rules=auth_none=0.5" "50 addresses in To: no ma
 msg "$T/to51.eml" a@client.example "${to50}x@example.net"
 run R14 "$T/to51.eml" -f a@client.example -H mail.client.example
 is_rules R14 " spam=1.5/off spam_rules=many_rcpts_hdr=1.0,auth_none=0.5" "51 addresses in To: many_rcpts_hdr"
+
+# the From display name: another organisation's address fires, a
+# subdomain of the sender's own registered domain does not
+msg "$T/spoof.eml" '"security@bank.example" <a@client.example>'
+run R19 "$T/spoof.eml" -f a@client.example -H mail.client.example
+is_rules R19 " spam=2.0/off spam_rules=from_name_domain=1.5,auth_none=0.5" "display name with another domain's address: from_name_domain"
+msg "$T/own.eml" '"news@News.Client.Example" <a@client.example>'
+run R20 "$T/own.eml" -f a@client.example -H mail.client.example
+is_rules R20 " spam=0.5/off spam_rules=auth_none=0.5" "display name with an address of a subdomain of the sender's domain: no rule"
 
 # reload (SIGUSR1): the rules are built again with the new config and
 # policies; a policy naming an unknown rule is refused, the running rules stay
