@@ -63,6 +63,9 @@ rsa._domainkey.example.org. 300 TXT "${rsa_txt:0:250}" "${rsa_txt:250}"
 ed._domainkey.example.org. 300 TXT "v=DKIM1; k=ed25519; p=$ed_p"
 example.org. 300 TXT "v=spf1 ip4:192.0.2.0/24 ip4:127.0.0.0/8 -all"
 _dmarc.example.org. 300 TXT "v=DMARC1; p=none"
+ZONE bl.bench.example.
+ZONE wl.bench.example.
+10.2.0.192.wl.bench.example. 300 A 127.0.0.2
 EOF
 # The fixture of tests/lib/dns.sh, but on port 53 of a random loopback
 # address: OpenDKIM's Nameservers takes no port, and its
@@ -275,6 +278,21 @@ for d in medium large; do
 		"${IN_OPTS[@]}" || die "postern $d"
 done
 daemon_stop
+# the spam screen with two DNS lists on the fixture (a blocklist and an
+# allowlist that lists 192.0.2.10: the A-R's x-spam score -2.5 = dnsbl_wl
+# -2 + dkim_from_pass -1 + date_past 0.5 shows every message got the
+# answer; the blocklist's NXDOMAIN is not cached), asked at connect, read at RCPT
+say "postern inbound pipeline with DNS lists"
+postern_conf "$W/pn-spam.conf" '"10.0.0.0/8"'
+echo 'spam = { dnsbl = [ "bl bl.bench.example score=4", "wl wl.bench.example score=-2" ]; };' >>"$W/pn-spam.conf"
+postern_start_conf spam "$W/pn-spam.conf"
+for c in $CONCS; do
+	measure pn-spam "$c" "${PER[$c]}" "$W/signed" 'text1=[1-9]' "${IN_OPTS[@]}" -C 'x-spam=ham (score=-2.5 ' ||
+		die "postern with DNS lists: no x-spam score -2.5 (the allowlist not asked?)"
+done
+measure pn-spam-k1 8 "${PER[8]}" "$W/signed" 'text1=[1-9]' "${IN_OPTS[@]}" -k 1 -C 'x-spam=ham (score=-2.5 ' ||
+	die "postern with DNS lists, one connection per message"
+daemon_stop
 
 # ---- memory: a 30 MB attachment, then 256 connections (fresh daemons) ----------
 declare -A MEM_BASE MEM_HUGE MEM_256
@@ -413,6 +431,10 @@ else
 	for c in $CONCS; do row "verify RSA-2048, small (postern cannot verify yet)" "$c" od-verify none; done
 	for c in $CONCS; do row "postern full inbound pipeline vs OpenDKIM verify, small" "$c" od-verify pn-in; done
 fi
+for c in $CONCS; do row "postern inbound pipeline + 2 DNS lists (spam.dnsbl) vs OpenDKIM verify, small" "$c" od-verify pn-spam; done
+RATE[pn-spam-x,8]=${RATE[pn-spam-k1,8]:-}; P50[pn-spam-x,8]=${P50[pn-spam-k1,8]:-}; P99[pn-spam-x,8]=${P99[pn-spam-k1,8]:-}; CPU[pn-spam-x,8]=${CPU[pn-spam-k1,8]:-}
+RATE[od-v1,8]=${RATE[od-verify-k1,8]:-}; P50[od-v1,8]=${P50[od-verify-k1,8]:-}; P99[od-v1,8]=${P99[od-verify-k1,8]:-}; CPU[od-v1,8]=${CPU[od-verify-k1,8]:-}
+row "postern inbound pipeline + 2 DNS lists vs OpenDKIM verify, small, a new milter connection per message" 8 od-v1 pn-spam-x
 for d in k1 medium large; do
 	RATE[od-v,8]=${RATE[od-verify-$d,8]:-}; P50[od-v,8]=${P50[od-verify-$d,8]:-}; P99[od-v,8]=${P99[od-verify-$d,8]:-}; CPU[od-v,8]=${CPU[od-verify-$d,8]:-}
 	RATE[pn-v,8]=${RATE[pn-in-$d,8]:-}; P50[pn-v,8]=${P50[pn-in-$d,8]:-}; P99[pn-v,8]=${P99[pn-in-$d,8]:-}; CPU[pn-v,8]=${CPU[pn-in-$d,8]:-}

@@ -43,7 +43,8 @@
 #include "postern/spam.h"
 
 #define NAME "spam"
-#define XSPAM_MAX 32          /* distinct X-Spam-* field names removed per message */
+#define XSPAM_MAX 256         /* distinct X-Spam-* field names removed per message;
+                                 more and the message is refused (none can stay) */
 #define SUBJECT_MAX 998       /* the Subject kept for the prefix */
 #define REPLY_RULES 3         /* rules named in a refusal */
 #define MANY_RCPTS 50
@@ -104,7 +105,7 @@ struct spam_conn {
 };
 
 struct xspam {
-	char name[64];
+	char *name;                      /* owned */
 	unsigned count;
 };
 
@@ -118,8 +119,8 @@ struct spam_msg {
 	unsigned naddr;
 	unsigned nsubject;
 	char *subject;                   /* the first Subject value; owned */
-	struct xspam xs[XSPAM_MAX];
-	size_t nxs;
+	struct xspam *xs;                /* grown to XSPAM_MAX; owned */
+	size_t nxs, xs_cap;
 	bool xs_overflow;
 	bool scored;
 	int score, threshold;
@@ -446,6 +447,9 @@ spam_reset(void *ms)
 	struct spam_msg *sm = ms;
 
 	free(sm->subject);
+	for (size_t i = 0; i < sm->nxs; i++)
+		free(sm->xs[i].name);
+	free(sm->xs);
 	spamd_free(sm->spamd);
 	for (size_t i = 0; i < sm->ndom; i++)
 		for (size_t j = 0; j < SPAM_MAX_LISTS; j++)
@@ -544,10 +548,15 @@ note_xspam(struct spam_msg *sm, const char *name)
 			return;
 		}
 	}
-	if (sm->nxs == XSPAM_MAX || !strlcpy_ok(sm->xs[sm->nxs].name, name, sizeof(sm->xs[0].name))) {
+	if (sm->nxs == XSPAM_MAX) {
 		sm->xs_overflow = true;
 		return;
 	}
+	if (sm->nxs == sm->xs_cap) {
+		sm->xs_cap = sm->xs_cap == 0 ? 8 : sm->xs_cap * 2;
+		sm->xs = xrealloc(sm->xs, sm->xs_cap * sizeof(*sm->xs));
+	}
+	sm->xs[sm->nxs].name = xstrdup(name);
 	sm->xs[sm->nxs++].count = 1;
 }
 
@@ -884,6 +893,14 @@ spam_eom(struct conn *c, struct msg *m, void *ms, struct edits *e, struct verdic
 	for (size_t i = 0; i < sm->nxs; i++)
 		for (unsigned k = sm->xs[i].count; k > 0; k--)
 			edits_delete(e, sm->xs[i].name, k);
+	if (sm->xs_overflow) {
+		/* some could not be tracked, so some would stay: a sender's
+		 * pre-label must not get through */
+		plog(PLOG_NOTICE, m->qid, "spam: more than %d distinct X-Spam-* field names", XSPAM_MAX);
+		check_verdict(v, NAME, m->npol > 0 ? m->pol[0] : NULL, ACT_REJECT, 550, "5.7.1",
+		    "message refused: more than %d distinct X-Spam-* header fields", XSPAM_MAX);
+		return;
+	}
 	if (m->npol == 0 || (m->dir == DIR_INBOUND && !screened_client(c)))
 		return;
 	if (m->dir == DIR_INBOUND) {

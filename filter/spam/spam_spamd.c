@@ -324,7 +324,7 @@ spamd_reply_parse(const char *buf, size_t len, struct spamd_result *out)
 			ll--;
 		if (first) {
 			/* "SPAMD/1.1 0 EX_OK" */
-			if (ll < 12 || memcmp(line, "SPAMD/", 6) != 0)
+			if (ll < 11 || memcmp(line, "SPAMD/", 6) != 0)
 				return SPAMD_PROTOCOL;
 			const char *sp = memchr(line, ' ', ll);
 			if (sp == NULL || (size_t)(sp - line) + 2 > ll || sp[1] != '0' || (sp[2] != ' ' && sp + 2 != line + ll))

@@ -226,3 +226,26 @@ conn = send("192.0.2.10", "SP30", { "<u@example.net>" },
     hdrs({ { "Subject", "esc\027[0m" } }))
 expect(conn, SMFIR_CONTINUE, "a control byte in a field accepted (scored)")
 mt.disconnect(conn)
+
+-- 31. many distinct X-Spam-* names (40, one of them longer than 63 bytes)
+--     and the sender's X-Spam-Flag last: every one removed
+local xs = {}
+for i = 1, 40 do table.insert(xs, { "X-Spam-N" .. i, "x" }) end
+local longname = "X-Spam-" .. string.rep("L", 70)
+table.insert(xs, { longname, "pre-label" })
+table.insert(xs, { "X-Spam-Flag", "NO" })
+conn = send("192.0.2.10", "SP31", { "<u@example.net>" }, hdrs(xs))
+expect(conn, SMFIR_CONTINUE, "40 X-Spam-* names: accepted")
+check(mt.eom_check(conn, MT_HDRCHANGE, "X-Spam-N40"), "the 40th name removed")
+check(mt.eom_check(conn, MT_HDRCHANGE, longname), "a long X-Spam-* name removed")
+check(mt.eom_check(conn, MT_HDRCHANGE, "X-Spam-Flag"), "the X-Spam-Flag after them removed")
+mt.disconnect(conn)
+
+-- 32. more distinct X-Spam-* names than can be tracked (256): refused,
+--     since some would stay
+xs = {}
+for i = 1, 257 do table.insert(xs, { "X-Spam-M" .. i, "x" }) end
+table.insert(xs, { "X-Spam-Flag", "NO" })
+conn = send("192.0.2.10", "SP32", { "<u@example.net>" }, hdrs(xs))
+expect(conn, SMFIR_REPLYCODE, "257 distinct X-Spam-* names: refused")
+mt.disconnect(conn)

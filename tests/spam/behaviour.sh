@@ -55,5 +55,24 @@ logged 'SP27: eom: .* spam_rules=link_mismatch=1.5,auth_none=0.5 ' "an HTML link
 logged 'SP28: eom: .* spam_rules=auth_none=0.5,html_hidden=0.5 ' "HTML that hides text"
 logged 'SP29: eom: .* spam_rules=[^ ]*header_malformed=1.0' "a unique field twice: header_malformed"
 logged 'SP30: eom: .* spam_rules=[^ ]*header_malformed=1.0' "a control byte in a field: header_malformed"
+logged 'SP31: eom: .* xspam_removed=42 verdict=accept' "42 distinct X-Spam-* names removed"
+logged 'SP32: eom: .* xspam_removed=256\+ verdict=reject check=spam reply="550 5.7.1 message refused: more than 256 distinct X-Spam-\* header fields"' "more than 256 distinct X-Spam-* names refused"
 grep 'SP2[78]: eom' "$PSTN_LOG" | grep -q header_malformed; [ $? -ne 0 ]; ok $? "well-formed headers: no header_malformed"
+# no latency at connect: the lists are asked there and read at RCPT (the
+# bl.example query for 192.0.2.98 never gets an answer; dns.timeout 1.5 s)
+lat_phase() {
+	local t0 st
+	t0=$(date +%s%N)
+	"$MILTERTEST" -w -D sock="$PSTN_SOCK" -D libdir="$here/tests/milter" -D phase="$1" \
+		-s "$here/tests/spam/latency.lua" >"$TEST_TMPDIR/lat-$1.out" 2>&1
+	st=$?
+	LAT_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
+	[ $st -eq 0 ] || diag_file "$TEST_TMPDIR/lat-$1.out"
+	return $st
+}
+lat_phase connect; ok $? "latency.lua phase=connect"
+[ "$LAT_MS" -lt 1000 ]; ok $? "connect and HELO with a list that never answers took $LAT_MS ms (DNS timeout 1500)"
+lat_phase rcpt; ok $? "latency.lua phase=rcpt"
+[ "$LAT_MS" -ge 1400 ]; ok $? "RCPT waited for the list's answer: $LAT_MS ms"
+logged 'LAT1: abort: .*spam_rules=dnsbl_error=0.0' "the timed-out list is dnsbl_error"
 tap_done

@@ -600,6 +600,63 @@ test_dates(void **state)
 	}
 }
 
+static void
+test_spamd_reply(void **state)
+{
+	static const struct { const char *in; enum spamd_status st; int score; bool spam; const char *sym; } rows[] = {
+		{ "SPAMD/1.1 0 EX_OK\r\nContent-length: 24\r\nSpam: True ; 7.3 / 5.0\r\n\r\nMISSING_DATE,NO_RELAYS",
+		  SPAMD_OK, 730, true, "MISSING_DATE,NO_RELAYS" },
+		{ "SPAMD/1.5 0 EX_OK\r\nSpam: False ; -1.2 / 5.0\r\n\r\n", SPAMD_OK, -120, false, "" },
+		{ "SPAMD/1.1 0 EX_OK\nspam: yes ; 1000.0 / 5.0\n\n", SPAMD_OK, 100000, false, "" },
+		{ "SPAMD/1.1 0\r\nSpam: True ; 5 / 5\r\n\r\n", SPAMD_OK, 500, true, "" },
+		{ "SPAMD/1.1 0 EX_OK\r\nSpam: True ; 7.3 / 5.0\r\n\r\nA\x01\"B", SPAMD_OK, 730, true, "A??B" },
+		/* malformed or refused */
+		{ "", SPAMD_PROTOCOL, 0, false, NULL },
+		{ "SPAMD/1.1 76 EX_PROTOCOL\r\n\r\n", SPAMD_PROTOCOL, 0, false, NULL },
+		{ "SPAMD/1.1 0 EX_OK\r\n\r\nBODY", SPAMD_PROTOCOL, 0, false, NULL },       /* no Spam: */
+		{ "SPAMD/1.1 0 EX_OK\r\nSpam: True ; 7.3 / 5.0", SPAMD_PROTOCOL, 0, false, NULL },  /* cut */
+		{ "SPAMD/1.1 0 EX_OK\r\nSpam: True 7.3 / 5.0\r\n\r\n", SPAMD_PROTOCOL, 0, false, NULL },
+		{ "SPAMD/1.1 0 EX_OK\r\nSpam: True ; 7.3\r\n\r\n", SPAMD_PROTOCOL, 0, false, NULL },
+		{ "SPAMD/1.1 0 EX_OK\r\nSpam: True ; seven / 5.0\r\n\r\n", SPAMD_PROTOCOL, 0, false, NULL },
+		{ "SPAMD/1.1 0 EX_OK\r\nSpam: True ; 7.3x / 5.0\r\n\r\n", SPAMD_PROTOCOL, 0, false, NULL },
+		{ "SPAMD/1.1 0 EX_OK\r\nSpam: True ; / 5.0\r\n\r\n", SPAMD_PROTOCOL, 0, false, NULL },
+		{ "HTTP/1.1 200 OK\r\nSpam: True ; 7.3 / 5.0\r\n\r\n", SPAMD_PROTOCOL, 0, false, NULL },
+		{ "SPAMD/1.1 00 EX_OK\r\nSpam: True ; 7.3 / 5.0\r\n\r\n", SPAMD_PROTOCOL, 0, false, NULL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(rows); i++) {
+		struct spamd_result r;
+		enum spamd_status st = spamd_reply_parse(rows[i].in, strlen(rows[i].in), &r);
+
+		if (st != rows[i].st)
+			fail_msg("row %zu: status %d, want %d", i, (int)st, (int)rows[i].st);
+		if (st == SPAMD_OK && (r.score != rows[i].score || r.spam != rows[i].spam ||
+		    strcmp(r.symbols, rows[i].sym) != 0))
+			fail_msg("row %zu: score %d spam %d symbols \"%s\"", i, r.score, r.spam, r.symbols);
+	}
+	/* never past len: a whole reply, cut before its blank line */
+	{
+		static const char full[] = "SPAMD/1.1 0 EX_OK\r\nSpam: True ; 7.3 / 5.0\r\n\r\n";
+		struct spamd_result r;
+		assert_int_equal(spamd_reply_parse(full, strlen(full) - 4, &r), SPAMD_PROTOCOL);
+	}
+	{
+		static const struct { const char *in; bool ok; int family; } arows[] = {
+			{ "127.0.0.1:783", true, AF_INET }, { "[::1]:783", true, AF_INET6 },
+			{ "::1:783", false, 0 }, { "localhost:783", false, 0 }, { "127.0.0.1", false, 0 },
+			{ "127.0.0.1:", false, 0 }, { "127.0.0.1:0", false, 0 }, { "127.0.0.1:65536", false, 0 },
+			{ "127.0.0.1:78x", false, 0 }, { "[::1]783", false, 0 }, { ":783", false, 0 }, { "", false, 0 },
+		};
+		for (size_t i = 0; i < NELEM(arows); i++) {
+			struct spamd_addr a;
+			bool ok = spamd_addr_parse(arows[i].in, &a);
+			if (ok != arows[i].ok || (ok && a.family != arows[i].family))
+				fail_msg("addr row %zu \"%s\"", i, arows[i].in);
+		}
+	}
+}
+
 static struct policy_set *
 load_policies(const char *text, char **errs)
 {
@@ -740,6 +797,7 @@ main(void)
 		cmocka_unit_test(test_uri_hosts),
 		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_uri_html),
+		cmocka_unit_test(test_spamd_reply),
 		cmocka_unit_test(test_policy_keys),
 		cmocka_unit_test(test_config_lists),
 	};
