@@ -38,6 +38,8 @@ NEED="opendkim openssl"
 IN_OPTS=(-a 192.0.2.10 -N mail.example.org -H mail.example.org -t 600)
 HZ=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$DPID/stat"; }
+# context switches of every thread of the daemon (voluntary + not)
+ctx_sw() { cat /proc/"$DPID"/task/*/status 2>/dev/null | awk '/ctxt_switches/ { n += $2 } END { print n + 0 }'; }
 declare -A R
 # measure KEY SIZE SOCK -- CMD...: R[KEY,SIZE] = CPU ms per message
 measure() {
@@ -50,15 +52,16 @@ measure() {
 		perf=$!
 		sleep 0.5
 	fi
-	t0=$(cpu_ticks)
+	t0=$(cpu_ticks) c0=$(ctx_sw)
 	out=$("$ML" -q -s "unix:$sock" -m "$W/signed-$s" -c 1 -n "$n" "${IN_OPTS[@]}" -C dkim=pass) ||
 		die "milterload $key $s"
-	t1=$(cpu_ticks)
+	t1=$(cpu_ticks) c1=$(ctx_sw)
+	R[$key,$s,cs]=$(((c1 - c0) / n))
 	[ -n "$perf" ] && { kill -INT "$perf"; wait "$perf"; }
 	daemon_stop
 	[[ $out =~ text1=$n ]] || die "$key $s: not every message had dkim=pass ($out)"
 	R[$key,$s]=$(awk -v d=$((t1 - t0)) -v hz="$HZ" -v n="$n" 'BEGIN { printf "%.3f", d * 1000 / hz / n }')
-	say "$key $s: $n messages, $((t1 - t0)) ticks: ${R[$key,$s]} ms/msg"
+	say "$key $s: $n messages, $((t1 - t0)) ticks: ${R[$key,$s]} ms/msg, ${R[$key,$s,cs]} context switches/msg"
 }
 opendkim_conf v "$W/od-v.conf"
 for s in $SIZES; do
@@ -76,14 +79,15 @@ echo "#### real CPU per message and per MB, postern $tree vs OpenDKIM $ver ($(da
 echo
 echo "Command: \`contrib/bench/cpumb.sh $SIZES\`; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); SHA-256 (openssl speed -evp sha256, 16 KB blocks): $(awk -v b="$sha" 'BEGIN { printf "%.2f GB/s = %.3f ms/MB", b / 1e9, 1e3 * 1048576 / b }')."
 echo
-echo "| size | body bytes | messages | OpenDKIM ms/msg | postern ms/msg | OpenDKIM ms/MB | postern ms/MB | SHA-256 ms/MB | postern / SHA-256 |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| size | body bytes | messages | OpenDKIM ms/msg | postern ms/msg | OpenDKIM ms/MB | postern ms/MB | SHA-256 ms/MB | postern / SHA-256 | context switches/msg OpenDKIM / postern |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 for s in $SIZES; do
 	f=$(ls "$W/signed-$s"/* | head -n 1)
 	bytes=$(awk 'body { n += length($0) + 1 } /^\r?$/ && !body { body = 1 } END { print n }' "$f")
-	awk -v s="$s" -v b="$bytes" -v n="${N[$s]}" -v od="${R[od,$s]}" -v pn="${R[pn,$s]}" -v sha="$sha" 'BEGIN {
+	awk -v s="$s" -v b="$bytes" -v n="${N[$s]}" -v od="${R[od,$s]}" -v pn="${R[pn,$s]}" -v sha="$sha" \
+	    -v cso="${R[od,$s,cs]}" -v csp="${R[pn,$s,cs]}" 'BEGIN {
 		mb = b / 1048576; shams = 1e3 * 1048576 / sha
-		printf "| %s | %d | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.2f |\n", s, b, n, od, pn, od / mb, pn / mb, shams, (pn / mb) / shams }'
+		printf "| %s | %d | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.2f | %d / %d |\n", s, b, n, od, pn, od / mb, pn / mb, shams, (pn / mb) / shams, cso, csp }'
 done
 if [ -n "${CPUMB_PERF:-}" ] && [ -s "$CPUMB_PERF" ]; then
 	perf report -i "$CPUMB_PERF" --no-children --stdio --sort dso,symbol 2>/dev/null |

@@ -30,6 +30,8 @@ const struct ct_key config_keys[] = {
 	  "unix socket owner as user or user:group; empty keeps the creator" },
 	{ "socket_mode", CT_OCTAL, OFF(socket_mode), "0660", 0, 0, NULL,
 	  "unix socket permissions" },
+	{ "socket_quickack", CT_BOOL, OFF(socket_quickack), "true", 0, 0, NULL,
+	  "inet socket: ACK each packet of the MTA at once (TCP_QUICKACK after every read of libmilter 1.0.1), so an MTA with Nagle on does not wait for a delayed ACK" },
 	{ "pid_file", CT_STRING, OFF(pid_file), "", 0, 0, NULL,
 	  "file that receives the daemon's pid; empty for none" },
 	{ "user", CT_STRING, OFF(user), "", 0, 0, NULL,
@@ -223,7 +225,7 @@ config_print(const struct config *cfg, strbuf *out)
 /* Read once at start: the socket, privileges, pid file, syslog and the
  * resolver's servers and cache (libunbound is set up once).  A SIGUSR1
  * reload applies every other key, and all of the policies and keys. */
-static const char *const restart_keys[] = { "socket", "socket_owner", "socket_mode",
+static const char *const restart_keys[] = { "socket", "socket_owner", "socket_mode", "socket_quickack",
 	"pid_file", "user", "syslog_facility", "dns.nameservers", "dns.cache_size",
 	"metrics.listen" };
 

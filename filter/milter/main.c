@@ -46,6 +46,7 @@
 #include "postern/import.h"
 #include "postern/spf.h"
 #include "postern/log.h"
+#include "postern/quickack.h"
 #include "postern/metrics.h"
 #include "postern/metrics_http.h"
 #include "postern/milter.h"
@@ -279,6 +280,16 @@ tcp_nodelay_listeners(void)
 	closedir(d);
 }
 
+/* Gauges and counters of the parts above the metrics module. */
+static void
+render_sources(strbuf *out)
+{
+	check_bayes_metrics(out);
+	sb_printf(out, "# HELP postern_tcp_quickacks_total TCP_QUICKACK set after a read on an inet milter "
+	    "connection (socket_quickack).\n# TYPE postern_tcp_quickacks_total counter\n"
+	    "postern_tcp_quickacks_total %lu\n", quickack_count());
+}
+
 static bool
 prepare_socket(const struct config *cfg)
 {
@@ -296,6 +307,18 @@ prepare_socket(const struct config *cfg)
 	}
 	if (path == NULL) {
 		tcp_nodelay_listeners();
+		if (cfg->socket_quickack) {
+			unsigned ma = 0, mi = 0, pl = 0;
+
+			(void)smfi_version(&ma, &mi, &pl);
+			if (quickack_enable(ma, mi, pl))
+				plog(PLOG_INFO, NULL, "inet socket: TCP_QUICKACK after each read (libmilter %u.%u.%u)",
+				    ma, mi, pl);
+			else
+				plog(PLOG_NOTICE, NULL, "inet socket: socket_quickack not applied: libmilter %u.%u.%u "
+				    "is not the version it is made for (1.0.1); the MTA may wait for delayed ACKs",
+				    ma, mi, pl);
+		}
 		return true;
 	}
 	if (chmod(path, (mode_t)cfg->socket_mode) != 0) {
@@ -499,7 +522,7 @@ main(int argc, char **argv)
 		pidfile_remove();
 		return 1;
 	}
-	metrics_set_source(check_bayes_metrics);
+	metrics_set_source(render_sources);
 	if (!metrics_http_start(err, sizeof(err))) {
 		plog(PLOG_ERR, NULL, "%s", err);
 		pidfile_remove();

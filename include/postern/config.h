@@ -18,6 +18,7 @@ struct config {
 	char *socket;
 	char *socket_owner;
 	unsigned long long socket_mode;
+	bool socket_quickack;
 	char *pid_file;
 	char *user;
 	int syslog_facility;
