@@ -6,6 +6,7 @@
 # RCPT by SPF (spf=fail, 550, decided by check spf), 5 outbound (DKIM-signed:
 # 5 signatures; 2 more of a domain without a key counted unsigned); the phase
 # histograms count each call, the DNS counters add up to their histogram,
+# one sender domain whose server never answers counted as one DNS time-out,
 # no connection is left open; 404 and 405 for other paths and methods; the same over a unix
 # socket and through postern-ctl stats; a non-loopback address is refused
 # by postern -t.
@@ -93,6 +94,15 @@ dns_sum=$(awk '/^postern_dns_queries_total\{/ { s += $2 } END { print s }' "$T/m
 [ "$dns_sum" -ge 2 ]; ok $? "DNS queries counted ($dns_sum)"
 is "$(val postern_dns_query_duration_seconds_count "$T/m.txt")" "$dns_sum" "DNS histogram count = queries by outcome"
 grep -q '^# TYPE postern_phase_duration_seconds histogram$' "$T/m.txt"; ok $? "exposition has TYPE lines"
+is "$(val 'postern_dns_queries_total{result="timeout"}' "$T/m.txt")" 0 "no DNS time-out so far"
+# a sender domain whose name server never answers (the fixture drops the
+# query): one SPF look-up that reaches the deadline (dns.timeout 1.5 s)
+res=$(ml -q -s "$PSTN_SOCK" -m "$T/msgs" -c 1 -n 1 -a 192.0.2.20 -f bob@slow.spf.example)
+scrape -o "$T/slow.txt" "$URL"
+is "$(val 'postern_dns_queries_total{result="timeout"}' "$T/slow.txt")" 1 "DNS time-outs: 1 (slow.spf.example)"
+over1() { echo $(( $(val postern_dns_query_duration_seconds_count "$1") - $(val 'postern_dns_query_duration_seconds_bucket{le="1"}' "$1") )); }
+is "$(( $(over1 "$T/slow.txt") - $(over1 "$T/m.txt") ))" 1 "... the one query over 1 s in the latency histogram"
+diag "slow sender: $res"
 ct=$(scrape -o /dev/null -w '%{content_type}' "$URL")
 like "$ct" '^text/plain; version=0\.0\.4' "Content-Type text/plain; version=0.0.4"
 
