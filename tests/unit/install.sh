@@ -27,8 +27,8 @@ st=$?
 [ $st = 0 ] || diag_file "$T/install.log"
 ok $st "make install DESTDIR=..."
 
-programs=$(make -s --no-print-directory -C "$build" print-programs 2>/dev/null)
-pages=$(make -s --no-print-directory -C "$build" print-man 2>/dev/null)
+programs=$(make -s --no-print-directory -C "$build" print-programs 2>/dev/null | sed -n 's/^program=//p')
+pages=$(make -s --no-print-directory -C "$build" print-man 2>/dev/null | sed -n 's/^page=//p')
 is "$(echo $programs)" "postern postern-keygen postern-ctl postern-report postern-learn" "the programs to install"
 for p in $programs; do
 	[ -x "$D$sbindir/$p" ]; ok $? "installed $sbindir/$p (executable)"

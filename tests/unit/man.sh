@@ -13,9 +13,10 @@ build=${top_builddir:-$here}
 command -v groff >/dev/null || bail_out "groff not installed"
 tmpdir_make
 T=$TEST_TMPDIR
-mk() { make -s --no-print-directory -C "$build" "$1" 2>/dev/null; }
-PAGES=$(mk print-man | tr '\n' ' ')
-PROGRAMS=$(mk print-programs | tr '\n' ' ')
+# (only the "key=" lines: a make under make check may print more)
+mk() { make -s --no-print-directory -C "$build" "print-$1" 2>/dev/null | sed -n "s/^$2=//p"; }
+PAGES=$(mk man page | tr '\n' ' ')
+PROGRAMS=$(mk programs program | tr '\n' ' ')
 [ -n "$PAGES" ] && [ -n "$PROGRAMS" ] || bail_out "make print-man / print-programs gave nothing"
 # the pages missing for the programs $1 and files postern.conf(5),
 # postern-policy(5), given the page list $2
