@@ -25,6 +25,7 @@
 #include "postern/check_dkim.h"
 #include "postern/check_login.h"
 #include "postern/config.h"
+#include "postern/metrics.h"
 
 #define NAME "dkim"
 #define SIG_FIELD "DKIM-Signature"
@@ -397,6 +398,7 @@ dk_eom(struct conn *c, struct msg *m, void *ms, struct edits *e, struct verdict 
 		if (d->sign_skipped == NULL)
 			d->sign_skipped = dkim_sign_skipped(d->job);
 		d->nmissing = dkim_sign_missing(d->job);
+		metrics_dkim_sign(d->nsigned, d->nmissing, d->nsigned == 0 && d->sign_skipped != NULL);
 		if (d->nmissing > 0)
 			/* never unsigned (or half-signed) mail with only a log
 			 * line: the sender's policy decides (issue 9) */

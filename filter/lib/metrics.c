@@ -47,6 +47,7 @@ static struct {
 	uint64_t dns[METRICS_NDNS];
 	struct hist phase[MP_NPHASES];
 	struct hist dns_latency;
+	uint64_t dkim_signed, dkim_sign_failed, dkim_unsigned;
 	uint64_t connections;
 	int64_t active;
 } m;
@@ -198,6 +199,15 @@ metrics_auth_result(const char *clause)
 }
 
 void
+metrics_dkim_sign(unsigned nsigned, unsigned nfailed, int unsigned_msg)
+{
+	add(&m.dkim_signed, nsigned);
+	add(&m.dkim_sign_failed, nfailed);
+	if (unsigned_msg)
+		add(&m.dkim_unsigned, 1);
+}
+
+void
 metrics_phase(enum metrics_phase p, uint64_t ns)
 {
 	if ((unsigned)p < MP_NPHASES)
@@ -269,6 +279,15 @@ metrics_render(strbuf *out)
 	for (unsigned i = 0, nr = __atomic_load_n(&nresults, __ATOMIC_ACQUIRE); i < nr; i++)
 		sb_printf(out, "postern_auth_results_total{method=\"%s\",result=\"%s\"} %llu\n",
 		    results[i].method, results[i].result, (unsigned long long)get(&results[i].count));
+	header(out, "postern_dkim_signatures_total", "counter",
+	    "Outbound DKIM signatures: added (signed), or a configured key could not sign (failed).");
+	sb_printf(out, "postern_dkim_signatures_total{result=\"signed\"} %llu\n",
+	    (unsigned long long)get(&m.dkim_signed));
+	sb_printf(out, "postern_dkim_signatures_total{result=\"failed\"} %llu\n",
+	    (unsigned long long)get(&m.dkim_sign_failed));
+	header(out, "postern_dkim_unsigned_total", "counter",
+	    "Outbound messages sent on without a signature (no key for the From domain, no From, sender not bound to the login).");
+	sb_printf(out, "postern_dkim_unsigned_total %llu\n", (unsigned long long)get(&m.dkim_unsigned));
 	header(out, "postern_replies_total", "counter",
 	    "SMTP replies postern gave (4xx and 5xx), by code.");
 	for (unsigned c = CODE_MIN; c <= CODE_MAX; c++)

@@ -2,7 +2,8 @@
  * metrics.h - process-wide counters and latency histograms (lock-free
  * atomics), rendered as Prometheus text.  Counted by the pipeline (one
  * call per message summary, one per phase call), by dns.c (queries and
- * their outcomes) and by the milter shell (connections).  Read by the
+ * their outcomes), by the checks (authentication results, DKIM signing)
+ * and by the milter shell (connections).  Read by the
  * metrics endpoint (filter/milter/metrics_http.c) and the tests.
  */
 #ifndef POSTERN_METRICS_H
@@ -30,6 +31,11 @@ void metrics_message(int outbound, int action, const char *check, unsigned code)
  * Methods and results outside [a-z0-9_-] or over 23 bytes, and pairs past
  * the table's 64, are dropped.  Called by check_authres.c's authres_add. */
 void metrics_auth_result(const char *clause);
+/* Outbound DKIM signing of one message: signatures added, signatures a
+ * configured key could not make (dkim_sign_failed=), and whether it went
+ * out unsigned for a reason the summary names (dkim_sign="...").  Called
+ * by check_dkim.c at end of message, outbound only. */
+void metrics_dkim_sign(unsigned nsigned, unsigned nfailed, int unsigned_msg);
 /* One phase call took ns nanoseconds. */
 void metrics_phase(enum metrics_phase p, uint64_t ns);
 /* One DNS query ended with status st (enum dns_status) after ns. */

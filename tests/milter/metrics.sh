@@ -3,8 +3,10 @@
 # while milterload runs 4 x 25 inbound messages against the daemon (every
 # scrape answers 200 and no counter goes down), then the counts checked
 # against what was sent: 100 inbound accepted (spf=pass), 10 refused at
-# RCPT by SPF (spf=fail, 550, decided by check spf), 5 outbound; the phase
+# RCPT by SPF (spf=fail, 550, decided by check spf), 5 outbound (DKIM-signed:
+# 5 signatures; 2 more of a domain without a key counted unsigned); the phase
 # histograms count each call, the DNS counters add up to their histogram,
+# one sender domain whose server never answers counted as one DNS time-out,
 # no connection is left open; 404 and 405 for other paths and methods; the same over a unix
 # socket and through postern-ctl stats; a non-loopback address is refused
 # by postern -t.
@@ -28,7 +30,10 @@ printf 'policy_dir = "%s";\nmetrics = { listen = "unix:%s/x.sock"; };\n' "$T/pol
 	skip_all "postern was built without libmicrohttpd"
 dns_start "$here/tests/spf/behaviour.dns" || bail_out "DNS fixture did not start"
 MPORT=$(free_port tcp)
-postern_start "$T/policies" "metrics = { listen = \"inet:$MPORT@127.0.0.1\"; };" ||
+mkdir -m 700 "$T/keys"
+"$build/postern-keygen" -d example.org -s m1 -a ed25519 -o "$T/keys" >/dev/null || bail_out "keygen"
+postern_start "$T/policies" "metrics = { listen = \"inet:$MPORT@127.0.0.1\"; };
+dkim = { keys = [ \"example.org:m1:$T/keys/example.org.m1.pem\" ]; };" ||
 	bail_out "postern did not start"
 URL=http://127.0.0.1:$MPORT/metrics
 
@@ -73,6 +78,9 @@ is "$(val 'postern_messages_total{direction="inbound",verdict="reject"}' "$T/m.t
 is "$(val 'postern_messages_total{direction="outbound",verdict="accept"}' "$T/m.txt")" 5 "outbound accepted: 5"
 is "$(awk '/^postern_messages_total\{/ { s += $2 } END { print s }' "$T/m.txt")" 115 "messages in all: 115"
 is "$(val 'postern_replies_total{code="550"}' "$T/m.txt")" 10 "replies 550: 10"
+is "$(val 'postern_dkim_signatures_total{result="signed"}' "$T/m.txt")" 5 "DKIM signatures added: 5 (the outbound ones)"
+is "$(val 'postern_dkim_signatures_total{result="failed"}' "$T/m.txt")" 0 "DKIM signatures failed: 0"
+is "$(val postern_dkim_unsigned_total "$T/m.txt")" 0 "outbound unsigned: 0"
 is "$(val 'postern_auth_results_total{method="spf",result="pass"}' "$T/m.txt")" 100 "auth results spf=pass: 100"
 is "$(val 'postern_auth_results_total{method="spf",result="fail"}' "$T/m.txt")" 10 "auth results spf=fail: 10"
 is "$(val 'postern_decisions_total{check="spf",action="reject"}' "$T/m.txt")" 10 "decided by spf, reject: 10"
@@ -86,6 +94,15 @@ dns_sum=$(awk '/^postern_dns_queries_total\{/ { s += $2 } END { print s }' "$T/m
 [ "$dns_sum" -ge 2 ]; ok $? "DNS queries counted ($dns_sum)"
 is "$(val postern_dns_query_duration_seconds_count "$T/m.txt")" "$dns_sum" "DNS histogram count = queries by outcome"
 grep -q '^# TYPE postern_phase_duration_seconds histogram$' "$T/m.txt"; ok $? "exposition has TYPE lines"
+is "$(val 'postern_dns_queries_total{result="timeout"}' "$T/m.txt")" 0 "no DNS time-out so far"
+# a sender domain whose name server never answers (the fixture drops the
+# query): one SPF look-up that reaches the deadline (dns.timeout 1.5 s)
+res=$(ml -q -s "$PSTN_SOCK" -m "$T/msgs" -c 1 -n 1 -a 192.0.2.20 -f bob@slow.spf.example)
+scrape -o "$T/slow.txt" "$URL"
+is "$(val 'postern_dns_queries_total{result="timeout"}' "$T/slow.txt")" 1 "DNS time-outs: 1 (slow.spf.example)"
+over1() { echo $(( $(val postern_dns_query_duration_seconds_count "$1") - $(val 'postern_dns_query_duration_seconds_bucket{le="1"}' "$1") )); }
+is "$(( $(over1 "$T/slow.txt") - $(over1 "$T/m.txt") ))" 1 "... the one query over 1 s in the latency histogram"
+diag "slow sender: $res"
 ct=$(scrape -o /dev/null -w '%{content_type}' "$URL")
 like "$ct" '^text/plain; version=0\.0\.4' "Content-Type text/plain; version=0.0.4"
 
@@ -114,6 +131,12 @@ is "$(val 'postern_messages_total{direction="outbound",verdict="accept"}' "$T/ct
 is "$(val 'postern_store_up{kind="lmdb"}' "$T/ctl.txt")" 1 "the store answered (postern_store_up)"
 recs=$(val postern_store_records "$T/ctl.txt"); bytes=$(val postern_store_bytes "$T/ctl.txt")
 [ "$recs" -gt 2 ] && [ "$bytes" -ge 4096 ]; ok $? "store size: $recs records, $bytes bytes"
+# outbound mail of a domain without a key: sent on unsigned, counted so
+"$here/contrib/bench/genmsg" small "$T/other" 1 --from someone@other.example || bail_out "genmsg failed"
+ml -q -s "$PSTN_SOCK" -m "$T/other" -c 1 -n 2 -a 10.1.2.3 -f someone@other.example >/dev/null
+"$build/postern-ctl" -c "$PSTN_CONF" stats >"$T/ctl3.txt"
+is "$(val postern_dkim_unsigned_total "$T/ctl3.txt")" 2 "outbound without a key for its From domain: 2 unsigned"
+is "$(val 'postern_dkim_signatures_total{result="signed"}' "$T/ctl3.txt")" 3 "... and still 3 signatures in this process"
 "$build/postern-learn" -c /dev/null --store "lmdb:$T/state.mdb" --ham -q "$here/tests/spam/zone.txt" >/dev/null
 "$build/postern-ctl" -c "$PSTN_CONF" stats >"$T/ctl2.txt"
 [ "$(val postern_store_records "$T/ctl2.txt")" -gt "$recs" ]; ok $? "more records after more training"

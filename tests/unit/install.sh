@@ -16,7 +16,7 @@ build=${top_builddir:-$here}
 tmpdir_make
 T=$TEST_TMPDIR
 D=$T/dest
-# the security score docs/SYSTEMD.md records; a weaker unit fails
+# the security score docs/INSTALL.md records; a weaker unit fails
 MAX_EXPOSURE=2.5
 
 # (only the line itself: a make under make check may add warnings)
@@ -27,13 +27,15 @@ st=$?
 [ $st = 0 ] || diag_file "$T/install.log"
 ok $st "make install DESTDIR=..."
 
-for f in "$sbindir/postern" "$sbindir/postern-keygen" "$sbindir/postern-ctl"; do
-	[ -x "$D$f" ]; ok $? "installed ${f##*/} (executable)"
+programs=$(make -s --no-print-directory -C "$build" print-programs 2>/dev/null | sed -n 's/^program=//p')
+pages=$(make -s --no-print-directory -C "$build" print-man 2>/dev/null | sed -n 's/^page=//p')
+is "$(echo $programs)" "postern postern-keygen postern-ctl postern-report postern-learn" "the programs to install"
+for p in $programs; do
+	[ -x "$D$sbindir/$p" ]; ok $? "installed $sbindir/$p (executable)"
 done
 for f in "$sysconfdir/postern/postern.conf" "$sysconfdir/postern/policies/default.conf" \
 	"$sysconfdir/postern/policies/example.com.conf" \
-	"$mandir/man8/postern.8" "$mandir/man8/postern-keygen.8" "$mandir/man8/postern-ctl.8" \
-	"$mandir/man5/postern.conf.5" "$mandir/man5/postern-policy.5"; do
+	$(for p in $pages; do echo "$mandir/man${p##*.}/$p"; done); do
 	[ -f "$D$f" ]; ok $? "installed $f"
 done
 unit=

@@ -206,6 +206,35 @@ test_auth_results(void **state)
 	free(t);
 }
 
+/* outbound signing: signatures added and failed, messages left unsigned */
+static void
+test_dkim_sign(void **state)
+{
+	static const struct { unsigned nsigned, nfailed; int unsigned_msg; } rows[] = {
+		{ 2, 0, 0 },   /* RSA and Ed25519 */
+		{ 1, 1, 0 },   /* one key could not sign */
+		{ 0, 0, 1 },   /* no key for the From domain */
+		{ 0, 1, 0 },   /* the only key failed: not "unsigned for a reason" */
+		{ 0, 0, 0 },
+	};
+	char *t;
+
+	(void)state;
+	metrics_reset();
+	t = render();
+	assert_int_equal(value(t, "postern_dkim_signatures_total{result=\"signed\"}"), 0);
+	assert_int_equal(value(t, "postern_dkim_unsigned_total"), 0);
+	free(t);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		metrics_dkim_sign(rows[i].nsigned, rows[i].nfailed, rows[i].unsigned_msg);
+	t = render();
+	assert_int_equal(value(t, "postern_dkim_signatures_total{result=\"signed\"}"), 3);
+	assert_int_equal(value(t, "postern_dkim_signatures_total{result=\"failed\"}"), 2);
+	assert_int_equal(value(t, "postern_dkim_unsigned_total"), 1);
+	assert_non_null(strstr(t, "# TYPE postern_dkim_signatures_total counter\n"));
+	free(t);
+}
+
 int
 main(void)
 {
@@ -215,6 +244,7 @@ main(void)
 		cmocka_unit_test(test_histogram_cumulative),
 		cmocka_unit_test(test_check_table_full),
 		cmocka_unit_test(test_auth_results),
+		cmocka_unit_test(test_dkim_sign),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
