@@ -29,6 +29,7 @@
 #include <unbound.h>
 #include <unistd.h>
 
+#include "dns_cache.h"
 #include "postern/dns.h"
 #include "postern/log.h"
 #include "postern/metrics.h"
@@ -271,6 +272,8 @@ resolver_replace(struct resolver *r)
 		pthread_mutex_unlock(&w->lock);
 	}
 	pthread_mutex_unlock(&res_lock);
+	/* a fresh context starts with an empty cache, and so does ours */
+	dns_cache_flush();
 	if (old != NULL)
 		resolver_release(old);
 }
@@ -441,6 +444,7 @@ dns_shutdown(void)
 	pthread_mutex_unlock(&res_lock);
 	if (r != NULL)
 		resolver_release(r);
+	dns_cache_flush();
 	strlist_free(&saved_ns);
 	free(saved_resolv_conf);
 	saved_resolv_conf = NULL;
@@ -552,6 +556,8 @@ struct dns_pending {
 	bool asked;                  /* a query is out on r (w linked) */
 	int rrtype;
 	uint64_t t0;                 /* metrics: when it was asked */
+	bool hit;                    /* answered from the cache: hit_ans */
+	struct dns_answer hit_ans;
 	char name[256];
 };
 
@@ -655,6 +661,7 @@ pending_collect(struct dns_pending *p, struct dns_answer *out)
 					ub_resolve_free(p->w.result);
 			} else {
 				fill_answer(out, p->w.result);
+				dns_cache_put(p->name, p->rrtype, out, p->w.result->ttl);
 			}
 			break;
 		}
@@ -688,8 +695,18 @@ resolve_on(struct resolver *r, const char *name, int rrtype, unsigned timeout_ms
 struct dns_pending *
 dns_start(const char *name, int rrtype)
 {
-	struct resolver *r = resolver_acquire();
+	struct resolver *r;
+	struct dns_answer a;
 
+	if (name != NULL && dns_cache_get(name, rrtype, &a)) {
+		struct dns_pending *p = xcalloc(1, sizeof(*p));
+
+		p->hit = true;
+		p->hit_ans = a;
+		p->t0 = metrics_now();
+		return p;
+	}
+	r = resolver_acquire();
 	return r != NULL ? pending_new(r, name, rrtype, timeout_now()) : NULL;
 }
 
@@ -704,6 +721,12 @@ dns_collect(struct dns_pending *p, struct dns_answer *out)
 		return out->status = DNS_ERROR;
 	}
 	t0 = p->t0;
+	if (p->hit) {
+		*out = p->hit_ans;
+		free(p);
+		metrics_dns((int)out->status, metrics_now() - t0);
+		return out->status;
+	}
 	st = pending_collect(p, out);
 	/* an early query (DNSBL at connect) counts until it is read */
 	metrics_dns((int)st, metrics_now() - t0);
@@ -717,6 +740,11 @@ dns_discard(struct dns_pending *p)
 {
 	if (p == NULL)
 		return;
+	if (p->hit) {
+		dns_cache_release(p->hit_ans.priv);
+		free(p);
+		return;
+	}
 	if (p->asked && pending_stop(p) && p->w.result != NULL)
 		ub_resolve_free(p->w.result);
 	pending_free(p);
@@ -729,9 +757,17 @@ dns_query(const char *name, int rrtype, struct dns_answer *out)
 }
 
 void
+dns_cache_stats(unsigned long long *hits, unsigned long long *misses)
+{
+	dns_cache_counts(hits, misses);
+}
+
+void
 dns_answer_free(struct dns_answer *a)
 {
-	if (a->priv != NULL)
+	if (a->priv != NULL && a->cached)
+		dns_cache_release(a->priv);
+	else if (a->priv != NULL)
 		ub_resolve_free(a->priv);
 	memset(a, 0, sizeof(*a));
 }

@@ -288,6 +288,15 @@ render_sources(strbuf *out)
 	sb_printf(out, "# HELP postern_tcp_quickacks_total TCP_QUICKACK set after a read on an inet milter "
 	    "connection (socket_quickack).\n# TYPE postern_tcp_quickacks_total counter\n"
 	    "postern_tcp_quickacks_total %lu\n", quickack_count());
+	{
+		unsigned long long h, m;
+
+		dns_cache_stats(&h, &m);
+		sb_printf(out, "# HELP postern_dns_cache_total Questions answered from the resolver's answer "
+		    "cache (hit) or sent to libunbound (miss).\n# TYPE postern_dns_cache_total counter\n"
+		    "postern_dns_cache_total{result=\"hit\"} %llu\npostern_dns_cache_total{result=\"miss\"} %llu\n",
+		    h, m);
+	}
 }
 
 static bool

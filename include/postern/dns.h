@@ -4,7 +4,9 @@
  * Created once at start-up.  Queries are synchronous for the caller (a
  * milter thread) with a hard deadline; one dispatcher thread drives
  * libunbound's asynchronous interface, so any number of threads may wait
- * at once and all share libunbound's cache.  The SPF and DKIM adapters and
+ * at once and all share libunbound's cache.  Answers with a TTL are also
+ * kept in postern's own cache (dns_cache.c), which answers a repeated
+ * question in the asking thread and counts hits and misses.  The SPF and DKIM adapters and
  * the DNSBL queries (dns_start/dns_collect) are built on it.
  */
 #ifndef POSTERN_DNS_H
@@ -31,7 +33,8 @@ struct dns_answer {
 	const unsigned char *const *rdata; /* wire-format RDATA of each record */
 	const int *rdlen;
 	const char *canonname;          /* after CNAMEs, or NULL */
-	void *priv;                     /* the libunbound result */
+	void *priv;                     /* the libunbound result, or the cache entry */
+	bool cached;                    /* from postern's answer cache (dns_cache.c) */
 };
 
 struct dns_options {
@@ -45,6 +48,9 @@ struct dns_options {
 bool dns_init(const struct dns_options *opt, char *err, size_t errlen);
 void dns_shutdown(void);
 void dns_set_timeout(unsigned timeout_ms);
+/* The answer cache's hits and misses since start (the cache hit rate):
+ * a question answered from the cache in the asking thread, or sent on. */
+void dns_cache_stats(unsigned long long *hits, unsigned long long *misses);
 /* How often a fresh context replaced one that saw the servers fail. */
 unsigned long dns_replacements(void);
 
