@@ -130,4 +130,68 @@ case("AU16", function()
 	mt.disconnect(out)
 end)
 
+-- issue 17: one From parse for every check.  A comment holding another
+-- address never names the author: "a@good.example (x@other.example y)" is
+-- good.example for DKIM signing, dkim.require_signature_from, DMARC and the
+-- deny.senders lookup; the mirror "a@other.example (x@good.example y)" is
+-- other.example for all of them.  Each case would go the other way if any
+-- of them took the domain from the comment.
+local GOOD = "a@good.example (x@other.example y)"
+local OTHER = "a@other.example (x@good.example y)"
+local function signed_by(qid, from, want)
+	local out = open("10.1.2.3")
+	mail(out, "<a@" .. want .. ">", qid)
+	rcpt(out, "<u@example.net>")
+	message(out, { { "From", from }, { "Subject", qid } }, "hello\r\n")
+	expect(out, SMFIR_CONTINUE, qid .. " outbound signed")
+	local sig = mt.getheader(out, "DKIM-Signature", 0) or ""
+	check(string.find(sig, "d=" .. want .. ";", 1, true) ~= nil,
+	    qid .. " signed with " .. want .. "'s key: " .. sig)
+	check(mt.getheader(out, "DKIM-Signature", 1) == nil, qid .. " one signature only")
+	mt.disconnect(out)
+end
+case("AF1", function() signed_by("AF1", GOOD, "good.example") end)
+case("AF2", function() signed_by("AF2", OTHER, "other.example") end)
+local function inbound17(qid, sender, rcpt_to, from, want)
+	local conn = open("192.0.2.10")
+	mail(conn, sender, qid)
+	rcpt(conn, rcpt_to)
+	message(conn, { { "From", from }, { "Subject", qid } }, "hello\r\n")
+	expect(conn, want, qid)
+	return conn
+end
+-- required.example requires other.example's signature
+case("AF3", function()   -- author good.example: nothing required; DMARC pass by SPF
+	local conn = inbound17("AF3", "<x@good.example>", "<u@required.example>", GOOD, SMFIR_CONTINUE)
+	local ar = mt.getheader(conn, "Authentication-Results", 0) or ""
+	check(string.find(ar, "dmarc=pass", 1, true) ~= nil and
+	    string.find(ar, "header.from=good.example", 1, true) ~= nil, "AF3 A-R: " .. ar)
+	mt.disconnect(conn)
+end)
+case("AF4", function()   -- author other.example: its signature is required
+	mt.disconnect(inbound17("AF4", "<x@other.example>", "<u@required.example>", OTHER, SMFIR_REPLYCODE))
+end)
+-- DMARC: good.example publishes p=reject, other.example nothing
+case("AF5", function()   -- SPF passes for other.example, not aligned with good.example
+	mt.disconnect(inbound17("AF5", "<x@other.example>", "<u@example.net>", GOOD, SMFIR_REPLYCODE))
+end)
+case("AF6", function()
+	local conn = inbound17("AF6", "<x@other.example>", "<u@example.net>", OTHER, SMFIR_CONTINUE)
+	local ar = mt.getheader(conn, "Authentication-Results", 0) or ""
+	check(string.find(ar, "header.from=other.example", 1, true) ~= nil, "AF6 A-R: " .. ar)
+	mt.disconnect(conn)
+end)
+-- listed.example has other.example on deny.senders (decided in the header
+-- phase: the reply goes to the first body chunk)
+local function listed(qid, from, want)
+	local conn = open("192.0.2.10")
+	mail(conn, "<x@good.example>", qid)
+	rcpt(conn, "<u@listed.example>")
+	local r = headers_body(conn, { { "From", from }, { "Subject", qid } }, "hello\r\n")
+	check(r == want, qid .. ": reply to the body " .. tostring(r))
+	mt.disconnect(conn)
+end
+case("AF7", function() listed("AF7", GOOD, SMFIR_CONTINUE) end)
+case("AF8", function() listed("AF8", OTHER, SMFIR_REPLYCODE) end)
+
 check(#failed == 0, "cases failed: " .. table.concat(failed, " "))

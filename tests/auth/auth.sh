@@ -6,6 +6,9 @@
 # back to the organisational domain; a required signature whose key times
 # out is retried (451 4.7.5); forged A-R (quoted-pairs), Received-SPF and
 # X-Postern-* fields removed; a signing failure tempfails (451 4.3.0).
+# Issue 17: "From: a@good.example (x@other.example y)" and its mirror give
+# the same author to DKIM signing, dkim.require_signature_from, DMARC and
+# the deny.senders lookup (AF1-AF8).
 here=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${top_builddir:-$here}
 . "$here/tests/lib/tap.sh"
@@ -18,7 +21,7 @@ T=$TEST_TMPDIR
 cp -r "$here/tests/auth/policies" "$T/policies"
 chmod -R u+w "$T/policies"
 mkdir -m 700 "$T/keys"
-for k in "example.org good" "example.net slow"; do
+for k in "example.org good" "example.net slow" "good.example g" "other.example o"; do
 	set -- $k
 	"$build/postern-keygen" -d "$1" -s "$2" -a rsa -o "$T/keys" >/dev/null || bail_out "keygen $k"
 done
@@ -27,7 +30,9 @@ sed -E 's/ IN TXT \( (.*) \)$/ 300 TXT \1/' "$T/keys/example.org.good.txt" >>"$T
 dns_start "$T/zone.txt" || bail_out "DNS fixture did not start"
 postern_start "$T/policies" "
 dkim = { keys = [ \"example.org:good:$T/keys/example.org.good.pem\",
-                  \"example.net:slow:$T/keys/example.net.slow.pem\" ]; };
+                  \"example.net:slow:$T/keys/example.net.slow.pem\",
+                  \"good.example:g:$T/keys/good.example.g.pem\",
+                  \"other.example:o:$T/keys/other.example.o.pem\" ]; };
 " || bail_out "postern did not start"
 
 longlabel=$(printf 'a%.0s' $(seq 1 64))                       # one label of 64 octets
@@ -59,6 +64,16 @@ logged 'AU13: eom: .*dkim=pass:0,fail:0,temperror:1.* verdict=tempfail check=dki
 logged 'AU14: eom: .*forged_authres=1 forged_received_spf=1 forged_x_postern=2 .*verdict=accept' "AU14: one A-R, one of two Received-SPF, both X-Postern-* removed"
 logged 'AU15: eom: .*dkim_signed=0 dkim_sign_failed=1 .*verdict=tempfail check=dkim reply="451 4.3.0' "AU15: signing failure tempfails with 451 4.3.0"
 logged 'AU16: eom: .*dkim_signed=1 .*verdict=accept' "AU16: the same key signs a normal message"
+# issue 17: one From parse; "a@good.example (x@other.example y)" is good.example
+logged 'AF1: eom: .*dkim_signed=1 .*verdict=accept' "AF1: the From in a comment: signed once, for good.example (d= checked by auth.lua)"
+logged 'AF2: eom: .*dkim_signed=1 .*verdict=accept' "AF2: the mirror: signed once, for other.example"
+logged 'AF3: eom: .*dkim=none .*dmarc=pass\(p=reject\) .*header.from=good.example .*verdict=accept' "AF3: dkim.require_signature_from other.example does not apply to good.example; DMARC pass"
+logged 'AF4: eom: .*verdict=reject check=dkim reply="550 5.7.20 no valid DKIM signature from other.example' "AF4: the mirror: other.example's signature required"
+logged 'AF5: eom: .*dmarc=fail\(p=reject\) .*verdict=reject check=dmarc reply="550 5.7.1 DMARC policy of good.example' "AF5: DMARC evaluates good.example (p=reject, SPF of other.example not aligned)"
+logged 'AF6: eom: .*dmarc=none header.from=other.example .*verdict=accept' "AF6: the mirror: DMARC of other.example (no record)"
+logged 'AF8: abort: .*lists=deny:from .*verdict=reject check=lists reply="554 5.7.1 From address refused' "AF8: deny.senders other.example refuses the mirror's From"
+logged 'AF7: abort: .*policy=listed.example .*verdict=accept' "AF7: summary line written"
+grep -qE 'AF7: .*lists=deny' "$PSTN_LOG"; [ $? -ne 0 ]; ok $? "AF7: deny.senders other.example leaves good.example's From alone"
 # 12. network text in log lines is escaped
 line=$(grep -a 'LOG1: eom: ' "$PSTN_LOG")
 [ -n "$line" ]; ok $? "LOG1: summary line written"

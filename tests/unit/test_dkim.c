@@ -131,6 +131,28 @@ test_from_domain(void **state)
 			fail_msg("\"%s\": got %s, want none", t[i].from, out);
 		if (t[i].want != NULL && (!ok || strcmp(out, t[i].want) != 0))
 			fail_msg("\"%s\": got %s, want %s", t[i].from, ok ? out : "none", t[i].want);
+		/* the address the deny lists and the login binding read comes
+		 * from the same parse: same status, same domain */
+		char dom[256], addr[322];
+		bool aok = from_header_author(t[i].from, strlen(t[i].from), dom, sizeof(dom), addr,
+		    sizeof(addr)) == FROM_OK;
+		if (aok != ok || (ok && strcmp(dom, out) != 0))
+			fail_msg("\"%s\": from_header_author disagrees (%s)", t[i].from, aok ? dom : "none");
+		if (aok && addr[0] != '\0') {
+			size_t al = strlen(addr), dl = strlen(dom);
+			if (al <= dl + 1 || addr[al - dl - 1] != '@' || strcmp(addr + al - dl, dom) != 0)
+				fail_msg("\"%s\": address %s is not in %s", t[i].from, addr, dom);
+		}
+	}
+	{
+		/* issue 17's case: the author, never the address in the comment */
+		static const char f[] = "a@good.example (x@other.example y)";
+		char dom[256], addr[322];
+
+		assert_int_equal(from_header_author(f, sizeof(f) - 1, dom, sizeof(dom), addr, sizeof(addr)),
+		    FROM_OK);
+		assert_string_equal(dom, "good.example");
+		assert_string_equal(addr, "a@good.example");
 	}
 }
 
