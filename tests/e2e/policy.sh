@@ -5,7 +5,8 @@
 # submission service ({daemon_name}) without AUTH refused; an
 # authenticated user (XCLIENT LOGIN) sending as another domain refused, or
 # with sender_login.action = "tag" delivered but not DKIM-signed, while
-# its own domain is signed.
+# its own domain is signed (also from a client on an allow list whose
+# allow.skip names dkim: signing is never skipped).
 here=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${top_builddir:-$here}
 . "$here/tests/lib/tap.sh"
@@ -31,6 +32,9 @@ echo 'deny = { senders = [ "spammer@remote.example" ]; clients = [ "192.0.2.99" 
 	>"$T/policies/example.com.conf"
 echo 'tls = { required = true; min_version = "TLSv1.2"; };' >"$T/policies/example.net.conf"
 echo 'sender_login = { action = "tag"; };' >"$T/policies/other.example.conf"
+# an allow that names every check it may skip: outbound mail is still signed
+echo 'allow = { clients = [ "192.0.2.23" ]; skip = [ "spf", "dkim", "dmarc", "helo", "attach" ]; };' \
+	>"$T/policies/example.org.conf"
 postern_start "$T/policies" "
 dkim = { keys = [ \"example.org:s1:$T/keys/example.org.s1.pem\" ]; };
 " || bail_out "postern did not start"
@@ -97,6 +101,16 @@ ok $? "a login sending as its own domain accepted" || diag_file "$SMTP_LOG"
 f=$(pf_delivered_subject e2e-own); ok $? "delivered"
 pf_headers "$f" | tr -d '\n\t ' | grep -q 'DKIM-Signature:.*d=example.org;s=s1;'
 ok $? "its own domain is signed"
+# an allowed client whose allow.skip names dkim: signing is never skipped
+smtp_send --port "$SUBPORT" --xclient-addr 192.0.2.23 --xclient-login alice@example.org \
+	--from alice@example.org --to user@example.com \
+	--header "From: alice@example.org" --header "Subject: e2e-allowed-out"
+ok $? "an allowed client's outbound mail accepted" || diag_file "$SMTP_LOG"
+f=$(pf_delivered_subject e2e-allowed-out); ok $? "delivered"
+pf_headers "$f" | tr -d '\n\t ' | grep -q 'DKIM-Signature:.*d=example.org;s=s1;'
+ok $? "allow.skip = dkim does not skip signing"
+grep -q 'eom: .*dir=outbound .*lists=allow:client excused=.*dkim_signed=1' "$PSTN_LOG"
+ok $? "summary line: allowed, and signed" || grep 'eom: .*192.0.2.23' "$PSTN_LOG" | diag_file /dev/stdin
 smtp_send --xclient-addr 192.0.2.21 --xclient-login bob@example.net \
 	--from bob@example.net --to user@example.com \
 	--header "From: ceo@example.org" --header "Subject: e2e-forged"
@@ -119,5 +133,5 @@ is "$n" 0 "a sender-login mismatch is not DKIM-signed (example.org has a key)"
 grep -q 'sender_login=mismatch:from .*dkim_sign="sender not bound to the login (sender_login)".* verdict=tag check=login' "$PSTN_LOG"
 ok $? "summary line: mismatch, not signed, tagged"
 n=$(grep -c 'eom: .*dkim_signed=1' "$PSTN_LOG")
-is "$n" 1 "exactly one message signed (the login's own domain)"
+is "$n" 2 "exactly two messages signed (the login's own domain, with and without an allow)"
 tap_done
