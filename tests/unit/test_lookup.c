@@ -438,7 +438,7 @@ test_scaling(void **state)
 	(void)state;
 	per_lookup(1000, &a1, &i1, &l1);
 	per_lookup(100000, &a2, &i2, &l2);
-	print_message("lookup ns per look-up, 1,000 -> 100,000 entries: address %.0f -> %.0f, "
+	print_message("# lookup ns per look-up, 1,000 -> 100,000 entries: address %.0f -> %.0f, "
 	    "network %.0f -> %.0f, login %.0f -> %.0f\n", a1, a2, i1, i2, l1, l2);
 	/* log2: 17/10 steps, plus cache misses in the larger table (measured
 	 * 4-9x); a linear scan would be 100x */
