@@ -36,6 +36,7 @@
 #include "postern/check_bayes.h"
 #include "postern/check_dkim.h"
 #include "postern/check_dmarc.h"
+#include "postern/check_helo.h"
 #include "postern/check_spam.h"
 #include "postern/check_spf.h"
 #include "postern/dns.h"
@@ -343,13 +344,18 @@ conn_hits(struct conn *c, struct spam_msg *sm)
 		else if (sc->res[i] == SPAM_LIST_ERROR)
 			spam_hit(&sm->hits, SR_DNSBL_ERROR, 0);
 	}
+	const struct helo_facts *hf;
+
 	if (*helo == '\0')
 		return;
-	if (spam_helo_bare_ip(helo))
+	/* the facts the HELO rules decide on (check_helo.c), scored */
+	hf = check_helo_facts(c);
+	if (hf->bare_ip || hf->literal)
 		spam_hit(&sm->hits, SR_HELO_BARE_IP, 0);
-	else if (spam_helo_not_fqdn(helo))
+	else if (hf->non_fqdn)
 		spam_hit(&sm->hits, SR_HELO_NOT_FQDN, 0);
-	if (c->snap->cfg.authserv_id != NULL && strcasecmp(helo, c->snap->cfg.authserv_id) == 0)
+	if (hf->is_mta_name ||
+	    (c->snap->cfg.authserv_id != NULL && strcasecmp(helo, c->snap->cfg.authserv_id) == 0))
 		spam_hit(&sm->hits, SR_HELO_OURS, 0);
 }
 

@@ -30,7 +30,7 @@ static const struct {
 	[SR_DKIM_FROM_PASS] = { "dkim_from_pass", -100, "a DKIM signature of the From domain passed" },
 	[SR_HELO_BARE_IP] = { "helo_bare_ip", 100, "HELO is an IP address" },
 	[SR_HELO_NOT_FQDN] = { "helo_not_fqdn", 50, "HELO is not a fully qualified name" },
-	[SR_HELO_OURS] = { "helo_ours", 300, "HELO claims our own name (authserv_id)" },
+	[SR_HELO_OURS] = { "helo_ours", 300, "HELO claims our own name (authserv_id or the MTA's, macro j)" },
 	[SR_NO_DATE] = { "no_date", 100, "no Date field" },
 	[SR_NO_MESSAGE_ID] = { "no_message_id", 50, "no Message-ID field" },
 	[SR_HEADER_8BIT] = { "header_8bit", 50, "8-bit bytes in a header field without encoding" },
@@ -500,34 +500,6 @@ spam_display_domain(const char *value, size_t len, char *out, size_t cap)
 		n--;
 	out[n] = '\0';
 	return n > 0 && memchr(out, '.', n) != NULL;
-}
-
-bool
-spam_helo_bare_ip(const char *helo)
-{
-	unsigned char a[16];
-	char tmp[64];
-	size_t n = strlen(helo);
-
-	if (n > 0 && helo[0] == '[')
-		return true;   /* an address literal */
-	if (n >= sizeof(tmp))
-		return false;
-	memcpy(tmp, helo, n + 1);
-	return inet_pton(AF_INET, tmp, a) == 1 || inet_pton(AF_INET6, tmp, a) == 1;
-}
-
-bool
-spam_helo_not_fqdn(const char *helo)
-{
-	size_t n = strlen(helo);
-
-	if (spam_helo_bare_ip(helo))
-		return false;
-	/* a trailing dot does not make "localhost." qualified */
-	while (n > 0 && helo[n - 1] == '.')
-		n--;
-	return memchr(helo, '.', n) == NULL;
 }
 
 bool

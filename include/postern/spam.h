@@ -171,10 +171,6 @@ struct spam_gtube {
 };
 void spam_gtube_feed(struct spam_gtube *g, const unsigned char *buf, size_t len);
 
-/* HELO is an address literal or a bare IPv4/IPv6 address. */
-bool spam_helo_bare_ip(const char *helo);
-/* HELO has no dot (and is not an address). */
-bool spam_helo_not_fqdn(const char *helo);
 /* A header value holds 8-bit bytes (raw, not RFC 2047 encoded). */
 bool spam_has_8bit(const char *value, size_t len);
 /* RFC 5322 2.2: a field name outside printable US-ASCII (or with ':'), a

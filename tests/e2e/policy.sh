@@ -3,9 +3,11 @@
 # list refused at RCPT; TLS required (Postfix with a test certificate made
 # by openssl, swaks -tls) accepted with TLS and refused without; a
 # submission service ({daemon_name}) without AUTH refused; an
-# authenticated user (XCLIENT LOGIN) sending as another domain refused, or
+# authenticated user (XCLIENT LOGIN, and real SMTP AUTH through Cyrus SASL)
+# sending as another domain refused, or
 # with sender_login.action = "tag" delivered but not DKIM-signed, while
-# its own domain is signed.
+# its own domain is signed (also from a client on an allow list whose
+# allow.skip names dkim: signing is never skipped).
 here=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${top_builddir:-$here}
 . "$here/tests/lib/tap.sh"
@@ -31,6 +33,9 @@ echo 'deny = { senders = [ "spammer@remote.example" ]; clients = [ "192.0.2.99" 
 	>"$T/policies/example.com.conf"
 echo 'tls = { required = true; min_version = "TLSv1.2"; };' >"$T/policies/example.net.conf"
 echo 'sender_login = { action = "tag"; };' >"$T/policies/other.example.conf"
+# an allow that names every check it may skip: outbound mail is still signed
+echo 'allow = { clients = [ "192.0.2.23" ]; skip = [ "spf", "dkim", "dmarc", "helo", "attach" ]; };' \
+	>"$T/policies/example.org.conf"
 postern_start "$T/policies" "
 dkim = { keys = [ \"example.org:s1:$T/keys/example.org.s1.pem\" ]; };
 " || bail_out "postern did not start"
@@ -44,8 +49,23 @@ PF_EXTRA_MAIN_CF="smtpd_tls_cert_file = $T/tls.crt
 smtpd_tls_key_file = $T/tls.key
 smtpd_tls_security_level = may
 smtpd_tls_loglevel = 1"
-PF_EXTRA_MASTER_CF="127.0.0.1:$SUBPORT inet n - n - - smtpd -o milter_macro_daemon_name=SUBMISSION"
+# real SMTP AUTH on the submission service: Cyrus SASL over a private sasldb
+# (PLAIN; the passwords are the test's own).  Debian's Postfix reads
+# $config_directory/sasl/smtpd.conf (cyrus_sasl_config_path is not used;
+# docs/NOTES-policy.md): written once Postfix's conf/ exists.
+command -v saslpasswd2 >/dev/null || bail_out "saslpasswd2 not installed (sasl2-bin, contrib/deps.sh)"
+mkdir "$T/sasl"
+for u in alice@example.org carol@other.example; do
+	echo "pw-${u%%@*}" | saslpasswd2 -p -c -f "$T/sasl/sasldb2" -u "${u#*@}" "${u%%@*}" ||
+		bail_out "saslpasswd2 $u"
+done
+chown postfix "$T/sasl/sasldb2"
+PF_EXTRA_MASTER_CF="127.0.0.1:$SUBPORT inet n - n - - smtpd -o milter_macro_daemon_name=SUBMISSION
+  -o smtpd_sasl_auth_enable=yes -o smtpd_sasl_type=cyrus -o smtpd_sasl_path=smtpd"
 postfix_start "inet:127.0.0.1:$PSTN_PORT" || bail_out "postfix did not start"
+mkdir -p "$PF_CONF/sasl"
+printf '%s\n' 'pwcheck_method: auxprop' 'auxprop_plugin: sasldb' 'mech_list: PLAIN LOGIN' \
+	"sasldb_path: $T/sasl/sasldb2" >"$PF_CONF/sasl/smtpd.conf"
 
 # 1. deny list: refused at RCPT (swaks 24), the mail never queued
 smtp_send --xclient-addr 192.0.2.10 --from spammer@remote.example --to user@example.com \
@@ -97,6 +117,16 @@ ok $? "a login sending as its own domain accepted" || diag_file "$SMTP_LOG"
 f=$(pf_delivered_subject e2e-own); ok $? "delivered"
 pf_headers "$f" | tr -d '\n\t ' | grep -q 'DKIM-Signature:.*d=example.org;s=s1;'
 ok $? "its own domain is signed"
+# an allowed client whose allow.skip names dkim: signing is never skipped
+smtp_send --port "$SUBPORT" --xclient-addr 192.0.2.23 --xclient-login alice@example.org \
+	--from alice@example.org --to user@example.com \
+	--header "From: alice@example.org" --header "Subject: e2e-allowed-out"
+ok $? "an allowed client's outbound mail accepted" || diag_file "$SMTP_LOG"
+f=$(pf_delivered_subject e2e-allowed-out); ok $? "delivered"
+pf_headers "$f" | tr -d '\n\t ' | grep -q 'DKIM-Signature:.*d=example.org;s=s1;'
+ok $? "allow.skip = dkim does not skip signing"
+grep -q 'eom: .*dir=outbound .*lists=allow:client excused=.*dkim_signed=1' "$PSTN_LOG"
+ok $? "summary line: allowed, and signed" || grep 'eom: .*192.0.2.23' "$PSTN_LOG" | diag_file /dev/stdin
 smtp_send --xclient-addr 192.0.2.21 --xclient-login bob@example.net \
 	--from bob@example.net --to user@example.com \
 	--header "From: ceo@example.org" --header "Subject: e2e-forged"
@@ -119,5 +149,38 @@ is "$n" 0 "a sender-login mismatch is not DKIM-signed (example.org has a key)"
 grep -q 'sender_login=mismatch:from .*dkim_sign="sender not bound to the login (sender_login)".* verdict=tag check=login' "$PSTN_LOG"
 ok $? "summary line: mismatch, not signed, tagged"
 n=$(grep -c 'eom: .*dkim_signed=1' "$PSTN_LOG")
-is "$n" 1 "exactly one message signed (the login's own domain)"
+is "$n" 2 "exactly two messages signed (the login's own domain, with and without an allow)"
+
+# 5. the same through real SMTP AUTH (swaks --auth PLAIN; Postfix's
+# {auth_authen} from Cyrus SASL, not XCLIENT)
+smtp_send --port "$SUBPORT" --auth PLAIN --auth-user alice@example.org --auth-password pw-alice \
+	--from alice@example.org --to user@example.com \
+	--header "From: alice@example.org" --header "Subject: e2e-auth-own"
+ok $? "AUTH: a user sending as its own domain accepted" || diag_file "$SMTP_LOG"
+grep -q '<-  235 2.7.0 Authentication successful' "$SMTP_LOG"
+ok $? "AUTH: authenticated by SASL" || diag_file "$SMTP_LOG"
+f=$(pf_delivered_subject e2e-auth-own); ok $? "AUTH: delivered"
+pf_headers "$f" | tr -d '\n\t ' | grep -q 'DKIM-Signature:.*d=example.org;s=s1;'
+ok $? "AUTH: its own domain is signed"
+smtp_send --port "$SUBPORT" --auth PLAIN --auth-user alice@example.org --auth-password pw-alice \
+	--from alice@example.org --to user@example.com \
+	--header "From: ceo@example.net" --header "Subject: e2e-auth-forged"
+is $? 26 "AUTH: another domain's From refused (at end of DATA)"
+grep -q '<** 553 5.7.1 From domain not owned by user alice@example.org' "$SMTP_LOG"
+ok $? "AUTH: 553 5.7.1 From domain not owned" || diag_file "$SMTP_LOG"
+smtp_send --port "$SUBPORT" --auth PLAIN --auth-user alice@example.org --auth-password pw-alice \
+	--from ceo@example.net --to user@example.com --header "Subject: e2e-auth-forged-env"
+is $? 23 "AUTH: another domain's envelope sender refused at MAIL FROM"
+grep -q '<** 553 5.7.1 sender address not owned by user alice@example.org' "$SMTP_LOG"
+ok $? "AUTH: 553 5.7.1 sender address not owned" || diag_file "$SMTP_LOG"
+# other.example tags: a login there writing example.org's From is delivered unsigned
+smtp_send --port "$SUBPORT" --auth PLAIN --auth-user carol@other.example --auth-password pw-carol \
+	--from carol@other.example --to user@example.com \
+	--header "From: ceo@example.org" --header "Subject: e2e-auth-tagged"
+ok $? "AUTH: mismatch under sender_login.action = tag accepted" || diag_file "$SMTP_LOG"
+f=$(pf_delivered_subject e2e-auth-tagged); ok $? "AUTH: delivered"
+n=$(pf_headers "$f" | grep -c '^DKIM-Signature:')
+is "$n" 0 "AUTH: a sender-login mismatch is not DKIM-signed (example.org has a key)"
+n=$(grep -c 'eom: .*dkim_signed=1' "$PSTN_LOG")
+is "$n" 3 "signed: the login's own domain (XCLIENT, allowed, AUTH), nothing else"
 tap_done

@@ -53,6 +53,14 @@ out=$(E --client 192.0.2.10 --helo 192.0.2.10 --from a@remote.example --rcpt u@e
 like "$out" 'reply: 550 5.7.1 message refused as spam \(GTUBE test message\)' "GTUBE refused with 550 5.7.1"
 like "$out" 'summary: eom: .* spam=1000.0/15.0 spam_rules=gtube=1000.0,helo_bare_ip=1.0,no_date=1.0,auth_none=0.5,no_message_id=0.5 xspam_removed=1 verdict=reject' \
 	"the summary lists every spam rule that fired, with its score"
+# the spam rules score the HELO facts the HELO rules decide on (check_helo_facts)
+out=$(E --client 192.0.2.10 --helo mx.self.example --mta-name mx.self.example --from a@remote.example \
+	--rcpt u@example.net gtube.eml)
+like "$out" 'spam_rules=[^ ]*,helo_ours=3.0[, ]' "spam: a HELO with the MTA's own name scores helo_ours"
+out=$(E --client 192.0.2.10 --helo '[192.0.2.10]' --from a@remote.example --rcpt u@example.net gtube.eml)
+like "$out" 'spam_rules=[^ ]*,helo_bare_ip=1.0[, ]' "spam: an address literal scores helo_bare_ip"
+out=$(E --client 192.0.2.10 --helo 'bad..example' --from a@remote.example --rcpt u@example.net gtube.eml)
+like "$out" 'spam_rules=[^ ]*,helo_not_fqdn=0.5[, ]' "spam: a malformed name scores helo_not_fqdn"
 like "$out" '- delete X-Spam-Flag #1' "the sender's X-Spam-Flag is deleted"
 
 E --rcpt u@example.net /nonexistent.eml >/dev/null

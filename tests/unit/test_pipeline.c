@@ -10,6 +10,7 @@
 
 #include "testutil.h"
 #include "postern/check_authres.h"
+#include "postern/check_helo.h"
 #include "postern/check_size.h"
 #include "postern/pipeline.h"
 
@@ -345,6 +346,52 @@ test_header_count_limit(void **state)
 	conn_free(c);
 }
 
+/* The HELO facts (check_helo.c) that the HELO rules decide on and the
+ * spam rules score: well-formed names and as many malformed ones. */
+static void
+test_helo_facts(void **state)
+{
+	static const struct { const char *helo; bool bare, literal, nofqdn, mta; } rows[] = {
+		{ "client.example", false, false, false, false },
+		{ "mail.example.org.", false, false, false, false },
+		{ "under_score.example", false, false, false, false },
+		{ "[192.0.2.1]", false, true, false, false },
+		{ "[IPv6:2001:db8::1]", false, true, false, false },
+		{ "192.0.2", false, false, false, false },   /* digits, but a dotted name */
+		{ "MX.Test.Example", false, false, false, true },   /* the MTA's name, any case */
+		/* malformed */
+		{ "192.0.2.1", true, false, false, false },
+		{ "2001:db8::1", true, false, false, false },
+		{ "localhost", false, false, true, false },
+		{ "localhost.", false, false, true, false },
+		{ "EXAMPLE", false, false, true, false },
+		{ "a..example", false, false, true, false },
+		{ ".example.com", false, false, true, false },
+		{ "bad name.example", false, false, true, false },
+		{ "[not-an-ip]", false, false, true, false },
+		{ "[192.0.2.1", false, false, true, false },
+		{ "[]", false, false, true, false },
+		{ "x.example;rm", false, false, true, false },
+		{ "", false, false, true, false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(rows); i++) {
+		struct conn *c = session("192.0.2.10", NULL);
+		const struct helo_facts *f;
+
+		pl_server(c, "mx.test.example");
+		pl_helo(c, rows[i].helo);
+		f = check_helo_facts(c);
+		if (f->bare_ip != rows[i].bare || f->literal != rows[i].literal ||
+		    f->non_fqdn != rows[i].nofqdn || f->is_mta_name != rows[i].mta)
+			fail_msg("row %zu \"%s\": bare %d literal %d non_fqdn %d mta %d", i, rows[i].helo,
+			    f->bare_ip, f->literal, f->non_fqdn, f->is_mta_name);
+		pl_close(c);
+		conn_free(c);
+	}
+}
+
 int
 main(void)
 {
@@ -358,6 +405,7 @@ main(void)
 		cmocka_unit_test(test_authres_added_and_forged_removed),
 		cmocka_unit_test(test_outbound_gets_no_authres),
 		cmocka_unit_test(test_header_count_limit),
+		cmocka_unit_test(test_helo_facts),
 	};
 	return cmocka_run_group_tests_name("pipeline", tests, setup, teardown);
 }

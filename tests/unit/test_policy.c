@@ -9,6 +9,7 @@
 
 #include "testutil.h"
 #include "postern/addr.h"
+#include "postern/check_access.h"
 #include "postern/policy.h"
 
 static char *
@@ -141,6 +142,115 @@ test_bad_files_table(void **state)
 	}
 }
 
+/* The policy clauses of issue 16 (lists, TLS, submission, sender login,
+ * HELO): values a policy file may hold, then as many malformed ones, each
+ * refused with file:line: key: problem. */
+static const char *const clause_good[] = {
+	"deny = { senders = [ \"bulk.example\", \"a@b.example\", \"@c.example\" ]; };\n",
+	"deny = { clients = [ \"203.0.113.0/24\", \"2001:db8::/32\", \"198.51.100.7\" ]; };\n",
+	"deny = { helo = [ \"ylmf-pc\", \"[192.0.2.1]\" ]; recipients = [ \"x@example.com\" ]; action = \"tempfail\"; };\n",
+	"allow = { clients = [ \"198.51.100.25\" ]; senders = [ \"alerts@partner.example\" ]; };\n",
+	"allow = { helo = [ \"mx.partner.example\" ]; recipients = [ \"abuse@example.com\" ]; skip = [ \"spf\", \"attach\" ]; };\n",
+	"allow = { skip = [ ]; senders = \"\"; };\n",
+	"tls = { required = true; min_version = \"TLSv1.2\"; action = \"tempfail\"; };\n",
+	"tls = { required_from = [ \"partner.example\" ]; min_cipher_bits = 128; deny_ciphers = [ \"RC4\", \"NULL\" ]; };\n",
+	"tls = { required_outbound = true; min_version = \"TLSv1.3\"; };\n",
+	"submission = { daemons = [ \"submission\", \"smtps\" ]; action = \"reject\"; };\n",
+	"sender_login = { map = [ \"*@domain\", \"helpdesk support@example.com, example.org\" ]; action = \"tag\"; };\n",
+	"sender_login = { internal = [ \"example.com\", \"noreply@example.org\" ]; };\n",
+	"helo = { own_names = [ \"mx.example.com\" ]; own_addresses = [ \"192.0.2.1\", \"2001:db8::25\" ]; own_action = \"reject\"; };\n",
+	"helo = { bare_ip_action = \"tag\"; non_fqdn_action = \"tempfail\"; unresolved_action = \"quarantine\"; };\n",
+};
+
+static const struct {
+	const char *text;
+	const char *want;
+} clause_bad[] = {
+	{ "deny = { senders = [ \"a@@b.example\" ]; };\n", ":1: deny.senders: element 1: \"a@@b.example\": not an address" },
+	{ "\ndeny = { senders = [ \"ok.example\", \"bad..example\" ]; };\n", ":2: deny.senders: element 2: \"bad..example\": not a valid domain name" },
+	{ "deny = { clients = [ \"192.0.2.1/24\" ]; };\n", "deny.clients: element 1: \"192.0.2.1/24\": not an IPv4/IPv6 address or prefix" },
+	{ "deny = { clients = [ \"example.com\" ]; };\n", "deny.clients: element 1: \"example.com\": not an IPv4/IPv6" },
+	{ "deny = { helo = [ \"[not-an-ip]\" ]; };\n", "deny.helo: element 1: \"[not-an-ip]\": not a valid domain name" },
+	{ "deny = { recipients = [ 7 ]; };\n", "deny.recipients: element 1: expected a string" },
+	{ "deny = { action = \"maybe\"; };\n", "deny.action: expected accept" },
+	{ "deny = { senders = [ \"file:/nonexistent/deny.txt\" ]; };\n", "/nonexistent/deny.txt:0: deny.senders: cannot read" },
+	{ "allow = { skip = [ \"size\" ]; };\n", "allow.skip: element 1: \"size\": not one of the allowed values" },
+	{ "allow = { senders = [ \"a b@example.com\" ]; };\n", "allow.senders: element 1: \"a b@example.com\": control character or space" },
+	{ "allow = { clients = [ \"10.0.0.0/33\" ]; };\n", "allow.clients: element 1: \"10.0.0.0/33\": not an IPv4/IPv6" },
+	{ "tls = { min_version = \"TLSv9\"; };\n", ":1: tls.min_version: not one of the allowed values" },
+	{ "tls = { min_version = \"tls1.2\"; };\n", "tls.min_version: not one of the allowed values" },
+	{ "tls = { action = \"bounce\"; };\n", "tls.action: expected accept" },
+	{ "tls = { required = \"yes\"; };\n", "tls.required: expected true or false" },
+	{ "tls = { min_cipher_bits = 5000; };\n", "tls.min_cipher_bits: value out of range" },
+	{ "tls = { required_from = [ \"user@partner.example\" ]; };\n", "tls.required_from: element 1: \"user@partner.example\": not a valid domain name" },
+	{ "tls = { deny_ciphers = [ 5 ]; };\n", "tls.deny_ciphers: element 1: expected a string" },
+	{ "submission = { daemons = 5; };\n", "submission.daemons: expected a quoted string" },
+	{ "submission = { action = \"drop\"; };\n", "submission.action: expected accept" },
+	{ "sender_login = { map = [ \"alice\" ]; };\n", "sender_login.map: element 1: \"alice\": expected LOGIN ADDRESS-OR-DOMAIN... or *@domain" },
+	{ "sender_login = { map = [ \"*@example.com\" ]; };\n", "sender_login.map: element 1: \"*@example.com\": expected LOGIN" },
+	{ "sender_login = { map = [ \"bob bad@@x\" ]; };\n", "sender_login.map: element 1: \"bob bad@@x\": not an address" },
+	{ "sender_login = { internal = [ \"x@\" ]; };\n", "sender_login.internal: element 1: \"x@\": not a valid domain name" },
+	{ "sender_login = { action = \"x\"; };\n", "sender_login.action: expected accept" },
+	{ "helo = { own_action = \"x\"; };\n", "helo.own_action: expected accept" },
+	{ "helo = { own_addresses = [ \"300.1.1.1\" ]; };\n", "helo.own_addresses: element 1: \"300.1.1.1\": not an IPv4/IPv6" },
+	{ "helo = { own_names = [ \"a b\" ]; };\n", "helo.own_names: element 1: \"a b\": not a valid domain name" },
+	{ "helo = { unresolved_action = 1; };\n", "helo.unresolved_action: expected a quoted string" },
+	{ "helo = { bare_ip_actoin = \"reject\"; };\n", "helo.bare_ip_actoin: unknown key" },
+};
+
+static void
+test_clause_values(void **state)
+{
+	(void)state;
+	assert_true(NELEM(clause_bad) >= NELEM(clause_good));
+	for (size_t i = 0; i < NELEM(clause_good); i++) {
+		const char *files[] = { "example.com.conf", clause_good[i], NULL };
+		char *dir = mkpolicies(files), *err;
+		struct policy_set *ps = load(dir, &err);
+
+		if (ps == NULL || err != NULL)
+			fail_msg("good row %zu refused: %s", i, err ? err : "");
+		policy_set_free(ps);
+		tu_rmdir(dir);
+	}
+	for (size_t i = 0; i < NELEM(clause_bad); i++) {
+		const char *files[] = { "example.com.conf", clause_bad[i].text, NULL };
+		char *dir = mkpolicies(files), *err;
+		struct policy_set *ps = load(dir, &err);
+
+		if (ps != NULL)
+			fail_msg("bad row %zu accepted", i);
+		if (err == NULL || strstr(err, clause_bad[i].want) == NULL)
+			fail_msg("bad row %zu: \"%s\" lacks \"%s\"", i, err ? err : "", clause_bad[i].want);
+		/* the policy file's name, or the list file's, starts the message */
+		if (strstr(clause_bad[i].want, "/nonexistent") == NULL && strstr(err, "example.com.conf:") == NULL)
+			fail_msg("bad row %zu: no file name in \"%s\"", i, err);
+		free(err);
+		tu_rmdir(dir);
+	}
+}
+
+/* {tls_version} as the MTA sends it, ranked like tls.min_version's choices
+ * (any, SSLv3, TLSv1, TLSv1.1, TLSv1.2, TLSv1.3); anything unknown ranks 0,
+ * below every minimum. */
+static void
+test_tls_rank(void **state)
+{
+	static const struct { const char *v; unsigned rank; } rows[] = {
+		{ "SSLv3", 1 }, { "TLSv1", 2 }, { "TLSv1.0", 2 }, { "TLSv1.1", 3 },
+		{ "TLSv1.2", 4 }, { "TLSv1.3", 5 }, { "tlsv1.3", 5 },
+		/* malformed or unknown */
+		{ NULL, 0 }, { "", 0 }, { "TLSv1.", 0 }, { "TLSv1.10", 0 }, { "TLSv1.x", 0 },
+		{ "TLSv2", 0 }, { "SSLv2", 0 }, { "TLSv1.3 ", 0 }, { "DTLSv1.2", 0 }, { "TLS", 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(rows); i++)
+		if (check_access_tls_rank(rows[i].v) != rows[i].rank)
+			fail_msg("row %zu \"%s\": got %u want %u", i, rows[i].v ? rows[i].v : "(null)",
+			    check_access_tls_rank(rows[i].v), rows[i].rank);
+}
+
 static void
 test_missing_dir(void **state)
 {
@@ -243,6 +353,8 @@ main(void)
 		cmocka_unit_test(test_inheritance_chain),
 		cmocka_unit_test(test_unlimited_is_loosest),
 		cmocka_unit_test(test_bad_files_table),
+		cmocka_unit_test(test_clause_values),
+		cmocka_unit_test(test_tls_rank),
 		cmocka_unit_test(test_missing_dir),
 		cmocka_unit_test(test_address_domain),
 		cmocka_unit_test(test_many_domain_files),
