@@ -121,6 +121,27 @@ padding_only(const char *l, size_t n)
 enum dline { DL_NONE, DL_OPEN, DL_CLOSE, DL_PAD, DL_BAD };
 
 /*
+ * Does l[0..n) start with "--" and the boundary of a multipart that an
+ * enclosing delimiter ended before its own close delimiter came?  A reader
+ * that matches only the innermost boundary (or never saw the enclosing one)
+ * is still inside that multipart, and shows the part such a line starts;
+ * Python and postern have left it (it is text to them).
+ */
+static bool
+ended_delimiter(const struct mime_scan *s, const char *l, size_t n)
+{
+	for (size_t i = 0; i + sizeof(size_t) <= s->ended.len;) {
+		size_t blen;
+		memcpy(&blen, s->ended.s + i, sizeof(blen));
+		i += sizeof(blen);
+		if (n - 2 >= blen && memcmp(l + 2, s->ended.s + i, blen) == 0)
+			return true;
+		i += blen;
+	}
+	return false;
+}
+
+/*
  * What a line that starts with "--" is.  A delimiter is "--" boundary,
  * "--" for the close delimiter, then only blanks (any number: DL_PAD when
  * the line head filled up before its end); an open level's exact match
@@ -166,6 +187,10 @@ classify(const struct mime_scan *s, const char *l, size_t n, bool complete, size
 	}
 	if (after_close) {
 		*why = "MIME delimiter after the close delimiter";
+		return DL_BAD;
+	}
+	if (s->ended.len > 0 && ended_delimiter(s, l, n)) {
+		*why = "MIME delimiter of a multipart that had ended";
 		return DL_BAD;
 	}
 	return DL_NONE;
@@ -403,6 +428,7 @@ mime_scan_new(const struct mime_limits *l, bool headers_fed, mime_cb cb, void *c
 	sb_init(&s->dup_ctype);
 	sb_init(&s->dup_cdisp);
 	sb_init(&s->dup_cte);
+	sb_init(&s->ended);
 	s->bol = true;
 	ms_start_entity(s, 0, false);
 	(void)headers_fed;    /* both ways start in the header state */
@@ -444,6 +470,7 @@ mime_scan_free(struct mime_scan *s)
 	sb_free(&s->dup_ctype);
 	sb_free(&s->dup_cdisp);
 	sb_free(&s->dup_cte);
+	sb_free(&s->ended);
 	free(s);
 }
 

@@ -246,12 +246,51 @@ all_names(struct mime_scan *s, struct mime_part *p, char *buf)
 	return !nc.toolong;
 }
 
+struct bnd_ctx {
+	const char *b;       /* the boundary the scanner follows */
+	size_t blen;
+	bool differ;
+};
+
+static void
+cmp_boundary(void *ctx, const char *v, size_t n, bool toolong)
+{
+	struct bnd_ctx *bc = ctx;
+
+	if (toolong || n != bc->blen || memcmp(v, bc->b, n) != 0)
+		bc->differ = true;
+}
+
+/* Does any form of a boundary parameter (each occurrence, RFC 2231
+ * sections, the quoted and cut variants), in the Content-Type field or a
+ * later one, name another boundary than e's?  Readers take the first, the
+ * last, or the sections before the plain value (Python: the plain value;
+ * postern: the sections), so the parts a reader shows are not the ones
+ * screened. */
+static bool
+boundary_disagrees(struct mime_scan *s, const struct ent *e, char *buf)
+{
+	struct bnd_ctx bc = { .b = e->boundary, .blen = e->blen };
+
+	mime_param_variants(s->ctype.s, s->ctype.len, "boundary", buf, s->lim.boundary + 1,
+	    cmp_boundary, &bc);
+	for (size_t i = 0; i < s->dup_ctype.len && !bc.differ;) {
+		const char *l = s->dup_ctype.s + i, *nl = memchr(l, '\n', s->dup_ctype.len - i);
+		size_t n = nl ? (size_t)(nl - l) : s->dup_ctype.len - i;
+		mime_param_variants(l, n, "boundary", buf, s->lim.boundary + 1, cmp_boundary, &bc);
+		i += n + 1;
+	}
+	return bc.differ;
+}
+
 /* A later Content-Type or Content-Transfer-Encoding field that says other
  * than the first: clients differ on which one wins (some read the last), so
  * the part they decode or show is not the one screened.  Fields that agree
- * (a charset parameter aside) are harmless. */
+ * (a charset parameter aside) are harmless; boundary parameters must agree
+ * too (boundary_disagrees()). */
 static const char *
-disagree(struct mime_scan *s, const char *type, enum mime_enc enc)
+disagree(struct mime_scan *s, const struct ent *e, const char *type, enum mime_enc enc,
+    char *bbuf)
 {
 	char tok[MIME_TYPE_MAX];
 
@@ -270,6 +309,8 @@ disagree(struct mime_scan *s, const char *type, enum mime_enc enc)
 			return "two Content-Transfer-Encoding fields that disagree";
 		i += n + 1;
 	}
+	if (e->kind == MIME_MULTIPART && boundary_disagrees(s, e, bbuf))
+		return "boundary parameters that disagree";
 	return NULL;
 }
 
@@ -333,7 +374,7 @@ ms_headers_done(struct mime_scan *s)
 		goto out;
 	}
 	/* after the part's names were screened: a blocked name says more */
-	const char *why = disagree(s, s->have_ctype ? tok : "", p->enc);
+	const char *why = disagree(s, e, s->have_ctype ? tok : "", p->enc, bbuf);
 	if (why != NULL) {
 		ms_violation(s, why);
 		goto out;
@@ -452,6 +493,10 @@ ms_end_entity(struct mime_scan *s)
 		if (!e->closed) {
 			s->f.unterminated = true;
 			s->nbound--;
+			if (s->st != ST_STOP) {   /* remember it: see ended_delimiter() */
+				sb_append(&s->ended, (const char *)&e->blen, sizeof(e->blen));
+				sb_append(&s->ended, e->boundary, e->blen);
+			}
 		}
 		s->nmulti--;
 		free(e->boundary);

@@ -47,6 +47,10 @@ struct mime_scan {
 	size_t nstk;
 	unsigned nbound;     /* open multiparts on the stack */
 	unsigned nmulti;     /* multiparts on the stack, open or closed */
+	strbuf ended;        /* boundaries of multiparts ended by an enclosing
+	                      * delimiter (no close delimiter of their own), each
+	                      * a size_t length then its bytes: a later delimiter
+	                      * of one is refused (at most parts x boundary bytes) */
 	enum sstate st;
 	enum mime_status status;
 	/* line machine */

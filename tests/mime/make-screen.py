@@ -241,6 +241,99 @@ files["yenc-in-text-zip"] = msg("554 5.7.1 file in archive evil.exe", "a yEnc zi
                                 "Docs:\n" + yblock("docs.bin", zev), ctype="text/plain")
 files["yenc-in-text-ok"] = msg("accept", "a yEnc text file in a text/plain body",
                                "Notes:\n" + yblock("notes.txt", b"some notes\n" * 20), ctype="text/plain")
+# fresh variants of each class, tried as an attacker would (audit of issue 9)
+files["pad-tabs-crlf"] = msg("554 5.7.1 attachment evil.exe", "long padding of blanks and tabs, CRLF line ends",
+                             ("--%s\n%s--%s%s\n%s--%s--\n" % (B, TEXT, B, " \t" * 300, EXE, B))).replace("\n", "\r\n")
+files["pad-long-inner"] = msg("554 5.7.1 attachment evil.exe", "long padding on an inner boundary",
+                              mp([TEXT, part(['Content-Type: multipart/alternative; boundary="c2"'],
+                                             "--c2\n" + TEXT + "--c2" + " " * 2000 + "\n" + EXE + "--c2--")]))
+files["pad-long-close-part"] = msg("554 5.6.0", "a long-padded close delimiter, then a part",
+                                   "--%s\n%s--%s--%s\n--%s\n%s--%s--\n" % (B, TEXT, B, " " * 1000, B, EXE, B))
+files["close-blank-text"] = msg("554 5.6.0", "close delimiter, blanks, then text",
+                                "--%s\n%s--%s--   x\n%s--%s--\n" % (B, TEXT, B, EXE, B))
+# boundary parameters that disagree: Python follows the first boundary=,
+# postern followed the RFC 2231 sections; a reader of the last field or
+# the last parameter shows other parts
+files["boundary-twice"] = msg("554 5.6.0", "boundary= twice",
+                              "--zz\n%s--%s\n%s--%s--\n--zz--\n" % (TEXT, B, EXE, B),
+                              ctype='multipart/mixed; boundary="zz"; boundary="%s"' % B)
+files["boundary-sections-vs-plain"] = msg("554 5.6.0", "boundary= and boundary*0/*1 differ",
+                                          "--%s\n%s--zz\n%s--zz--\n--%s--\n" % (B, TEXT, EXE, B),
+                                          ctype='multipart/mixed; boundary="zz"; boundary*0="b"; boundary*1="1"')
+files["type-twice-boundary"] = msg("554 5.6.0", "Content-Type twice, same type, another boundary",
+                                   "--zz\n%s--%s\n%s--%s--\n--zz--\n" % (TEXT, B, EXE, B),
+                                   ctype='multipart/mixed; boundary="zz"',
+                                   extra='Content-Type: multipart/mixed; boundary="%s"\n' % B)
+files["boundary-twice-same-ok"] = msg("accept", "boundary= twice, the same value",
+                                      mp([TEXT, TEXT]), ctype='multipart/mixed; boundary=%s; boundary="%s"' % (B, B))
+# an inner multipart ended by the outer delimiter, then a delimiter of it:
+# a reader that matches the innermost boundary only shows that part
+files["ended-after-close"] = msg("554 5.6.0", "an ended inner boundary after the outer close",
+                                 "--%s\n" % B + part(['Content-Type: multipart/mixed; boundary="c2"'], "--c2\n" + TEXT)
+                                 + "--%s--\n--c2\n%s--c2--\n" % (B, EXE))
+files["ended-in-next-part"] = msg("554 5.6.0", "an ended inner boundary in a later part",
+                                  "--%s\n" % B + part(['Content-Type: multipart/mixed; boundary="c2"'], "--c2\n" + TEXT)
+                                  + "--%s\n%s--c2\n%s--%s--\n" % (B, TEXT, EXE, B))
+files["ended-ok"] = msg("accept", "an inner multipart ended by the outer delimiter",
+                        "--%s\n" % B + part(['Content-Type: multipart/mixed; boundary="c2"'], "--c2\n" + TEXT)
+                        + "--%s\n%s--%s--\n" % (B, TEXT, B))
+z = bytearray(mzip([("a.txt", b"a" * 300), ("e.txt", b"MZ" * 100)]))
+i = z.find(b"e.txt", z.rfind(b"PK\x01\x02"))
+z[i:i + 5] = b"e.exe"
+files["zip-central-name"] = msg("554 5.7.1 file in archive e.exe", "the central name is not the local one",
+                                mp([TEXT, zpart(bytes(z))]))
+z = bytearray(mzip([("a.txt", b"a" * 300), ("e.txt", b"MZ" * 100)]))
+i = z.find(b"e.txt")
+z[i:i + 5] = b"e.exe"
+files["zip-local-name"] = msg("554 5.7.1 file in archive e.exe", "the local name is not the central one",
+                              mp([TEXT, zpart(bytes(z))]))
+e = good.rfind(b"PK\x05\x06")
+files["zip-count-lie"] = msg("554 5.7.1 archive docs.zip cannot be listed", "the end record counts one entry",
+                             mp([TEXT, zpart(good[:e + 8] + struct.pack("<HH", 1, 1) + good[e + 12:])]))
+bio = io.BytesIO()
+with zipfile.ZipFile(bio, "w", zipfile.ZIP_STORED) as zf:
+    zf.writestr("inner.zip", zev)
+files["zip-in-zip-stored"] = msg("554 5.7.1 file in archive evil.exe", "an exe in a stored zip in a zip",
+                                 mp([TEXT, zpart(bio.getvalue())]))
+def zb64(s):
+    return mp([TEXT, part(["Content-Type: application/zip", 'Content-Disposition: attachment; filename="docs.zip"',
+                           "Content-Transfer-Encoding: base64"], s)])
+files["b64-pad-junk"] = msg("554 5.7.1 file in archive evil.exe", "base64 padding, junk, then more data",
+                            zb64(base64.b64encode(zev[:10]).decode() + "!!\n" + b64(zev[10:])))
+files["b64-pad-midline"] = msg("554 5.7.1 file in archive evil.exe", "base64 padding twice on one line",
+                               zb64(base64.b64encode(zev[:10]).decode() + base64.b64encode(zev[10:11]).decode()
+                                    + " " + b64(zev[11:])))
+files["b64-extra-pad"] = msg("554 5.7.1 file in archive evil.exe", "extra '=' between base64 segments",
+                             zb64(base64.b64encode(zev[:10]).decode() + "=\n=" + b64(zev[10:])))
+def deep(p, depth=16):
+    for d in range(depth):
+        bb = "n%d" % d
+        p = part(['Content-Type: multipart/mixed; boundary="%s"' % bb], "--%s\n%s--%s--" % (bb, p, bb))
+    return msg("554 5.6.0", "an encoded message below the deepest multipart", p.split("\n\n", 1)[1],
+               ctype=p.split("\n", 1)[0].split(": ", 1)[1])
+import quopri
+files["encmsg-qp-depth"] = deep(part(["Content-Type: message/rfc822", "Content-Transfer-Encoding: quoted-printable"],
+                                     quopri.encodestring(enc.encode()).decode()))
+files["encmsg-uu-depth"] = deep(part(["Content-Type: message/rfc822", "Content-Transfer-Encoding: x-uuencode"],
+                                     uublock("m.eml", enc.encode()).rstrip("\n")))
+files["encmsg-global-parts"] = msg("554 5.6.0", "an encoded message/global as the last allowed part",
+                                   mp([TEXT] * 498 + [part(["Content-Type: message/global",
+                                                            "Content-Transfer-Encoding: base64"], b64(enc.encode()))]))
+files["name-ew-q"] = msg("554 5.7.1 attachment evil.exe", "a Q encoded word in filename=",
+                         named("Content-Type: application/pdf",
+                               'Content-Disposition: attachment; filename="=?utf-8?Q?evil=2Eexe?="'))
+files["name-ew-split"] = msg("554 5.7.1 attachment evil.exe", "a name in two encoded words",
+                             named('Content-Type: application/pdf; name="=?utf-8?Q?evil?= =?utf-8?Q?.exe?="',
+                                   'Content-Disposition: attachment; filename="a.pdf"'))
+files["name-sections-order"] = msg("554 5.7.1 attachment evil.exe", "RFC 2231 sections out of order",
+                                   named("Content-Type: application/pdf",
+                                         'Content-Disposition: attachment; filename*1=".exe"; filename*0="evil"'))
+files["name-sections-encoded"] = msg("554 5.7.1 attachment evil.exe", "RFC 2231 encoded sections",
+                                     named("Content-Type: application/pdf",
+                                           "Content-Disposition: attachment; filename*0*=utf-8''evil; filename*1*=%2E%65xe"))
+files["name-trailing-dot"] = msg("554 5.7.1 attachment evil.exe", "a trailing dot (Windows drops it)",
+                                 named("Content-Type: application/pdf",
+                                       'Content-Disposition: attachment; filename="evil.exe."'))
 files["names-agree-ok"] = msg("accept", "names that agree",
                               named('Content-Type: application/pdf; name="invoice.pdf"',
                                     "Content-Disposition: attachment; filename*=UTF-8''invoice.pdf;"

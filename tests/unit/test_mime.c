@@ -184,8 +184,27 @@ static const struct row bad[] = {
 	  "0:multipart/mixed::7bit:0:0;1:multipart/mixed::7bit:0:0;2:text/plain::7bit:1:1;1:text/plain::7bit:1:1", "ok" },
 	{ "close delimiter at end without line break", CT_MIXED "--b\r\n\r\nx\r\n--b--",
 	  "0:multipart/mixed::7bit:0:0;1:text/plain::7bit:1:1", "ok" },
-	{ "inner boundary is a prefix of the outer one: the exact match wins", "Content-Type: multipart/mixed; boundary=ab\r\n\r\n--ab\r\nContent-Type: multipart/mixed; boundary=a\r\n\r\n--a\r\n\r\nx\r\n--ab\r\n\r\ny\r\n--a--\r\n--ab--\r\n",
-	  "0:multipart/mixed::7bit:0:0;1:multipart/mixed::7bit:0:0;2:text/plain::7bit:1:1;1:text/plain::7bit:8:8", "unterminated" },
+	{ "inner boundary is a prefix of the outer one: the exact match wins", "Content-Type: multipart/mixed; boundary=ab\r\n\r\n--ab\r\nContent-Type: multipart/mixed; boundary=a\r\n\r\n--a\r\n\r\nx\r\n--ab\r\n\r\ny\r\n-- a --\r\n--ab--\r\n",
+	  "0:multipart/mixed::7bit:0:0;1:multipart/mixed::7bit:0:0;2:text/plain::7bit:1:1;1:text/plain::7bit:10:10", "unterminated" },
+	/* an inner multipart ended by an enclosing delimiter, then a
+	 * delimiter of it: a reader that matches the innermost boundary only
+	 * is still inside it and shows the part that line starts */
+	{ "a delimiter of an inner multipart that an outer delimiter ended", "Content-Type: multipart/mixed; boundary=ab\r\n\r\n--ab\r\nContent-Type: multipart/mixed; boundary=a\r\n\r\n--a\r\n\r\nx\r\n--ab\r\n\r\ny\r\n--a--\r\n--ab--\r\n",
+	  "0:multipart/mixed::7bit:-:-;1:multipart/mixed::7bit:-:-;2:text/plain::7bit:-:-;1:text/plain::7bit:-:-", "syntax" },
+	{ "an ended inner multipart's delimiter in the epilogue", CT_MIXED "--b\r\nContent-Type: multipart/mixed; boundary=c\r\n\r\n--c\r\n\r\nx\r\n--b--\r\n--c\r\nContent-Type: a/b; name=evil.exe\r\n\r\ny\r\n--c--\r\n",
+	  "0:multipart/mixed::7bit:-:-;1:multipart/mixed::7bit:-:-;2:text/plain::7bit:-:-", "syntax" },
+	{ "an inner multipart ended by the outer delimiter, nothing of it after", CT_MIXED "--b\r\nContent-Type: multipart/mixed; boundary=c\r\n\r\n--c\r\n\r\nx\r\n--b\r\n\r\ny\r\n--b--\r\n",
+	  "0:multipart/mixed::7bit:0:0;1:multipart/mixed::7bit:0:0;2:text/plain::7bit:1:1;1:text/plain::7bit:1:1", "unterminated" },
+	/* boundary parameters that name other boundaries: readers differ on
+	 * which one they follow */
+	{ "boundary= twice with other values", "Content-Type: multipart/mixed; boundary=b; boundary=c\r\n\r\n--b\r\n\r\nx\r\n--b--\r\n",
+	  "0:multipart/mixed::7bit:-:-", "syntax" },
+	{ "boundary= and boundary*0/*1 that disagree", "Content-Type: multipart/mixed; boundary=b; boundary*0=c; boundary*1=d\r\n\r\n--cd\r\n\r\nx\r\n--cd--\r\n",
+	  "0:multipart/mixed::7bit:-:-", "syntax" },
+	{ "a second multipart Content-Type with another boundary", "Content-Type: multipart/mixed; boundary=b\r\nContent-Type: multipart/mixed; boundary=c\r\n\r\n--b\r\n\r\nx\r\n--b--\r\n",
+	  "0:multipart/mixed::7bit:-:-", "syntax" },
+	{ "boundary= twice with the same value", "Content-Type: multipart/mixed; boundary=b; boundary=\"b\"\r\n\r\n--b\r\n\r\nx\r\n--b--\r\n",
+	  "0:multipart/mixed::7bit:0:0;1:text/plain::7bit:1:1", "ok" },
 	{ "delimiter inside a part's header ends it", CT_MIXED "--b\r\nContent-Type: image/png\r\n--b--\r\n",
 	  "0:multipart/mixed::7bit:0:0;1:image/png::7bit:0:0", "ok" },
 	{ "base64 message/rfc822 is decoded and parsed", CT_MIXED "--b\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\nU3ViamVjdDogeA0KDQp5\r\n--b--\r\n",
