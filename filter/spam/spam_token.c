@@ -272,6 +272,38 @@ trimc(unsigned char c)
 	    c == '(' || c == ')' || c == '[' || c == ']' || c == '*' || c == '-' || c == '_';
 }
 
+static bool
+wordc(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80;
+}
+
+/* A word with punctuation inside ("free!!!", "v-i-a-g-r-a", "$19.95/month",
+ * "click.here"): also its letter/digit pieces of SPAM_TOK_MIN_LEN bytes or
+ * more, so the piece counts where the whole word is rare.  Addresses have
+ * their email: tokens instead. */
+static void
+sub_words(struct spam_tok *t, const unsigned char *r, size_t n)
+{
+	size_t i = 0, start;
+
+	if (memchr(r, '@', n) != NULL)
+		return;
+	while (i < n && wordc(r[i]))
+		i++;
+	if (i == n)
+		return;
+	for (i = 0; i < n;) {
+		while (i < n && !wordc(r[i]))
+			i++;
+		start = i;
+		while (i < n && wordc(r[i]))
+			i++;
+		if (i - start >= SPAM_TOK_MIN_LEN)
+			emit(t, (const char *)r + start, i - start);
+	}
+}
+
 /* A complete run: its URLs, then the run itself as a word. */
 static void
 end_run(struct spam_tok *t)
@@ -306,6 +338,7 @@ end_run(struct spam_tok *t)
 		if (r[i] >= 'A' && r[i] <= 'Z')
 			r[i] = (unsigned char)(r[i] + 32);
 	emit(t, (const char *)r, n);
+	sub_words(t, r, n);
 }
 
 

@@ -257,6 +257,37 @@ test_headers(void **state)
 	sb_free(&sb);
 }
 
+/* A word with punctuation inside gives its letter/digit pieces too (3
+ * bytes or more); plain words and addresses do not. */
+static void
+test_sub_words(void **state)
+{
+	static const char text[] = "FREE!!! v-i-a-g-r-a $19.95/month click.here "
+	    "deals@shop.example.com plainword e-mail";
+	struct spam_tok *t = spam_tok_new();
+	strbuf sb;
+	const char *v;
+
+	(void)state;
+	sb_init(&sb);
+	part_tokens("text/plain", "", text, sizeof(text) - 1, 0, &sb);
+	assert_true(has(&sb, "free!!!") && has(&sb, "free"));
+	assert_true(has(&sb, "v-i-a-g-r-a") && !has(&sb, "v") && !has(&sb, "a"));
+	assert_true(has(&sb, "$19.95/month") && has(&sb, "month") && !has(&sb, "19") && !has(&sb, "95"));
+	assert_true(has(&sb, "click.here") && has(&sb, "click") && has(&sb, "here"));
+	assert_true(has(&sb, "deals@shop.example.com") && !has(&sb, "deals") && !has(&sb, "shop"));
+	assert_true(has(&sb, "plainword") && has(&sb, "e-mail") && has(&sb, "mail") && !has(&sb, "e"));
+	/* the same in a header field, under the field's prefix */
+	sb_reset(&sb);
+	spam_tok_set_trace(t, collect, &sb);
+	v = "Re: [ilug] FREE!!! offer";
+	spam_tok_header(t, "Subject", v, strlen(v));
+	assert_true(has(&sb, "subject:free!!!") && has(&sb, "subject:free") && has(&sb, "subject:offer"));
+	assert_true(!has(&sb, "free"));
+	spam_tok_free(t);
+	sb_free(&sb);
+}
+
 static void
 test_limits(void **state)
 {
@@ -674,6 +705,7 @@ main(void)
 		cmocka_unit_test(test_charsets),
 		cmocka_unit_test(test_html),
 		cmocka_unit_test(test_headers),
+		cmocka_unit_test(test_sub_words),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_chunking),
 		cmocka_unit_test(test_same_scores),
