@@ -16,14 +16,11 @@ build=${top_builddir:-$here}
 ML=$build/contrib/bench/milterload
 [ -x "$ML" ] || bail_out "$ML not built (make)"
 ml() { ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 "$ML" "$@"; }
-command -v curl >/dev/null || bail_out "curl not installed"
 tmpdir_make
 T=$TEST_TMPDIR
 "$here/contrib/bench/genmsg" small "$T/msgs" 1 || bail_out "genmsg failed"
 mkdir "$T/policies" && : >"$T/policies/default.conf"
-printf 'policy_dir = "%s";\nmetrics = { listen = "unix:%s/x.sock"; };\n' "$T/policies" "$T" >"$T/probe.conf"
-"$build/postern" -t -c "$T/probe.conf" 2>&1 | grep -q 'built without libmicrohttpd' &&
-	skip_all "postern was built without libmicrohttpd"
+postern_metrics_require
 cat >"$T/zone" <<'ZONE'
 ZONE cache.example.
 long.cache.example. 300 TXT "v=spf1 ip4:192.0.2.10 -all"
@@ -33,8 +30,7 @@ dns_start "$T/zone" || bail_out "DNS fixture did not start"
 MPORT=$(free_port tcp)
 postern_start "$T/policies" "metrics = { listen = \"inet:$MPORT@127.0.0.1\"; };" ||
 	bail_out "postern did not start"
-cache() { curl -s --max-time 5 "http://127.0.0.1:$MPORT/metrics" |
-	awk -v r="$1" '$1 == "postern_dns_cache_total{result=\"" r "\"}" { v = $2 } END { print v == "" ? "none" : v }'; }
+cache() { postern_metric "$MPORT" "postern_dns_cache_total{result=\"$1\"}"; }
 asked() { grep -c "info: 127.0.0.1 $1\. TXT IN" "$DNS_DIR/unbound.log"; }
 send() { ml -q -s "$PSTN_SOCK" -m "$T/msgs" -c 1 -n 20 -a 192.0.2.10 -f "a@$1" -C spf=pass 2>&1; }
 

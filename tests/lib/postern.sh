@@ -87,3 +87,19 @@ postern_kill9() {
 		_PSTN_REAPER=
 	fi
 }
+
+# postern_metrics_require: skip the test unless postern was built with
+# libmicrohttpd (the metrics endpoint).  Needs tmpdir_make first.
+postern_metrics_require() {
+	command -v curl >/dev/null || bail_out "curl not installed"
+	printf 'metrics = { listen = "unix:%s/probe.sock"; };\n' "$TEST_TMPDIR" >"$TEST_TMPDIR/probe.conf"
+	"$POSTERN" -t -c "$TEST_TMPDIR/probe.conf" 2>&1 | grep -q 'built without libmicrohttpd' &&
+		skip_all "postern was built without libmicrohttpd"
+	return 0
+}
+# postern_metric PORT SERIES: the value of one series (name with labels,
+# as printed) on the endpoint at 127.0.0.1:PORT, or "none"
+postern_metric() {
+	curl -s --max-time 5 "http://127.0.0.1:$1/metrics" |
+		awk -v k="$2" '$1 == k { v = $2 } END { print v == "" ? "none" : v }'
+}

@@ -14,16 +14,12 @@ build=${top_builddir:-$here}
 ML=$build/contrib/bench/milterload
 [ -x "$ML" ] || bail_out "$ML not built (make)"
 ml() { ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 "$ML" "$@"; }
-command -v curl >/dev/null || bail_out "curl not installed"
 tmpdir_make
 T=$TEST_TMPDIR
 "$here/contrib/bench/genmsg" small "$T/msgs" 1 || bail_out "genmsg failed"
 mkdir "$T/policies" && : >"$T/policies/default.conf"
-printf 'policy_dir = "%s";\nmetrics = { listen = "unix:%s/x.sock"; };\n' "$T/policies" "$T" >"$T/probe.conf"
-"$build/postern" -t -c "$T/probe.conf" 2>&1 | grep -q 'built without libmicrohttpd' &&
-	skip_all "postern was built without libmicrohttpd"
-count() { curl -s --max-time 5 "http://127.0.0.1:$MPORT/metrics" |
-	awk '$1 == "postern_tcp_quickacks_total" { v = $2 } END { print v == "" ? "none" : v }'; }
+postern_metrics_require
+count() { postern_metric "$MPORT" postern_tcp_quickacks_total; }
 
 for q in true false; do
 	MPORT=$(free_port tcp)
