@@ -46,7 +46,7 @@
 #include "postern/import.h"
 #include "postern/spf.h"
 #include "postern/log.h"
-#include "postern/quickack.h"
+#include "postern/interpose.h"
 #include "postern/metrics.h"
 #include "postern/metrics_http.h"
 #include "postern/milter.h"
@@ -245,39 +245,38 @@ lookup_user(const char *name, uid_t *uid, gid_t *gid)
 }
 
 /*
- * TCP_NODELAY on libmilter's listening inet socket (accepted sockets
- * inherit it on Linux).  libmilter writes each reply packet with its own
- * write(); with Nagle on, the final reply after a header change waits for
- * the MTA's delayed ACK: ~40 ms per message on an inet socket (measured
- * with contrib/bench/milterload, docs/PERFORMANCE.md).  libmilter does not
- * expose the socket, so look for listening TCP sockets among our fds.
+ * libmilter's listening socket, the one listening socket postern has when
+ * smfi_opensocket() has just returned (libmilter does not expose it, so
+ * look among our fds), or -1.  It gets TCP_NODELAY when it is inet
+ * (accepted sockets inherit it on Linux): libmilter writes each reply
+ * packet with its own write(); with Nagle on, the final reply after a
+ * header change waits for the MTA's delayed ACK, ~40 ms per message on an
+ * inet socket (measured with contrib/bench/milterload,
+ * docs/PERFORMANCE.md); and its polls are sliced (interpose.c).
  */
-static void
-tcp_nodelay_listeners(void)
+static int
+milter_listener(void)
 {
 	DIR *d = opendir("/proc/self/fd");
 	struct dirent *e;
-	struct sockaddr_storage ss;
-	socklen_t sl, il;
-	int fd, on, one = 1;
+	socklen_t il;
+	int fd, on, found = -1;
 
 	if (d == NULL)
-		return;
+		return -1;
 	while ((e = readdir(d)) != NULL) {
 		fd = atoi(e->d_name);
 		if (fd <= 2 || fd == dirfd(d))
 			continue;
 		on = 0;
 		il = sizeof(on);
-		sl = sizeof(ss);
-		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &il) != 0 || !on ||
-		    getsockname(fd, (struct sockaddr *)&ss, &sl) != 0 ||
-		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
-			continue;
-		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
-			plog(PLOG_WARNING, NULL, "TCP_NODELAY on the milter socket: %s", strerror(errno));
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &il) == 0 && on) {
+			found = fd;
+			break;
+		}
 	}
 	closedir(d);
+	return found;
 }
 
 /* Gauges and counters of the parts above the metrics module. */
@@ -314,8 +313,17 @@ prepare_socket(const struct config *cfg)
 		fprintf(stderr, "postern: cannot open socket \"%s\"\n", cfg->socket);
 		return false;
 	}
+	int lfd = milter_listener();
+	unsigned vma = 0, vmi = 0, vpl = 0;
+	(void)smfi_version(&vma, &vmi, &vpl);
+	if (!listen_slice_enable(lfd, vma, vmi, vpl))
+		plog(PLOG_NOTICE, NULL, "libmilter %u.%u.%u: a stop may take up to its 5 s listener timeout",
+		    vma, vmi, vpl);
 	if (path == NULL) {
-		tcp_nodelay_listeners();
+		int one = 1;
+
+		if (lfd >= 0 && setsockopt(lfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0)
+			plog(PLOG_WARNING, NULL, "TCP_NODELAY on the milter socket: %s", strerror(errno));
 		if (cfg->socket_quickack) {
 			unsigned ma = 0, mi = 0, pl = 0;
 

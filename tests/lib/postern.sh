@@ -13,7 +13,9 @@
 #         postern -f under the subreaper and waits until the socket accepts.
 #         Exports PSTN_PORT, PSTN_SOCK (inet:PORT@127.0.0.1), PSTN_LOG,
 #         PSTN_CONF, PSTN_PID (the daemon's own pid).
-#     postern_stop       SIGTERM, wait.
+#     postern_stop       SIGTERM, wait; PSTN_STOP_RC := the daemon's exit
+#                        status (137: the subreaper's 5 s grace ran out and
+#                        it was killed), PSTN_STOP_MS := how long it took.
 #     postern_kill9      SIGKILL the daemon itself (crash simulation).
 #     postern_restart    start again with the same config and port.
 #
@@ -74,7 +76,11 @@ postern_restart() { _postern_spawn; }
 
 postern_stop() {
 	if [ -n "${_PSTN_REAPER:-}" ]; then
-		reap_stop "$_PSTN_REAPER" || true
+		local t0
+		t0=$(date +%s%N)
+		PSTN_STOP_RC=0
+		reap_stop "$_PSTN_REAPER" || PSTN_STOP_RC=$?
+		PSTN_STOP_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
 		_PSTN_REAPER=
 	fi
 }

@@ -78,6 +78,12 @@ kill -0 "$PSTN_PID" 2>/dev/null
 ok $? "postern still running after all scripts"
 postern_stop
 grep -q 'postern stopping' "$PSTN_LOG"; ok $? "SIGTERM stops postern cleanly"
+[ "$PSTN_STOP_RC" -eq 0 ]
+ok $? "postern exits by itself with status 0 on SIGTERM (status $PSTN_STOP_RC; 137 = killed after the 5 s grace)"
+# libmilter's listener alone looks at the stop flag every 5 s (interpose.c);
+# the sanitizer passes give their slower exits PSTN_STOP_BOUND_MS
+[ "$PSTN_STOP_MS" -lt "${PSTN_STOP_BOUND_MS:-2500}" ]
+ok $? "SIGTERM: stopped in ${PSTN_STOP_MS} ms, not libmilter's 5 s listener timeout"
 kill -0 "$PSTN_PID" 2>/dev/null
 [ $? -ne 0 ]; ok $? "no postern process left"
 tap_done

@@ -5,7 +5,7 @@
 # postern_tcp_quickacks_total on the metrics endpoint: at least one per
 # milter command of the 20 messages sent); off, the counter stays 0 and the
 # log says nothing of it.  The effect on Postfix over inet is measured in
-# docs/PERFORMANCE.md; the gate (libmilter 1.0.1 only) is test_quickack's.
+# docs/PERFORMANCE.md; the gate (libmilter 1.0.1 only) is test_interpose's.
 here=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${top_builddir:-$here}
 . "$here/tests/lib/tap.sh"

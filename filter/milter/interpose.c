@@ -1,9 +1,9 @@
 /*
- * quickack.c - immediate ACKs on inet milter connections, by interposing
- * libmilter's read() and accept() (the one place postern does this; see
- * STYLE.md on interposing).
+ * interpose.c - the one place postern interposes libc calls that
+ * libmilter makes (STYLE.md on interposing): read() and accept() for
+ * immediate ACKs on inet milter connections, poll() so a stop is prompt.
  *
- * Why: an MTA writes a command's macros and the command as two packets
+ * Quick ACKs.  Why: an MTA writes a command's macros and the command as two packets
  * with Nagle on (Postfix does), so the second leaves only when the first
  * is ACKed; Linux delays that ACK (up to 40 ms) hoping to send it with
  * the reply, and there is no reply to macros.  TCP_QUICKACK sends a
@@ -17,13 +17,27 @@
  *
  * Gate: only with the libmilter this was measured with (smfi_version
  * 1.0.1, Debian's 8.17.1), only for an inet socket, and only when
- * milter.quickack is on (the default); otherwise read() and accept() pass
+ * socket_quickack is on (the default); otherwise read() and accept() pass
  * straight through.  Plan to remove: a libmilter with a hook after its
- * reads (or a socket option that keeps quick ACKs) makes this file go.
+ * reads (or a socket option that keeps quick ACKs) makes this part go.
  *
- * The executable exports read and accept (Makefile.am, --export-dynamic-
- * symbol), so libmilter's references bind here; the real functions come
- * from dlsym(RTLD_NEXT) in a constructor, before main and any thread.
+ * A prompt stop.  libmilter's listener polls its socket with a 5 s
+ * timeout (MI_CHK_TIME) and looks at the stop flag only when that poll
+ * returns; SIGTERM sets the flag from libmilter's signal thread, which
+ * then waits for the listener's mutex, so a stop took up to 5 s (4 s
+ * idle, measured) and a supervisor with a shorter grace killed postern
+ * before it drained its callbacks.  The poll() that libmilter calls on
+ * the listening socket is given a timeout of at most LISTEN_SLICE_MS: a
+ * poll that times out early is a timeout libmilter already handles (it
+ * looks at the flag and polls again), so nothing else changes.  Only the
+ * one listening descriptor postern names (listen_slice_enable) is
+ * touched, with the same gate.  Plan to remove: a libmilter whose stop
+ * wakes its listener.
+ *
+ * The executable exports read, accept and poll (Makefile.am,
+ * --export-dynamic-symbol), so libmilter's references bind here; the real
+ * functions come from dlsym(RTLD_NEXT) in a constructor, before main and
+ * any thread.
  */
 #include "config.h"
 
@@ -35,17 +49,21 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 
-#include "postern/quickack.h"
+#include "postern/interpose.h"
 
 #define QA_FDS 65536
 
 typedef ssize_t (*read_fn)(int, void *, size_t);
 typedef int (*accept_fn)(int, struct sockaddr *, socklen_t *);
+typedef int (*poll_fn)(struct pollfd *, nfds_t, int);
 
 static read_fn real_read;
 static accept_fn real_accept;
+static poll_fn real_poll;
+static atomic_int listen_fd = -1;       /* libmilter's, once named */
 static atomic_bool enabled;
 static atomic_uchar tcp_fd[QA_FDS];     /* 1: a connection accepted on inet */
 static atomic_ulong acks;
@@ -62,6 +80,7 @@ qa_init(void)
 {
 	real_read = (read_fn)dlsym(RTLD_NEXT, "read");
 	real_accept = (accept_fn)dlsym(RTLD_NEXT, "accept");
+	real_poll = (poll_fn)dlsym(RTLD_NEXT, "poll");
 }
 
 bool
@@ -118,3 +137,35 @@ accept(int lfd, struct sockaddr *sa, socklen_t *len)
 	}
 	return fd;
 }
+
+bool
+listen_slice_enable(int fd, unsigned major, unsigned minor, unsigned patch)
+{
+	int on = 0;
+	socklen_t len = sizeof(on);
+
+	if (!quickack_gate(major, minor, patch) || real_poll == NULL || fd < 0)
+		return false;
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) != 0 || !on)
+		return false;           /* not a listening socket */
+	atomic_store(&listen_fd, fd);
+	return true;
+}
+
+/* glibc declares poll's array write-only (access attribute, for
+ * _FORTIFY_SOURCE), but poll reads fd and events from it: the caller's
+ * values are initialised, and gcc's warning about reading them is off
+ * here alone. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+int
+poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	int lfd = atomic_load_explicit(&listen_fd, memory_order_relaxed);
+
+	if (lfd >= 0 && n == 1 && fds[0].fd == lfd &&
+	    (timeout < 0 || timeout > LISTEN_SLICE_MS))
+		timeout = LISTEN_SLICE_MS;
+	return real_poll(fds, n, timeout);
+}
+#pragma GCC diagnostic pop
