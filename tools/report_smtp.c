@@ -222,9 +222,35 @@ reply(struct smtp *s, strbuf *text)
 	return code;
 }
 
-/* Send a command, read the reply; true if it is 2xx (3xx when ok3). */
+/* Whether code is one of the 3-digit codes in want ("250 251"). */
 static bool
-command(struct smtp *s, const char *step, const char *cmd, bool ok3, strbuf *text)
+code_in(int code, const char *want)
+{
+	const char *w = want;
+	char *end;
+
+	while (*w != '\0') {
+		long c = strtol(w, &end, 10);
+
+		if (end == w)
+			break;
+		if (c == code)
+			return true;
+		for (w = end; *w == ' '; w++)
+			;
+	}
+	return false;
+}
+
+/*
+ * Send a command, read the reply; true if its code is one of want, the
+ * replies RFC 5321 4.3.2 gives for success at that step (greeting and
+ * STARTTLS 220, EHLO/HELO/MAIL/end of data 250, RCPT 250 or 251, DATA
+ * 354): a server that says 250 to DATA is not taking the message, and the
+ * message must not be sent to it as commands.
+ */
+static bool
+command(struct smtp *s, const char *step, const char *cmd, const char *want, strbuf *text)
 {
 	strbuf t;
 	int code;
@@ -238,7 +264,7 @@ command(struct smtp *s, const char *step, const char *cmd, bool ok3, strbuf *tex
 		sb_free(&t);
 		return false;
 	}
-	if (code / 100 == 2 || (ok3 && code / 100 == 3)) {
+	if (code_in(code, want)) {
 		if (text != NULL) {
 			sb_reset(text);
 			sb_append(text, t.s != NULL ? t.s : "", t.len);
@@ -377,12 +403,12 @@ greet(struct smtp *s, const char *helo, strbuf *ehlo)
 
 	sb_init(&cmd);
 	sb_printf(&cmd, "EHLO %s", helo);
-	ok = command(s, "EHLO", cmd.s, false, ehlo);
+	ok = command(s, "EHLO", cmd.s, "250", ehlo);
 	if (!ok && s->fd >= 0 && strstr(s->err, "EHLO: 5") == s->err) {
 		sb_reset(&cmd);   /* an old server: HELO, no extensions */
 		sb_printf(&cmd, "HELO %s", helo);
 		sb_reset(ehlo);
-		ok = command(s, "HELO", cmd.s, false, NULL);
+		ok = command(s, "HELO", cmd.s, "250", NULL);
 	}
 	sb_free(&cmd);
 	return ok;
@@ -418,7 +444,7 @@ send_data(struct smtp *s, const strbuf *msg)
 	rep_dot_stuff(msg->s, msg->len, &wire);
 	ok = put(s, wire.s != NULL ? wire.s : "", wire.len);
 	sb_free(&wire);
-	return ok && command(s, "end of DATA", ".", false, NULL);
+	return ok && command(s, "end of DATA", ".", "250", NULL);
 }
 
 /* The session on a connected s->fd (closed by the caller). */
@@ -430,10 +456,10 @@ session(struct smtp *s, const struct rep_opts *o, const char *to, const strbuf *
 
 	sb_init(&ehlo);
 	sb_init(&cmd);
-	if (!command(s, "greeting", NULL, false, NULL) || !greet(s, o->submitter, &ehlo))
+	if (!command(s, "greeting", NULL, "220", NULL) || !greet(s, o->submitter, &ehlo))
 		goto out;
 	if (o->smtp_tls != REP_TLS_NONE && has_ext(&ehlo, "STARTTLS")) {
-		if (!command(s, "STARTTLS", "STARTTLS", false, NULL) || !starttls(s) ||
+		if (!command(s, "STARTTLS", "STARTTLS", "220", NULL) || !starttls(s) ||
 		    !greet(s, o->submitter, &ehlo))
 			goto out;
 	} else if (o->smtp_tls == REP_TLS_ENCRYPT) {
@@ -442,15 +468,15 @@ session(struct smtp *s, const struct rep_opts *o, const char *to, const strbuf *
 		goto out;
 	}
 	sb_printf(&cmd, "MAIL FROM:<%s>", o->email);
-	if (!command(s, "MAIL FROM", cmd.s, false, NULL))
+	if (!command(s, "MAIL FROM", cmd.s, "250", NULL))
 		goto out;
 	sb_reset(&cmd);
 	sb_printf(&cmd, "RCPT TO:<%s>", to);
-	if (!command(s, "RCPT TO", cmd.s, false, NULL) ||
-	    !command(s, "DATA", "DATA", true, NULL) || !send_data(s, msg))
+	if (!command(s, "RCPT TO", cmd.s, "250 251", NULL) ||
+	    !command(s, "DATA", "DATA", "354", NULL) || !send_data(s, msg))
 		goto out;
 	ok = true;
-	(void)command(s, "QUIT", "QUIT", false, NULL);   /* the mail is taken either way */
+	(void)command(s, "QUIT", "QUIT", "221", NULL);   /* the mail is taken either way */
 	if (s->ssl != NULL)
 		SSL_shutdown(s->ssl);
 out:

@@ -74,9 +74,22 @@ dmarc_redact_addrs(const char *value, size_t len, const unsigned char key[DMARC_
 		unsigned char md[EVP_MAX_MD_SIZE];
 		unsigned int mdlen = 0;
 
-		if (value[at] != '@' || at + 1 >= len || !domain_char((unsigned char)value[at + 1]))
+		if (value[at] == '"') {
+			/* a quoted local part is one piece, '@'s inside and all
+			 * ("a@b"@x.example): hashed whole, not from its inner '@' */
+			size_t q = at + 1;
+
+			while (q < len && value[q] != '"')
+				q += value[q] == '\\' ? 2 : 1;
+			if (q + 2 >= len || value[q + 1] != '@' || !domain_char((unsigned char)value[q + 2]))
+				continue;   /* not a local part: its inside is scanned */
+			st = at;
+			at = q + 1;
+		} else if (value[at] != '@' || at + 1 >= len || !domain_char((unsigned char)value[at + 1])) {
 			continue;
-		st = local_start(value, at);
+		} else {
+			st = local_start(value, at);
+		}
 		if (st < done || st == at)
 			continue;
 		sb_append(out, value + done, st - done);

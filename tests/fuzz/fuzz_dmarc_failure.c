@@ -1,7 +1,9 @@
 /* fuzz_dmarc_failure.c - libFuzzer target for the DMARC failure-spool line
  * parser and the address redaction (dmarc_failure.c).  Invariants: a line
  * that parses formats back to a line that parses to the same record; the
- * redaction of any input terminates and leaves no '@' it did not have. */
+ * redaction of any input terminates and leaves no '@' it did not have
+ * (fewer is right: a quoted local part may hold one, "a@b"@x.example, and
+ * is hashed whole; regress-quoted-at). */
 #include "config.h"
 
 #include <stdint.h>
@@ -33,7 +35,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		at_in += data[i] == '@';
 	for (size_t i = 0; i < line.len; i++)
 		at_out += line.s[i] == '@';
-	if (at_in != at_out)
+	if (at_out > at_in)
 		__builtin_trap();
 	sb_free(&line);
 	free(a);
