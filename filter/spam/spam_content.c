@@ -60,8 +60,9 @@ spam_subject_money(const char *s, size_t len)
 	return false;
 }
 
+/* w (lower case or not) anywhere in s[0..len), ignoring case. */
 static bool
-has_word_ci(const char *s, size_t len, const char *w)
+has_ci(const char *s, size_t len, const char *w)
 {
 	size_t wl = strlen(w);
 
@@ -74,7 +75,7 @@ has_word_ci(const char *s, size_t len, const char *w)
 bool
 spam_to_undisclosed(const char *s, size_t len)
 {
-	return has_word_ci(s, len, "undisclosed") || has_word_ci(s, len, "recipient list suppressed");
+	return has_ci(s, len, "undisclosed") || has_ci(s, len, "recipient list suppressed");
 }
 
 bool
@@ -112,7 +113,8 @@ spam_priority_high(const char *name, const char *s, size_t len)
 		return i < len && s[i] == '1' && (i + 1 == len || !isdigit((unsigned char)s[i + 1]));
 	if (strcasecmp(name, "X-MSMail-Priority") == 0 || strcasecmp(name, "Importance") == 0 ||
 	    strcasecmp(name, "Priority") == 0)
-		return len - i >= 4 && (strncasecmp(s + i, "high", 4) == 0 || strncasecmp(s + i, "urgent", 6) == 0);
+		return (len - i >= 4 && strncasecmp(s + i, "high", 4) == 0) ||
+		    (len - i >= 6 && strncasecmp(s + i, "urgent", 6) == 0);
 	return false;
 }
 
@@ -136,7 +138,8 @@ spam_host_is_ip(const char *host, size_t len)
 
 /* Sales and bulk-mail phrases (SpamAssassin's body rules of the same
  * years say much the same), matched in the decoded text, lower case, blanks
- * folded to one space, at a word start.  At most 64 (a bit each). */
+ * folded to one space, at a word start.  At most 64 (a bit each), each
+ * shorter than the window (struct spam_content's win, 32 bytes). */
 static const char *const phrases[] = {
 	"this is not spam", "remove in the subject", "100% free", "act now", "limited time",
 	"risk free", "risk-free", "no obligation", "money back", "order now", "s. 1618",
@@ -211,7 +214,7 @@ spam_content_header(struct spam_content *sc, const char *name, const char *value
 	} else if (strcasecmp(name, "MIME-Version") == 0) {
 		sc->mime_version = true;
 	} else if (strcasecmp(name, "Content-Type") == 0) {
-		sc->mime_type = has_word_ci(value, len, "multipart/") || has_word_ci(value, len, "text/html");
+		sc->mime_type = has_ci(value, len, "multipart/") || has_ci(value, len, "text/html");
 	} else if (spam_priority_high(name, value, len)) {
 		sc->priority_high = true;
 	}
@@ -221,7 +224,7 @@ static void
 html_byte(struct spam_content *sc, unsigned char ch)
 {
 	if (sc->in_tag) {
-		if (sc->tname_len < sizeof(sc->tname) && sc->tname_len != SIZE_MAX) {
+		if (sc->tname_len < sizeof(sc->tname)) {   /* SIZE_MAX: the name is over */
 			if (isalpha(ch))
 				sc->tname[sc->tname_len++] = (char)tolower(ch);
 			else {

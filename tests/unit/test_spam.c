@@ -475,6 +475,8 @@ test_content_predicates(void **state)
 	assert_false(spam_to_undisclosed("a@b.example", 11));
 	/* the length bounds the reads: "1" of "12" is X-Priority 1 */
 	assert_true(spam_priority_high("X-Priority", "12", 1));
+	assert_false(spam_priority_high("Priority", "urgent", 5));
+	assert_false(spam_priority_high("Importance", "high", 3));
 	assert_false(spam_msgid_invalid("<a@b>xyz", 5));
 }
 
