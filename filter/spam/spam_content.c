@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <string.h>
 #include <strings.h>
 
@@ -151,10 +152,27 @@ static const char *const phrases[] = {
 	"lowest rates", "free consultation", "best price", "special promotion", "save up to",
 };
 #define NPHRASES (sizeof(phrases) / sizeof(phrases[0]))
+_Static_assert(NPHRASES <= 64, "a phrase is a bit of phrase_bits");
+
+/* The phrases by their last byte, built once: a text byte is compared
+ * only with the phrases it could end. */
+static uint64_t by_last[256];
+static unsigned char phrase_len[NPHRASES];
+static pthread_once_t by_last_once = PTHREAD_ONCE_INIT;
+
+static void
+by_last_init(void)
+{
+	for (size_t i = 0; i < NPHRASES; i++) {
+		phrase_len[i] = (unsigned char)strlen(phrases[i]);
+		by_last[(unsigned char)phrases[i][phrase_len[i] - 1]] |= (uint64_t)1 << i;
+	}
+}
 
 static void
 phrase_byte(struct spam_content *sc, unsigned char ch)
 {
+	uint64_t cand;
 	size_t n;
 
 	if (isspace(ch)) {
@@ -167,11 +185,14 @@ phrase_byte(struct spam_content *sc, unsigned char ch)
 	sc->win[sc->win_len % sizeof(sc->win)] = (char)ch;
 	sc->win_len++;
 	n = sc->win_len;
-	for (size_t i = 0; i < NPHRASES; i++) {
+	cand = by_last[ch] & ~sc->phrase_bits;
+	while (cand != 0) {
+		size_t i = (size_t)__builtin_ctzll(cand);
 		const char *p = phrases[i];
-		size_t pl = strlen(p), k;
+		size_t pl = phrase_len[i], k;
 
-		if ((sc->phrase_bits >> i) & 1u || (unsigned char)p[pl - 1] != ch || pl > n)
+		cand &= cand - 1;
+		if (pl > n)
 			continue;
 		for (k = 0; k < pl; k++)
 			if (sc->win[(n - pl + k) % sizeof(sc->win)] != p[k])
@@ -262,6 +283,7 @@ spam_content_part(struct spam_content *sc, bool html, bool base64)
 void
 spam_content_text(struct spam_content *sc, const unsigned char *buf, size_t len)
 {
+	pthread_once(&by_last_once, by_last_init);
 	for (size_t i = 0; i < len; i++) {
 		if (buf[i] >= 0x80)
 			sc->part_8bit = true;
