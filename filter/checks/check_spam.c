@@ -11,8 +11,10 @@
  *          recipient (554 5.7.1 naming the list), a score already over the
  *          policy's spam.reject refuses it too (550 5.7.1).
  * header:  Date / Message-ID presence, 8-bit bytes, To/Cc addresses, the
- *          Subject (for the prefix), X-Spam-* fields (to be removed).
- * body:    GTUBE.
+ *          Subject (for the prefix), X-Spam-* fields (to be removed), the
+ *          content rules' header facts (spam_content.c).
+ * body:    GTUBE; the decoded text (attach_text_hook) goes to the link
+ *          scanner and the content rules.
  * eom:     authentication results become rules (inbound); each governing
  *          policy scores the hits with its own overrides and thresholds
  *          (inbound: spam.tag/quarantine/reject; outbound:
