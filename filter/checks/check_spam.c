@@ -11,8 +11,10 @@
  *          recipient (554 5.7.1 naming the list), a score already over the
  *          policy's spam.reject refuses it too (550 5.7.1).
  * header:  Date / Message-ID presence, 8-bit bytes, To/Cc addresses, the
- *          Subject (for the prefix), X-Spam-* fields (to be removed).
- * body:    GTUBE.
+ *          Subject (for the prefix), X-Spam-* fields (to be removed), the
+ *          content rules' header facts (spam_content.c).
+ * body:    GTUBE; the decoded text (attach_text_hook) goes to the link
+ *          scanner and the content rules.
  * eom:     authentication results become rules (inbound); each governing
  *          policy scores the hits with its own overrides and thresholds
  *          (inbound: spam.tag/quarantine/reject; outbound:
@@ -41,6 +43,7 @@
 #include "postern/check_spf.h"
 #include "postern/dns.h"
 #include "postern/log.h"
+#include "postern/mime.h"
 #include "postern/spam.h"
 
 #define NAME "spam"
@@ -143,6 +146,7 @@ struct spam_msg {
 	char href_domain[254];           /* the last <a href>'s registered domain */
 	char display_domain[254];        /* an address's domain in the From display name */
 	bool uri_hooked;
+	struct spam_content content;     /* the content rules' facts */
 };
 
 static const struct spam_snap *
@@ -473,7 +477,7 @@ on_host(void *ctx, const char *host, size_t len, enum spam_uri_where where)
 	char rd[254];
 	struct uri_domain *d;
 
-	(void)len;
+	spam_content_host(&sm->content, host, len);
 	if (!spam_registered_domain(host, rd, sizeof(rd)))
 		return;
 	if (spam_is_shortener(rd))
@@ -515,8 +519,10 @@ on_text(void *ctx, const struct mime_part *p, const unsigned char *buf, size_t l
 		sm->uri_part = p;
 		sm->uri.html = strcmp(p->type, "text/html") == 0;
 		sm->href_domain[0] = '\0';
+		spam_content_part(&sm->content, sm->uri.html, p->enc == ENC_BASE64);
 	}
 	spam_uri_feed(&sm->uri, buf, len, on_host, sm);
+	spam_content_text(&sm->content, buf, len);
 }
 
 static void
@@ -598,6 +604,16 @@ spam_header(struct conn *c, struct msg *m, void *ms, const char *name, const cha
 	else if (strcasecmp(name, "From") == 0 && m->author.nfrom == 1 &&
 	    !spam_display_domain(value, vlen, sm->display_domain, sizeof(sm->display_domain)))
 		sm->display_domain[0] = '\0';
+	if (strcasecmp(name, "Subject") == 0) {
+		char dec[SUBJECT_MAX + 1];
+		size_t n = mime_decode_words(value, vlen > SUBJECT_MAX ? SUBJECT_MAX : vlen, dec, sizeof(dec));
+		if (n == (size_t)-1)
+			spam_content_header(&sm->content, name, value, vlen);
+		else
+			spam_content_header(&sm->content, name, dec, n);
+	} else {
+		spam_content_header(&sm->content, name, value, vlen);
+	}
 	if (spam_has_8bit(value, vlen))
 		sm->eightbit = true;
 	{
@@ -916,6 +932,7 @@ spam_eom(struct conn *c, struct msg *m, void *ms, struct edits *e, struct verdic
 	header_hits(sm, time(NULL));
 	uri_hits(c, sm);
 	body_hits(m, sm);
+	spam_content_hits(&sm->content, &sm->hits);
 	bayes_hits(m, sm);
 	if (!spamd_hits(c, m, sm, v))
 		return;

@@ -22,8 +22,8 @@
 #define SPAM_LIST_NAME_MAX 32   /* a blocklist's own name; its rule is dnsbl_NAME / uribl_NAME */
 #define SPAM_MAX_LISTS 16       /* blocklists in spam.dnsbl + spam.uribl */
 #define SPAM_MAX_CODES 8        /* codes= entries per list */
-#define SPAM_MAX_RULES 64
-#define SPAM_MAX_HITS 64        /* rules that fire per message (one hit per rule) */
+#define SPAM_MAX_RULES 80
+#define SPAM_MAX_HITS 80        /* rules that fire per message (one hit per rule) */
 
 /* The built-in rules, in the rule set's first slots. */
 enum spam_builtin {
@@ -64,6 +64,18 @@ enum spam_builtin {
 	SR_BAYES_99,
 	SR_BAYES_999,
 	SR_BAYES_ERROR,         /* the store could not be asked */
+	SR_SUBJECT_CAPS,        /* the content rules (spam_content.c) */
+	SR_SUBJECT_SHOUT,
+	SR_SUBJECT_MONEY,
+	SR_TO_UNDISCLOSED,
+	SR_MSGID_INVALID,
+	SR_MIME_NO_VERSION,
+	SR_PRIORITY_HIGH,
+	SR_BASE64_TEXT,
+	SR_BODY_PHRASE,
+	SR_BODY_PHRASES,
+	SR_HTML_IMAGE_TEXT,
+	SR_URL_IP,
 	SR_NBUILTIN
 };
 
@@ -194,6 +206,61 @@ bool spam_parse_date(const char *buf, size_t len, time_t *out);
 #define SPAM_DATE_PAST_S (4 * 24 * 3600)      /* date_past: earlier than now - 4 days */
 /* Addresses in a To/Cc value (counted by '@' outside quotes). */
 unsigned spam_count_addresses(const char *value, size_t len);
+
+/* ---- content rules (spam_content.c) --------------------------------- */
+
+#define SPAM_CAPS_MIN_LETTERS 10    /* subject_caps: at least this many letters, */
+#define SPAM_CAPS_PERCENT 90        /* ... this share of them upper case */
+#define SPAM_PHRASES_SOME 2         /* body_phrase: distinct sales phrases in the text */
+#define SPAM_PHRASES_MANY 3         /* body_phrases */
+#define SPAM_IMAGE_TEXT_MAX 200     /* html_image_text: non-blank text bytes under this */
+
+/* Subject (RFC 2047 words decoded): 10+ letters, 90 % upper case. */
+bool spam_subject_caps(const char *s, size_t len);
+/* Two or more '!', or "$$". */
+bool spam_subject_shout(const char *s, size_t len);
+/* A sum ("$5", "$1,000") or a percentage ("50%"). */
+bool spam_subject_money(const char *s, size_t len);
+/* To/Cc: "undisclosed" (recipients) or "recipient list suppressed". */
+bool spam_to_undisclosed(const char *s, size_t len);
+/* A Message-ID value that is not "<left@right>" (one '@', both sides
+ * non-empty, no blanks or controls inside). */
+bool spam_msgid_invalid(const char *s, size_t len);
+/* X-Priority: 1, X-MSMail-Priority / Importance / Priority: high or urgent. */
+bool spam_priority_high(const char *name, const char *s, size_t len);
+/* A host that is a dotted-quad IPv4 address. */
+bool spam_host_is_ip(const char *host, size_t len);
+
+/* The facts, collected as the message streams; zeroed per message. */
+struct spam_content {
+	bool subject, subject_caps, subject_shout, subject_money;
+	bool undisclosed;
+	bool msgid, msgid_invalid;
+	bool mime_version, mime_type, priority_high;
+	bool url_ip;
+	bool base64_ascii;               /* a base64 text part decoded to 7-bit bytes */
+	unsigned images;                 /* <img> tags in HTML parts */
+	uint64_t phrase_bits;            /* the phrases seen (spam_content.c's list) */
+	char win[32];                    /* the last text bytes, folded (a ring) */
+	size_t win_len;
+	unsigned long long text_bytes;   /* non-blank text bytes (HTML: outside tags) */
+	/* the current part */
+	bool in_part, html, base64, part_8bit, part_bytes, in_tag;
+	char tname[8];
+	size_t tname_len;
+};
+/* A header field as it arrives (Subject with RFC 2047 words decoded). */
+void spam_content_header(struct spam_content *sc, const char *name, const char *value, size_t len);
+/* A text part begins (the previous one ends): its decoded bytes follow. */
+void spam_content_part(struct spam_content *sc, bool html, bool base64);
+void spam_content_text(struct spam_content *sc, const unsigned char *buf, size_t len);
+void spam_content_part_end(struct spam_content *sc);
+/* A link's host (spam_uri_feed). */
+void spam_content_host(struct spam_content *sc, const char *host, size_t len);
+/* Distinct sales phrases seen so far. */
+unsigned spam_phrase_count(const struct spam_content *sc);
+/* End of message: the rules that fire. */
+void spam_content_hits(struct spam_content *sc, struct spam_hits *h);
 
 /* ---- link domains in text (spam_uri.c) ------------------------------ */
 

@@ -2,7 +2,9 @@
  * a DNS-list row, a Date, a spamd address and a spamd reply.  Invariants: a parsed score is in
  * bounds and prints back to the same value; a parsed row has a valid name
  * and zone, bounded codes in 127/8 and a non-zero mask when one is set;
- * a parsed spamd reply has a bounded score and printable rule names. */
+ * a parsed spamd reply has a bounded score and printable rule names; the
+ * content rules read header values and text in any chunking within their
+ * bounds and fire each rule at most once. */
 #include "config.h"
 
 #include <stdint.h>
@@ -50,6 +52,31 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* a parsed date lies between 1900 and 9999 (give or take a zone) */
 		if (spam_parse_date(buf, size, &t) && (t < -2208988800LL - 86400 || t > 253402300800LL + 86400))
 			__builtin_trap();
+	}
+	{
+		struct spam_content sc;
+		struct spam_hits h;
+		size_t chunk = size > 0 ? (size_t)data[0] % 17 + 1 : 1;
+
+		memset(&sc, 0, sizeof(sc));
+		memset(&h, 0, sizeof(h));
+		(void)spam_subject_caps(buf, size);
+		(void)spam_host_is_ip(buf, size);
+		spam_content_header(&sc, "Subject", buf, size);
+		spam_content_header(&sc, "Message-ID", buf, size);
+		spam_content_header(&sc, "X-Priority", buf, size);
+		spam_content_header(&sc, "Content-Type", buf, size);
+		spam_content_part(&sc, size > 1 && (data[1] & 1), size > 1 && (data[1] & 2));
+		for (size_t off = 0; off < size; off += chunk)
+			spam_content_text(&sc, data + off, size - off < chunk ? size - off : chunk);
+		spam_content_part(&sc, true, false);
+		spam_content_text(&sc, data, size);
+		spam_content_hits(&sc, &h);
+		if (h.n > SR_NBUILTIN - SR_SUBJECT_CAPS || spam_phrase_count(&sc) > 64)
+			__builtin_trap();
+		for (size_t i = 0; i < h.n; i++)
+			if (h.v[i].rule < SR_SUBJECT_CAPS)
+				__builtin_trap();
 	}
 	if (size < 128) {
 		char s[128];

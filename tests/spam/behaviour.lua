@@ -227,6 +227,37 @@ conn = send("192.0.2.10", "SP30", { "<u@example.net>" },
 expect(conn, SMFIR_CONTINUE, "a control byte in a field accepted (scored)")
 mt.disconnect(conn)
 
+-- 33. the content rules (spam_content.c): a Subject in capitals with
+--     "!!" and a sum, undisclosed recipients, X-Priority 1, a Message-ID
+--     without '@', HTML without MIME-Version, an image and little text,
+--     a link to a bare IP address, three sales phrases: every one fires
+conn = send("192.0.2.10", "SP33", { "<u@example.net>" },
+    hdrs({ { "Subject", "=?us-ascii?Q?FREE_MONEY_FOR_YOU_NOW!!_$500?=" }, { "To", "undisclosed-recipients:;" },
+           { "X-Priority", "1 (Highest)" }, { "Message-ID", "<no-domain-here>" },
+           { "Content-Type", "text/html" } }, { To = true, ["Message-ID"] = true }),
+    "<img src=\"http://192.0.2.77/a.gif\"><a href=\"http://192.0.2.77/\">Act\r\n now</a>: risk free,\r\n" ..
+    "<b>no</b> obligation\r\n")
+expect(conn, SMFIR_REPLYCODE, "content rules: 14.0, over spam.reject (12): refused")
+mt.disconnect(conn)
+-- 34. base64 for plain ASCII text, two sales phrases; a base64 part with
+--     8-bit text (UTF-8) beside it does not count
+conn = send("192.0.2.10", "SP34", { "<u@example.net>" },
+    hdrs({ { "Subject", "Meeting notes" }, { "MIME-Version", "1.0" },
+           { "Content-Type", "multipart/mixed; boundary=\"b6\"" } }),
+    "--b6\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n" ..
+    "Q2Fmw6k=\r\n" ..
+    "--b6\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n" ..
+    -- "Order now while supplies last.\r\n"
+    "T3JkZXIgbm93IHdoaWxlIHN1cHBsaWVzIGxhc3QuDQo=\r\n--b6--\r\n")
+expect(conn, SMFIR_CONTINUE, "base64 text accepted")
+mt.disconnect(conn)
+conn = send("192.0.2.10", "SP35", { "<u@example.net>" },
+    hdrs({ { "Subject", "Caf\195\169 menu" }, { "MIME-Version", "1.0" },
+           { "Content-Type", "text/plain; charset=utf-8" }, { "Content-Transfer-Encoding", "base64" } }),
+    "Q2Fmw6kgbWVudSBmb3IgdG9kYXku\r\n")
+expect(conn, SMFIR_CONTINUE, "base64 UTF-8 text accepted")
+mt.disconnect(conn)
+
 -- 31. many distinct X-Spam-* names (40, one of them longer than 63 bytes)
 --     and the sender's X-Spam-Flag last: every one removed
 local xs = {}

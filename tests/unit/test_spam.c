@@ -1,6 +1,6 @@
 /* test_spam.c - the spam engine: scores, list rows, the rule set and
  * overrides, RFC 5782 names and answers, GTUBE in every chunking, HELO
- * and header rules; the spam keys in policies and the main config
+ * and header rules, the content rules; the spam keys in policies and the main config
  * (malformed rows as many as well-formed). */
 #include "config.h"
 
@@ -401,6 +401,212 @@ test_headers(void **state)
 	assert_false(spam_is_shortener("bit.ly.example"));
 }
 
+/* The content rules' predicates (spam_content.c), well-formed and not. */
+static void
+test_content_predicates(void **state)
+{
+	static const struct { const char *s; bool caps, shout, money; } subj[] = {
+		{ "FREE MONEY FOR YOU", true, false, false },
+		{ "FREE MONEY for you", false, false, false },
+		{ "RE: MEETING", false, false, false },           /* 9 letters: too short */
+		{ "URGENT BUSINESS PROPOSAL!!", true, true, false },
+		{ "Save 50% today", false, false, true },
+		{ "Only $19.95", false, false, true },
+		{ "$$$ Make money $$$", false, true, false },
+		{ "Price in $ and %", false, false, false },      /* no figure */
+		{ "Hello!", false, false, false },
+		{ "Hello! Really!", false, true, false },
+		{ "", false, false, false },
+		{ "\xc3\x89T\xc3\x89 CAF\xc3\x89 SOLDES ENCORE", true, false, false },  /* 8-bit bytes are no letters */
+	};
+	static const struct { const char *s; bool bad; } mid[] = {
+		{ "<1234.5678@mail.example>", false },
+		{ " <a@b> ", false },
+		{ "<a.b.c@[192.0.2.1]>", false },
+		{ "<no-domain-here>", true },
+		{ "1234@mail.example", true },                      /* no brackets */
+		{ "<@mail.example>", true },
+		{ "<local@>", true },
+		{ "<a@b@c>", true },
+		{ "<a b@c>", true },
+		{ "<a@b> <c@d>", true },
+		{ "<>", true },
+		{ "", true },
+		{ "<a\x01@b>", true },
+	};
+	static const struct { const char *name, *v; bool high; } pri[] = {
+		{ "X-Priority", "1 (Highest)", true },
+		{ "X-Priority", "1", true },
+		{ "X-Priority", "3 (Normal)", false },
+		{ "X-Priority", "10", false },
+		{ "X-MSMail-Priority", "High", true },
+		{ "Importance", "high", true },
+		{ "Priority", "urgent", true },
+		{ "Priority", "normal", false },
+		{ "Importance", "hi", false },
+		{ "Subject", "1", false },
+		{ "X-Priority", "", false },
+	};
+	static const struct { const char *h; bool ip; } hosts[] = {
+		{ "192.0.2.77", true }, { "10.1.2.3", true }, { "1.2.3", false },
+		{ "1.2.3.4.5", false }, { "1.2.3.example", false }, { "www.example", false }, { "", false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(subj); i++) {
+		size_t n = strlen(subj[i].s);
+		if (spam_subject_caps(subj[i].s, n) != subj[i].caps ||
+		    spam_subject_shout(subj[i].s, n) != subj[i].shout ||
+		    spam_subject_money(subj[i].s, n) != subj[i].money)
+			fail_msg("subject row %zu \"%s\"", i, subj[i].s);
+	}
+	for (size_t i = 0; i < NELEM(mid); i++)
+		if (spam_msgid_invalid(mid[i].s, strlen(mid[i].s)) != mid[i].bad)
+			fail_msg("message-id row %zu \"%s\"", i, mid[i].s);
+	for (size_t i = 0; i < NELEM(pri); i++)
+		if (spam_priority_high(pri[i].name, pri[i].v, strlen(pri[i].v)) != pri[i].high)
+			fail_msg("priority row %zu", i);
+	for (size_t i = 0; i < NELEM(hosts); i++)
+		if (spam_host_is_ip(hosts[i].h, strlen(hosts[i].h)) != hosts[i].ip)
+			fail_msg("host row %zu \"%s\"", i, hosts[i].h);
+	assert_true(spam_to_undisclosed("undisclosed-recipients:;", 24));
+	assert_true(spam_to_undisclosed("Recipient List Suppressed:;", 27));
+	assert_false(spam_to_undisclosed("friends:;", 9));
+	assert_false(spam_to_undisclosed("a@b.example", 11));
+	/* the length bounds the reads: "1" of "12" is X-Priority 1 */
+	assert_true(spam_priority_high("X-Priority", "12", 1));
+	assert_false(spam_priority_high("Priority", "urgent", 5));
+	assert_false(spam_priority_high("Importance", "high", 3));
+	assert_false(spam_msgid_invalid("<a@b>xyz", 5));
+}
+
+/* One message's text parts through spam_content, in chunks of every size
+ * from 1 byte: the rules that fire. */
+struct content_part { bool html, base64; const char *text; };
+
+static void
+content_run(const struct content_part *parts, size_t np, size_t chunk, struct spam_hits *h)
+{
+	struct spam_content sc;
+
+	memset(&sc, 0, sizeof(sc));
+	memset(h, 0, sizeof(*h));
+	spam_content_header(&sc, "Message-ID", "<1@x.example>", 13);
+	spam_content_header(&sc, "MIME-Version", "1.0", 3);
+	for (size_t i = 0; i < np; i++) {
+		size_t n = strlen(parts[i].text);
+		spam_content_part(&sc, parts[i].html, parts[i].base64);
+		for (size_t off = 0; off < n; off += chunk)
+			spam_content_text(&sc, (const unsigned char *)parts[i].text + off,
+			    n - off < chunk ? n - off : chunk);
+	}
+	spam_content_hits(&sc, h);
+}
+
+static void
+test_content_text(void **state)
+{
+	static const struct content_part three[] = {
+		{ true, false, "<p>Act\r\n   <b>now</b>!</p> <p>RISK FREE</p> and no&nbsp;obligation, <i>no\tobligation</i>" },
+	};
+	static const struct content_part two[] = {
+		{ false, false, "Order now while\r\nsupplies last." },
+	};
+	static const struct content_part inside[] = {
+		/* "contact now", "lowest ratesheet"... inside words: no phrase */
+		{ false, false, "please contact now. fact now. xact now" },
+	};
+	static const struct content_part image[] = {
+		{ true, false, "<html><body><IMG src=\"http://x.example/a.gif\"><br>Click</body></html>" },
+	};
+	static const struct content_part image_text[] = {
+		{ true, false, "<img src=\"a.gif\">" },
+		{ false, false, "This message has plenty of text in its plain part. This message has plenty "
+		  "of text in its plain part. This message has plenty of text in its plain part. This message "
+		  "has plenty of text in its plain part. And more words here, more than 200 bytes of them "
+		  "in all: the image is not all there is." },
+	};
+	static const struct content_part imgur[] = {
+		{ true, false, "<imgur>no image</imgur><image>" },   /* not an <img> tag */
+	};
+	static const struct content_part b64_ascii[] = {
+		{ false, true, "plain words" },
+	};
+	static const struct content_part b64_utf8[] = {
+		{ false, true, "caf\xc3\xa9" },
+	};
+	static const struct content_part b64_both[] = {
+		{ false, true, "caf\xc3\xa9" }, { false, true, "plain" },
+	};
+	static const struct content_part b64_empty[] = {
+		{ false, true, "" },
+	};
+	static const struct {
+		const struct content_part *p;
+		size_t np;
+		int want[3];                 /* rules that fire, -1 ends */
+	} rows[] = {
+		{ three, NELEM(three), { SR_BODY_PHRASES, -1, -1 } },
+		{ two, NELEM(two), { SR_BODY_PHRASE, -1, -1 } },
+		{ inside, NELEM(inside), { -1, -1, -1 } },
+		{ image, NELEM(image), { SR_HTML_IMAGE_TEXT, -1, -1 } },
+		{ image_text, NELEM(image_text), { -1, -1, -1 } },
+		{ imgur, NELEM(imgur), { -1, -1, -1 } },
+		{ b64_ascii, NELEM(b64_ascii), { SR_BASE64_TEXT, -1, -1 } },
+		{ b64_utf8, NELEM(b64_utf8), { -1, -1, -1 } },
+		{ b64_both, NELEM(b64_both), { SR_BASE64_TEXT, -1, -1 } },
+		{ b64_empty, NELEM(b64_empty), { -1, -1, -1 } },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(rows); i++) {
+		for (size_t chunk = 1; chunk <= 300; chunk += chunk < 8 ? 1 : 37) {
+			struct spam_hits h;
+			size_t want = 0;
+
+			content_run(rows[i].p, rows[i].np, chunk, &h);
+			for (size_t k = 0; k < 3 && rows[i].want[k] >= 0; k++, want++)
+				if (!spam_has_hit(&h, (size_t)rows[i].want[k]))
+					fail_msg("content row %zu chunk %zu: rule %d missing", i, chunk, rows[i].want[k]);
+			if (h.n != want)
+				fail_msg("content row %zu chunk %zu: %zu hits, want %zu", i, chunk, h.n, want);
+		}
+	}
+	/* the header facts */
+	{
+		struct spam_content sc;
+		struct spam_hits h;
+
+		memset(&sc, 0, sizeof(sc));
+		memset(&h, 0, sizeof(h));
+		spam_content_header(&sc, "Content-Type", "multipart/alternative; boundary=x", 33);
+		spam_content_header(&sc, "Message-ID", "nodomain", 8);
+		spam_content_header(&sc, "Cc", "Undisclosed recipients:;", 24);
+		spam_content_header(&sc, "Subject", "WIN A FREE CRUISE!!! 100%", 25);
+		spam_content_header(&sc, "Subject", "a second one is not read", 24);
+		spam_content_header(&sc, "X-MSMail-Priority", "High", 4);
+		spam_content_host(&sc, "203.0.113.9", 11);
+		spam_content_hits(&sc, &h);
+		assert_true(spam_has_hit(&h, SR_MIME_NO_VERSION));
+		assert_true(spam_has_hit(&h, SR_MSGID_INVALID));
+		assert_true(spam_has_hit(&h, SR_TO_UNDISCLOSED));
+		assert_true(spam_has_hit(&h, SR_SUBJECT_CAPS));
+		assert_true(spam_has_hit(&h, SR_SUBJECT_SHOUT));
+		assert_true(spam_has_hit(&h, SR_SUBJECT_MONEY));
+		assert_true(spam_has_hit(&h, SR_PRIORITY_HIGH));
+		assert_true(spam_has_hit(&h, SR_URL_IP));
+		assert_int_equal(h.n, 8);
+		/* a plain text message with MIME-Version and no Message-ID: nothing */
+		memset(&sc, 0, sizeof(sc));
+		memset(&h, 0, sizeof(h));
+		spam_content_header(&sc, "Content-Type", "text/plain", 10);
+		spam_content_header(&sc, "Subject", "Lunch on Friday?", 16);
+		spam_content_host(&sc, "www.example.org", 15);
+		spam_content_hits(&sc, &h);
+		assert_int_equal(h.n, 0);
+	}
+}
+
 static void
 collect_host(void *ctx, const char *host, size_t len, enum spam_uri_where where)
 {
@@ -776,6 +982,8 @@ main(void)
 		cmocka_unit_test(test_list_match),
 		cmocka_unit_test(test_gtube),
 		cmocka_unit_test(test_headers),
+		cmocka_unit_test(test_content_predicates),
+		cmocka_unit_test(test_content_text),
 		cmocka_unit_test(test_uri_hosts),
 		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_uri_html),
