@@ -27,6 +27,8 @@
 #define TAG_MAX 512          /* one HTML tag's text kept */
 #define SLOTS 8192           /* hash set; TOK_MAX_TOKENS at most */
 #define PREFIX_MAX 24
+#define LIST_HOSTS 4         /* hosts named in a list message's List-* fields */
+#define LIST_HOST_MAX 63
 
 enum hstate { H_TEXT = 0, H_TAG, H_COMMENT, H_ENTITY };
 
@@ -46,6 +48,9 @@ struct spam_tok {
 	bool sniff;              /* a text/plain part's first bytes, see sniff_byte() */
 	unsigned char sn[12];
 	size_t snlen;
+	/* the hosts a list message's List-* fields name, see list_host() */
+	size_t nlisthosts;
+	char listhost[LIST_HOSTS][LIST_HOST_MAX + 1];
 	iconv_t cd;
 	unsigned char carry[8];
 	size_t ncarry;
@@ -223,6 +228,20 @@ url_path(struct spam_tok *t, const unsigned char *low, size_t h, size_t n)
 	return h;
 }
 
+/* Whether h[0..n) is a host the List-* fields of a list message name: a
+ * link to the list itself (its archive, its unsubscribe page) is the
+ * list's, not the sender's. */
+static bool
+list_host(const struct spam_tok *t, const unsigned char *h, size_t n)
+{
+	while (n > 0 && h[n - 1] == '.')
+		n--;
+	for (size_t i = 0; i < t->nlisthosts; i++)
+		if (strlen(t->listhost[i]) == n && memcmp(t->listhost[i], h, n) == 0)
+			return true;
+	return false;
+}
+
 /* URLs (scheme://host, www.host) and mail addresses in a run. */
 static void
 find_urls(struct spam_tok *t, const unsigned char *r, size_t n)
@@ -254,8 +273,13 @@ find_urls(struct spam_tok *t, const unsigned char *r, size_t n)
 			start = h + 1;
 		for (h = start; h < n && hostc(low[h]); h++)
 			;
-		emit_host(t, "url:", low + start, h - start);
-		h = url_path(t, low, h, n);
+		if (list_host(t, low + start, h - start)) {
+			while (h < n && !delim(low[h]) && low[h] != '\'')
+				h++;
+		} else {
+			emit_host(t, "url:", low + start, h - start);
+			h = url_path(t, low, h, n);
+		}
 		i = h > i ? h - 1 : i;
 	}
 	for (i = 1; i + 1 < n; i++) {
@@ -263,7 +287,8 @@ find_urls(struct spam_tok *t, const unsigned char *r, size_t n)
 			continue;
 		for (h = i + 1; h < n && hostc(low[h]); h++)
 			;
-		emit_host(t, "email:", low + i + 1, h - i - 1);
+		if (!list_host(t, low + i + 1, h - i - 1))
+			emit_host(t, "email:", low + i + 1, h - i - 1);
 	}
 }
 
@@ -742,6 +767,40 @@ route_field(const char *name)
 	return false;
 }
 
+/* A list message's fields: the hosts of its List-* addresses and links
+ * are the list's (list_host()). */
+static void
+list_field(struct spam_tok *t, const char *name, const char *v, size_t len)
+{
+	if (strncasecmp(name, "list-", 5) != 0 && strcasecmp(name, "x-mailman-version") != 0 &&
+	    strcasecmp(name, "x-beenthere") != 0 && strcasecmp(name, "mailing-list") != 0 &&
+	    strcasecmp(name, "x-mailing-list") != 0)
+		return;
+	for (size_t i = 0; i < len; i++) {
+		size_t b, e;
+		if (v[i] == '@')
+			b = i + 1;
+		else if (i + 3 <= len && memcmp(v + i, "://", 3) == 0)
+			b = i + 3;
+		else
+			continue;
+		for (e = b; e < len && e - b < LIST_HOST_MAX; e++) {
+			unsigned char c = (unsigned char)(v[e] >= 'A' && v[e] <= 'Z' ? v[e] + 32 : v[e]);
+			if (!hostc(c))
+				break;
+		}
+		if (e == b || memchr(v + b, '.', e - b) == NULL || t->nlisthosts >= LIST_HOSTS)
+			continue;
+		char host[LIST_HOST_MAX + 1];
+		for (size_t k = b; k < e; k++)
+			host[k - b] = (char)(v[k] >= 'A' && v[k] <= 'Z' ? v[k] + 32 : v[k]);
+		host[e - b] = '\0';
+		if (!list_host(t, (const unsigned char *)host, e - b))
+			memcpy(t->listhost[t->nlisthosts++], host, e - b + 1);
+		i = e - 1;
+	}
+}
+
 static bool
 skipped_field(const char *name)
 {
@@ -775,6 +834,7 @@ spam_tok_header(struct spam_tok *t, const char *name, const char *value, size_t 
 	/* X-Spam-* and X-Postern-* fields are another filter's (or a
 	 * sender's forgery), route fields the relays' and lists': not even
 	 * their presence is a token */
+	list_field(t, name, value, len < SPAM_TOK_MAX_HEADER ? len : SPAM_TOK_MAX_HEADER);
 	if (strncasecmp(name, "x-spam", 6) == 0 || strncasecmp(name, "x-postern", 9) == 0 ||
 	    route_field(name))
 		return;

@@ -250,6 +250,46 @@ test_html_sniffed(void **state)
 		}
 }
 
+/* In a list message, links and addresses to the hosts its List-* fields
+ * name are the list's: no token; other links count, and without List-*
+ * fields the same links count too. */
+static void
+test_list_links(void **state)
+{
+	static const char body[] = "Cheap pills at http://www.pills.example.com/buy now\n"
+	    "http://xent.com/mailman/listinfo/fork mail fork-admin@xent.com or HTTPS://LISTS.SF.NET/x\n";
+
+	(void)state;
+	for (int list = 0; list <= 1; list++) {
+		struct spam_tok *t = spam_tok_new();
+		strbuf sb;
+		const char *v;
+
+		sb_init(&sb);
+		spam_tok_set_trace(t, collect, &sb);
+		if (list) {
+			v = "<http://xent.com/mailman/listinfo/fork>, <mailto:fork-request@xent.com?subject=x>";
+			spam_tok_header(t, "List-Unsubscribe", v, strlen(v));
+			v = "<mailto:Fork@Lists.SF.Net>";
+			spam_tok_header(t, "List-Post", v, strlen(v));
+		}
+		spam_tok_part_begin(t, "text/plain", "us-ascii");
+		spam_tok_text(t, (const unsigned char *)body, sizeof(body) - 1);
+		spam_tok_part_end(t);
+		spam_tok_free(t);
+		assert_true(has(&sb, "url:www.pills.example.com") && has(&sb, "urlp:buy") &&
+		    has(&sb, "cheap"));
+		if (list)
+			assert_false(has(&sb, "url:xent.com") || has(&sb, "urlp:listinfo") ||
+			    has(&sb, "urlp:mailman") || has(&sb, "email:xent.com") ||
+			    has(&sb, "url:lists.sf.net"));
+		else
+			assert_true(has(&sb, "url:xent.com") && has(&sb, "urlp:listinfo") &&
+			    has(&sb, "email:xent.com") && has(&sb, "url:lists.sf.net"));
+		sb_free(&sb);
+	}
+}
+
 static void
 test_headers(void **state)
 {
@@ -744,6 +784,7 @@ main(void)
 		cmocka_unit_test(test_charsets),
 		cmocka_unit_test(test_html),
 		cmocka_unit_test(test_html_sniffed),
+		cmocka_unit_test(test_list_links),
 		cmocka_unit_test(test_headers),
 		cmocka_unit_test(test_sub_words),
 		cmocka_unit_test(test_limits),
