@@ -157,7 +157,9 @@ listen_slice_enable(int fd, unsigned major, unsigned minor, unsigned patch)
  * values are initialised, and gcc's warning about reading them is off
  * here alone. */
 #pragma GCC diagnostic push
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 int
 poll(struct pollfd *fds, nfds_t n, int timeout)
 {

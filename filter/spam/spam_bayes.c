@@ -54,12 +54,17 @@ spam_bayes_token_prob(int64_t spam, int64_t ham, int64_t nspam, int64_t nham)
 	return (S_STRENGTH * X_PRIOR + n * p) / (S_STRENGTH + n);
 }
 
+/* The strongest first; equally strong ones by probability, so that the
+ * tokens combined do not depend on the order they came in. */
 static int
 by_strength(const void *a, const void *b)
 {
-	double x = fabs(*(const double *)a - 0.5), y = fabs(*(const double *)b - 0.5);
+	double p = *(const double *)a, q = *(const double *)b;
+	double x = fabs(p - 0.5), y = fabs(q - 0.5);
 
-	return x < y ? 1 : x > y ? -1 : 0;
+	if (x != y)
+		return x < y ? 1 : -1;
+	return p < q ? -1 : p > q ? 1 : 0;
 }
 
 double

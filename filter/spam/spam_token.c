@@ -26,6 +26,8 @@
 #define RUN_MAX 256          /* one whitespace-separated run kept */
 #define TAG_MAX 512          /* one HTML tag's text kept */
 #define SLOTS 8192           /* hash set; TOK_MAX_TOKENS at most */
+_Static_assert(SPAM_TOK_MAX_TOKENS < SLOTS / 2 && SPAM_TOK_MAX_TOKENS < 65535,
+    "16-bit slot indexes, a set at most half full");
 #define PREFIX_MAX 24
 #define LIST_HOSTS 4         /* hosts named in a list message's List-* fields */
 #define LIST_HOST_MAX 63
@@ -33,7 +35,8 @@
 enum hstate { H_TEXT = 0, H_TAG, H_COMMENT, H_ENTITY };
 
 struct spam_tok {
-	uint64_t set[SLOTS];
+	uint16_t slot[SLOTS];    /* open addressing: 1 + an index into order, 0 free */
+	uint64_t order[SPAM_TOK_MAX_TOKENS];   /* the set's tokens as they came */
 	size_t n;
 	bool full, text_cut;
 	size_t text_bytes;
@@ -134,17 +137,17 @@ emit(struct spam_tok *t, const char *s, size_t n)
 		t->trace(t->trace_ctx, buf, len);
 	h = spam_tok_hash(buf, len);
 	for (i = h & (SLOTS - 1);; i = (i + 1) & (SLOTS - 1)) {
-		if (t->set[i] == h)
-			return;
-		if (t->set[i] == 0)
+		if (t->slot[i] == 0)
 			break;
+		if (t->order[t->slot[i] - 1] == h)
+			return;
 	}
 	if (t->n >= SPAM_TOK_MAX_TOKENS) {
 		t->full = true;
 		return;
 	}
-	t->set[i] = h;
-	t->n++;
+	t->slot[i] = (uint16_t)(t->n + 1);
+	t->order[t->n++] = h;
 }
 
 static void
@@ -248,7 +251,13 @@ find_urls(struct spam_tok *t, const unsigned char *r, size_t n)
 {
 	unsigned char low[RUN_MAX];
 	size_t i, h;
+	bool maybe = false;
 
+	/* "://", "www." and "@" need one of these: most runs are words */
+	for (i = 0; i < n && !maybe; i++)
+		maybe = r[i] == ':' || r[i] == '.' || r[i] == '@';
+	if (!maybe)
+		return;
 	for (i = 0; i < n; i++)
 		low[i] = (r[i] >= 'A' && r[i] <= 'Z') ? (unsigned char)(r[i] + 32) : r[i];
 	for (i = 0; i + 3 < n; i++) {
@@ -869,10 +878,8 @@ spam_tok_truncated(const struct spam_tok *t)
 size_t
 spam_tok_hashes(const struct spam_tok *t, uint64_t *out, size_t cap)
 {
-	size_t k = 0;
+	size_t k = t->n < cap ? t->n : cap;
 
-	for (size_t i = 0; i < SLOTS && k < cap; i++)
-		if (t->set[i] != 0)
-			out[k++] = t->set[i];
+	memcpy(out, t->order, k * sizeof(*out));
 	return k;
 }
