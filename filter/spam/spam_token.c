@@ -763,7 +763,7 @@ route_field(const char *name)
 {
 	static const char *const route[] = {
 		"received", "return-path", "delivered-to", "sender", "errors-to", "precedence",
-		"x-beenthere", "x-loop", "mailing-list", "x-authentication-warning",
+		"x-beenthere", "x-loop", "mailing-list", "x-mailing-list", "x-authentication-warning",
 	};
 	static const char *const prefix[] = { "list-", "x-mailman-", "x-original-", "x-list" };
 

@@ -314,6 +314,7 @@ test_headers(void **state)
 	spam_tok_header(t, "Sender", "fork-admin@xent.com", 19);
 	spam_tok_header(t, "X-Mailman-Version", "2.0.11", 6);
 	spam_tok_header(t, "Precedence", "bulk", 4);
+	spam_tok_header(t, "X-Mailing-List", "<fork@xent.com>", 15);
 	spam_tok_header(t, "LIST-UNSUBSCRIBE", "<mailto:fork-request@xent.com>", 30);
 	v = "<1234.5678@mailer.example.com>";
 	spam_tok_header(t, "Message-ID", v, strlen(v));
