@@ -12,7 +12,7 @@ libunbound-dev libevent-dev libcmocka-dev libpsl-dev publicsuffix libxml2-dev zl
 postfix swaks miltertest unbound python3 python3-yaml procps
 opendkim libnet-ssleay-perl libio-socket-ssl-perl libmail-dkim-perl spamd spamassassin
 m4 liblockfile1 libwrap0 libsasl2-2 libsasl2-modules sasl2-bin
-libmicrohttpd-dev curl liblmdb-dev libhiredis-dev lmdb-utils redis-server"
+libmicrohttpd-dev curl liblmdb-dev libhiredis-dev lmdb-utils redis-server xz-utils"
 
 missing=""
 for p in $PKGS; do

@@ -11,8 +11,8 @@
  *
  * The config names the store (a fresh LMDB file or a Redis database:
  * it is trained from empty, so use a scratch store), the policies and a
- * DNS server; for "network rules off" point dns.nameservers at a port
- * nobody answers and the policies' temperror actions at accept (the
+ * DNS server; for "network rules off" point dns.nameservers at a server
+ * that refuses every query and the policies' temperror actions at accept (the
  * wrapper script contrib/bench/spam-eval writes such a config).  X-Spam-*
  * fields already in the messages are ignored by the tokenizer and removed
  * by check_spam, as in the daemon.
