@@ -3,8 +3,9 @@
 # shipped policies (policies/default.conf, policies/example.com.conf) and two
 # fresh DKIM keys for example.com behind a private loopback Postfix, with a
 # loopback DNS server (unbound) publishing SPF, DKIM and DMARC records
-# (demo/zone.txt); send mails through it and show the SMTP replies, the
-# headers postern added and its one log line per message.  Everything runs
+# (demo/zone.txt) and a classifier trained on a sample of the SpamAssassin
+# corpus (tests/data/spam); send mails through it and show the SMTP replies,
+# the headers postern added and its one log line per message.  Everything runs
 # on free loopback ports and is stopped at the end.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -35,7 +36,19 @@ for k in "sel-rsa rsa" "sel-ed ed25519"; do
 	sed -e 's/ IN TXT ( / 300 TXT /' -e 's/ )$//' "$TEST_TMPDIR/keys/example.com.$1.txt" >> "$TEST_TMPDIR/zone.txt"
 done
 dns_start "$TEST_TMPDIR/zone.txt" || exit 1
-postern_start "$PWD/policies" "dkim = { keys = [ \"example.com:sel-rsa:$TEST_TMPDIR/keys/example.com.sel-rsa.pem\", \"example.com:sel-ed:$TEST_TMPDIR/keys/example.com.sel-ed.pem\" ]; };
+# the classifier: an LMDB store trained on 200 spam + 400 ham of the SpamAssassin
+# public corpus (tests/data/spam); two messages of a later year are sent below
+tar -xJf tests/data/spam/sa-sample.tar.xz -C "$TEST_TMPDIR" || exit 1
+say "the classifier: postern-learn trains an LMDB store on 200 spam + 400 ham of 2002"
+for k in "spam train-spam" "ham train-ham"; do
+	set -- $k
+	out=$(./postern-learn -c /dev/null --store "lmdb:$TEST_TMPDIR/state.mdb" --"$1" -q "$TEST_TMPDIR/sa/$2") || exit 1
+	echo "   $out"
+done
+# a corpus message as it would arrive today: no mbox From_ line, today's Date
+corpus_msg() { sed -e '1{/^From /d}' -e "s/^Date: .*/Date: $(date -R)/" "$TEST_TMPDIR/sa/$1" > "$TEST_TMPDIR/$2"; }
+postern_start "$PWD/policies" "store = { url = \"lmdb:$TEST_TMPDIR/state.mdb\"; };
+dkim = { keys = [ \"example.com:sel-rsa:$TEST_TMPDIR/keys/example.com.sel-rsa.pem\", \"example.com:sel-ed:$TEST_TMPDIR/keys/example.com.sel-ed.pem\" ]; };
 spam = { dnsbl = [ \"demo bl.example score=6 codes=127.0.0.2\" ]; };
 dmarc_report = { spool_dir = \"$TEST_TMPDIR/spool\"; };" || exit 1
 PF_EXTRA_MAIN_CF="inet_protocols = all"
@@ -94,7 +107,17 @@ smtp_send --xclient-addr 192.0.2.10 --from sender@example.org --h-From sender@ex
 	--header "Subject: demo 10: gtube" --body 'XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X'
 reply
 
-pf_wait_delivered 4 20 >/dev/null 2>&1
+say "11. a spam of 2003 (SpamAssassin corpus, spam-2): the trained classifier tags it"
+corpus_msg test-spam/00070.598f33a87fd0df81c691f9109fc2378a.txt spam.eml
+smtp_send --xclient-addr 192.0.2.10 --from sender@example.org --to user@example.com --data "@$TEST_TMPDIR/spam.eml"
+reply
+
+say "12. a ham of 2003 (easy-ham-2): the classifier is sure it is not spam"
+corpus_msg test-ham/00013.245fc5b9e5719b033d5d740c51af92e0.txt ham.eml
+smtp_send --xclient-addr 192.0.2.10 --from sender@example.org --to user@example.com --data "@$TEST_TMPDIR/ham.eml"
+reply
+
+pf_wait_delivered 6 20 >/dev/null 2>&1
 say "headers postern added to the delivered mails"
 for f in $(pf_delivered); do
 	echo "   --- $(sed -n 's/^Subject: //p' "$f" | head -n 1)"
