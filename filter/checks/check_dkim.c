@@ -324,12 +324,13 @@ dkim_pass_domains(const struct msg *m, const char **out, size_t max)
 }
 
 void
-dkim_counts(const struct msg *m, unsigned *npass, unsigned *nfail)
+dkim_counts(const struct msg *m, unsigned *npass, unsigned *nfail, unsigned *ntemp)
 {
 	const struct dk_msg *d = check_msg_state(m, &check_dkim);
 
 	*npass = d->npass;
 	*nfail = d->nfail;
+	*ntemp = d->ntemp;
 }
 
 static bool

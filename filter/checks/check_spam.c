@@ -738,8 +738,8 @@ auth_hits(const struct conn *c, const struct msg *m, struct spam_msg *sm)
 {
 	const struct spf_fact *spf = check_spf_fact(m);
 	enum dmarc_result dr;
-	unsigned npass, nfail;
-	bool spf_pass = false;
+	unsigned npass, nfail, ntemp;
+	bool spf_pass = false, spf_temp = false;
 
 	(void)c;
 	if (spf != NULL && spf->checked) {
@@ -748,14 +748,17 @@ auth_hits(const struct conn *c, const struct msg *m, struct spam_msg *sm)
 		else if (spf->o.result == SPFR_SOFTFAIL)
 			spam_hit(&sm->hits, SR_SPF_SOFTFAIL, 0);
 		spf_pass = spf->o.result == SPFR_PASS;
+		spf_temp = spf->o.result == SPFR_TEMPERROR;
 	}
-	dkim_counts(m, &npass, &nfail);
+	dkim_counts(m, &npass, &nfail, &ntemp);
 	if (nfail > 0 && npass == 0)
 		spam_hit(&sm->hits, SR_DKIM_FAIL, 0);
 	if (check_dmarc_result(m, &dr) && dr == DMARC_FAIL && !check_dmarc_forwarded(m))
 		spam_hit(&sm->hits, SR_DMARC_FAIL, 0);
+	/* a DNS error is no verdict: "nothing passed" is then unknown, shown
+	 * as auth_error (0), as a list that could not be asked is dnsbl_error */
 	if (!spf_pass && npass == 0)
-		spam_hit(&sm->hits, SR_AUTH_NONE, 0);
+		spam_hit(&sm->hits, spf_temp || ntemp > 0 ? SR_AUTH_ERROR : SR_AUTH_NONE, 0);
 	if (from_domain_signed(m))
 		spam_hit(&sm->hits, SR_DKIM_FROM_PASS, 0);
 }

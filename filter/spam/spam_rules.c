@@ -27,6 +27,7 @@ static const struct {
 	[SR_DKIM_FAIL] = { "dkim_fail", 100, "a DKIM signature failed and none passed" },
 	[SR_DMARC_FAIL] = { "dmarc_fail", 300, "DMARC fail for the From domain" },
 	[SR_AUTH_NONE] = { "auth_none", 50, "neither SPF nor DKIM passed" },
+	[SR_AUTH_ERROR] = { "auth_error", 0, "nothing passed, but SPF or a DKIM key look-up had a DNS error (shown, not counted)" },
 	[SR_DKIM_FROM_PASS] = { "dkim_from_pass", -100, "a DKIM signature of the From domain passed" },
 	[SR_HELO_BARE_IP] = { "helo_bare_ip", 100, "HELO is an IP address" },
 	[SR_HELO_NOT_FQDN] = { "helo_not_fqdn", 50, "HELO is not a fully qualified name" },

@@ -20,7 +20,7 @@ extern const struct check check_dkim;
 size_t dkim_pass_domains(const struct msg *m, const char **out, size_t max);
 /* Inbound: how many signatures passed and failed (after the dkim
  * check's eom); fail counts DKIM fail results only, not temperrors. */
-void dkim_counts(const struct msg *m, unsigned *npass, unsigned *nfail);
+void dkim_counts(const struct msg *m, unsigned *npass, unsigned *nfail, unsigned *ntemp);
 /* Every verified signature of this inbound message (d=, s=, result), for
  * DMARC reports: at most DKIM_MAX_REPORT, passing ones first as they came. */
 #define DKIM_MAX_REPORT 8

@@ -33,6 +33,7 @@ enum spam_builtin {
 	SR_DKIM_FAIL,
 	SR_DMARC_FAIL,
 	SR_AUTH_NONE,
+	SR_AUTH_ERROR,          /* SPF or DKIM could not be checked: auth_none unknown */
 	SR_DKIM_FROM_PASS,
 	SR_HELO_BARE_IP,
 	SR_HELO_NOT_FQDN,

@@ -33,13 +33,15 @@ ZONE signed.example.
 s._domainkey.signed.example. 300 TXT $rec
 ZONE client.example.
 ZONE example.net.
+TIMEOUT tempspf.example.
+TIMEOUT _domainkey.tempkey.example.
 ZONE
 dns_start "$T/zone.txt" || bail_out "DNS fixture did not start"
 mkdir -p "$T/policies"
 # every result only scored: nothing refused by the other checks, nothing
 # tagged or refused by the score
 cat >"$T/policies/default.conf" <<'POL'
-spf = { fail_action = "accept"; softfail_action = "accept"; };
+spf = { fail_action = "accept"; softfail_action = "accept"; temperror_action = "accept"; };
 dkim = { broken_action = "accept"; };
 spam = { tag = "off"; reject = "off"; };
 POL
@@ -122,6 +124,19 @@ sed 's/^Hello\./Hello, changed./' "$T/signed.eml" >"$T/broken.eml"
 run R12 "$T/broken.eml" -f a@signed.example -H mail.client.example
 is_rules R12 " spam=1.5/off spam_rules=dkim_fail=1.0,auth_none=0.5" "a failed DKIM signature: dkim_fail"
 grep -E "R12: eom: " "$PSTN_LOG" | grep -q "dkim=pass:0,fail:1"; ok $? "R12: the summary shows the DKIM failure"
+
+# a DNS error is no verdict: nothing passed, but SPF (or a DKIM key) could
+# not be checked: auth_error (0, shown), not auth_none
+msg "$T/tempspf.eml" a@tempspf.example
+run R23 "$T/tempspf.eml" -f a@tempspf.example -H mail.client.example
+is_rules R23 " spam=0.0/off spam_rules=auth_error=0.0" "SPF temperror: auth_error, not auth_none"
+grep -E "R23: eom: " "$PSTN_LOG" | grep -q " spf=temperror"; ok $? "R23: the summary shows spf=temperror"
+msg "$T/tempkey.txt" a@client.example
+"$SIGN" -k "$T/keys/signed.example.s.pem" -d tempkey.example -s s -c relaxed/relaxed "$T/tempkey.txt" \
+	>"$T/tempkey.eml" || bail_out "dkimsign tempkey"
+run R24 "$T/tempkey.eml" -f a@client.example -H mail.client.example
+is_rules R24 " spam=0.0/off spam_rules=auth_error=0.0" "a DKIM key look-up timed out, SPF none: auth_error"
+grep -E "R24: eom: " "$PSTN_LOG" | grep -q "temperror:1"; ok $? "R24: the summary shows the DKIM temperror"
 
 # many addresses in To and Cc
 to50=$(for i in $(seq 1 50); do printf 'u%d@example.net, ' "$i"; done)
