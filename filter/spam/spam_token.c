@@ -757,15 +757,23 @@ msgid_tokens(struct spam_tok *t, const char *v, size_t len)
  * list arrives with the list's fields, so a classifier that learnt them
  * would call it ham (measured on the SpamAssassin corpus: a fifth of the
  * spam missed came through a list that carried only ham in training,
- * docs/SPAM.md "Route fields").  Not even their presence is a token. */
+ * docs/SPAM.md "Route fields").  Mailbox fields (Status, X-Status,
+ * X-Keywords, X-UID, X-Mozilla-*, Lines, Content-Length) are written by
+ * the mail store after delivery: the daemon never sees them, only
+ * postern-learn reading mailbox files, so they would teach an artefact of
+ * the training files.  Not even their presence is a token. */
 static bool
 route_field(const char *name)
 {
 	static const char *const route[] = {
 		"received", "return-path", "delivered-to", "sender", "errors-to", "precedence",
 		"x-beenthere", "x-loop", "mailing-list", "x-mailing-list", "x-authentication-warning",
+		"x-originalarrivaltime", "status", "x-status", "x-keywords", "x-uid", "lines",
+		"content-length", "x-imap", "x-imapbase",
 	};
-	static const char *const prefix[] = { "list-", "x-mailman-", "x-original-", "x-list" };
+	static const char *const prefix[] = {
+		"list-", "x-mailman-", "x-original-", "x-list", "x-mozilla-",
+	};
 
 	for (size_t i = 0; i < sizeof(route) / sizeof(route[0]); i++)
 		if (strcasecmp(name, route[i]) == 0)
@@ -816,8 +824,7 @@ skipped_field(const char *name)
 	static const char *const skip[] = {
 		"date", "message-id", "authentication-results", "dkim-signature",
 		"domainkey-signature", "arc-seal", "arc-message-signature",
-		"arc-authentication-results", "received-spf", "status", "x-status", "x-uid",
-		"x-keywords", "content-length", "lines", "x-virus-scanned", "x-mime-autoconverted",
+		"arc-authentication-results", "received-spf", "x-virus-scanned", "x-mime-autoconverted",
 		"mime-version", "content-transfer-encoding", "in-reply-to", "references",
 	};
 

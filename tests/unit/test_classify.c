@@ -315,6 +315,9 @@ test_headers(void **state)
 	spam_tok_header(t, "X-Mailman-Version", "2.0.11", 6);
 	spam_tok_header(t, "Precedence", "bulk", 4);
 	spam_tok_header(t, "X-Mailing-List", "<fork@xent.com>", 15);
+	spam_tok_header(t, "X-Status", "fork", 4);
+	spam_tok_header(t, "X-Keywords", "fork", 4);
+	spam_tok_header(t, "X-Mozilla-Status2", "fork", 4);
 	spam_tok_header(t, "LIST-UNSUBSCRIBE", "<mailto:fork-request@xent.com>", 30);
 	v = "<1234.5678@mailer.example.com>";
 	spam_tok_header(t, "Message-ID", v, strlen(v));
@@ -330,7 +333,8 @@ test_headers(void **state)
 	assert_false(strstr(sb.s, "received") != NULL || strstr(sb.s, "192.0.2") != NULL ||
 	    strstr(sb.s, "list-") != NULL || strstr(sb.s, "fork") != NULL ||
 	    strstr(sb.s, "sender") != NULL || strstr(sb.s, "x-mailman") != NULL ||
-	    strstr(sb.s, "bulk") != NULL);
+	    strstr(sb.s, "bulk") != NULL || strstr(sb.s, "status") != NULL ||
+	    strstr(sb.s, "keywords") != NULL);
 	assert_true(has(&sb, "message-id:@mailer.example.com") && has(&sb, "message-id:invalid"));
 	assert_false(has(&sb, "message-id:1234.5678"));
 	assert_true(has(&sb, "from:deals@shop.example.com") && has(&sb, "from:email:shop.example.com"));
