@@ -661,8 +661,12 @@ ms_leaf_bytes(struct mime_scan *s, const unsigned char *p, size_t n)
 		s->f.total_decoded += got;
 		if (text && got > 0)
 			s->text_cb(s->text_ctx, mp, out, got);
-		if (s->uu.on && got > 0)
+		if (s->uu.on && got > 0) {
 			ms_uu_text(s, out, got);
+			/* a uuencoded or yEnc block that ended joined its parts to
+			 * ours: the parts array may have moved */
+			mp = ms_top_part(s);
+		}
 		if (s->sub != NULL)
 			ms_sub_feed(s, s->sub, out, got);
 		else if (s->zip != NULL)

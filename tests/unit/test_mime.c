@@ -305,6 +305,54 @@ run_rows(const struct row *rows, size_t n)
 	}
 }
 
+/* Nine yEnc blocks in the first 4 KB of one text part fed at once: the
+ * parts they add outgrow the parts array (8 at first) while the text
+ * part's bytes are still being decoded; its counters must follow the
+ * array (found by fuzz_classify: a write through the old pointer). */
+static void
+test_uu_blocks_move_parts(void **state)
+{
+	static const size_t chunks[] = { 1000000, 4097, 100 };
+	strbuf m;
+
+	(void)state;
+	sb_init(&m);
+	sb_puts(&m, "Content-Type: text/plain\r\n\r\n");
+	for (int i = 0; i < 9; i++)
+		sb_printf(&m, "=ybegin line=128 size=3 name=a%d.exe\r\nwZK\r\n=yend size=3\r\n", i);
+	for (int i = 0; i < 6000; i++)
+		sb_putc(&m, 'x');
+	sb_puts(&m, "\r\n");
+	for (size_t c = 0; c < NELEM(chunks); c++) {
+		struct mime_limits l;
+		struct mime_scan *s;
+		enum mime_status st = MIME_OK;
+		const struct mime_facts *f;
+		size_t body = m.len - strlen("Content-Type: text/plain\r\n\r\n");
+
+		mime_limits_default(&l);
+		s = mime_scan_new(&l, false, NULL, NULL);
+		for (size_t i = 0; i < m.len && st == MIME_OK; i += chunks[c]) {
+			size_t k = m.len - i < chunks[c] ? m.len - i : chunks[c];
+			unsigned char *b = xmalloc(k);
+			memcpy(b, m.s + i, k);
+			st = mime_feed(s, b, k);
+			free(b);
+		}
+		if (st == MIME_OK)
+			st = mime_finish(s);
+		f = mime_facts(s);
+		assert_int_equal(st, MIME_OK);
+		assert_int_equal(f->nparts, 10);
+		assert_int_equal(f->parts[0].enc_size, body);
+		assert_int_equal(f->parts[0].dec_size, body);
+		assert_string_equal(f->parts[9].filename, "a8.exe");
+		assert_int_equal(f->parts[9].dec_size, 3);
+		mime_scan_free(s);
+	}
+	sb_free(&m);
+}
+
 static void
 test_well_formed(void **state)
 {
@@ -525,6 +573,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_well_formed),
+		cmocka_unit_test(test_uu_blocks_move_parts),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_parse_field),
 		cmocka_unit_test(test_param_variants),
