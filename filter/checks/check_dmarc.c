@@ -269,7 +269,7 @@ dmarc_failure_record(const struct conn *c, const struct msg *m, const struct dma
 	r->spf_aligned = out->spf_aligned;
 	r->dkim_aligned = out->dkim_aligned;
 	r->truncated = d->fhdrs_trunc;
-	strlcpy_ok(r->hdrs, d->fhdrs.s, sizeof(r->hdrs));
+	strlcpy_ok(r->hdrs, d->fhdrs.s != NULL ? d->fhdrs.s : "", sizeof(r->hdrs));
 	sb_init(&line);
 	if (!dmarc_failure_format(r, &line) || !dmarc_spool_put(st->failure, line.s, line.len))
 		plog(PLOG_NOTICE, m->qid, "dmarc failure spool: record dropped (queue full or too long)");
@@ -615,7 +615,8 @@ dmarc_header(struct conn *c, struct msg *m, void *ms, const char *name, const ch
 	d->list_id = true;
 	sb_init(&t);
 	sb_escape(&t, value, strlen(value), 100);
-	strlcpy_ok(d->list_id_val, t.s, sizeof(d->list_id_val));
+	/* an empty List-Id leaves the buffer unallocated */
+	strlcpy_ok(d->list_id_val, t.s != NULL ? t.s : "", sizeof(d->list_id_val));
 	sb_free(&t);
 }
 

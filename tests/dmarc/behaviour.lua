@@ -122,3 +122,10 @@ conn = send("192.0.2.10", "<x@bounce.example>", "ceo@example.org", "<u@example.n
     { "List-Id", "<talk.lists.other.example>" })
 expect(conn, SMFIR_REPLYCODE, "List-Id under the default list_action: refused")
 mt.disconnect(conn)
+
+-- 19b. an empty List-Id: its escaped value was never allocated, and the
+-- daemon read it (a crash until 2026-12-04, found by fuzz_message)
+conn = send("192.0.2.10", "<x@bounce.example>", "ceo@example.org", "<u@example.net>", "DM19E",
+    { "List-Id", "" })
+expect(conn, SMFIR_REPLYCODE, "an empty List-Id: refused as p=reject says, the daemon answers")
+mt.disconnect(conn)

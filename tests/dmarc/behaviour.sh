@@ -43,6 +43,7 @@ logged 'DM16: eom: .*dmarc_override=trusted_forwarder\(192.0.2.77\) .*verdict=ac
 logged 'DM17: eom: .*dmarc=fail\(p=reject\) .*verdict=reject' "untrusted forwarder refused"
 logged 'DM18: eom: .*dmarc_override=mailing_list\(list-id=Talk <talk.lists.other.example>\) .*verdict=quarantine' "list override logged"
 logged 'DM19: eom: .*dmarc=fail\(p=reject\) .*verdict=reject' "List-Id alone changes nothing"
+logged 'DM19E: eom: .*dmarc=fail\(p=reject\) .*verdict=reject' "an empty List-Id logged"
 # the report spool: one line per message DMARC applied to (pass or fail),
 # complete once the daemon has stopped (the writer drains its queue)
 # a reload (SIGUSR1) starts a writer for the new snapshot; the old one
@@ -66,7 +67,7 @@ st=$?; ok $st "a message after SIGUSR1"
 [ $st -eq 0 ] || { diag "rc=$st pid=$PSTN_PID"; diag_file "$out"; tail -5 "$PSTN_LOG" | sed "s/^/# /"; }
 postern_stop
 spool=$(cat "$TEST_TMPDIR"/spool/*.spool 2>/dev/null)
-is "$(grep -c '^v=1 ' <<<"$spool")" 17 "spool: 17 records (DM1-4, DM7, DM9-20) across the reload"
+is "$(grep -c '^v=1 ' <<<"$spool")" 18 "spool: 18 records (DM1-4, DM7, DM9-20, DM19E) across the reload"
 logged 'dmarc report spool: [0-9]+ records written, 0 dropped, 0 write errors' "the writers' totals logged"
 line() { grep -F " from=$1 " <<<"$spool" | grep -F -- "$2"; }
 like "$(grep -F 'from=example.org mfrom=bounce.example' <<<"$spool" | head -n 1)" ' pdom=example.org p=reject .* rua=mailto:dmarc@example.org res=fail disp=reject dkal=0 spal=0 ' "spool: a reject"
