@@ -171,6 +171,9 @@ sb_escape(strbuf *sb, const char *p, size_t n, size_t max)
 	static const char hex[] = "0123456789abcdef";
 	size_t i, lim = n < max ? n : max;
 
+	/* allocated even when p is empty: callers use sb->s as a string
+	 * (an empty List-Id once reached strlen(NULL)) */
+	sb_append(sb, "", 0);
 	for (i = 0; i < lim; i++) {
 		unsigned char c = (unsigned char)p[i];
 
