@@ -783,6 +783,7 @@ dns_txt_join(const struct dns_answer *a, size_t i, strbuf *out)
 	p = a->rdata[i];
 	len = a->rdlen[i];
 	sb_reset(out);
+	sb_append(out, "", 0);   /* a string even for an RDATA of no bytes */
 	while (off < len) {
 		int sl = p[off++];
 		if (off + sl > len)

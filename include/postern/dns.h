@@ -78,7 +78,8 @@ struct dns_pending *dns_start(const char *name, int rrtype);
 enum dns_status dns_collect(struct dns_pending *p, struct dns_answer *out);
 void dns_discard(struct dns_pending *p);
 
-/* The character-strings of TXT record i, concatenated (RFC 7208 3.3). */
+/* The character-strings of TXT record i, concatenated (RFC 7208 3.3); out
+ * replaces what it held and is a string on true, even for an empty record. */
 bool dns_txt_join(const struct dns_answer *a, size_t i, strbuf *out);
 const char *dns_status_name(enum dns_status st);
 

@@ -23,7 +23,10 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 PST_NORETURN void die(const char *fmt, ...) PST_PRINTF(1, 2);
 
-/* Growable string: len and cap are authoritative; s is kept NUL-terminated. */
+/* Growable string: len and cap are authoritative; s is kept NUL-terminated.
+ * s is NULL after sb_init until the first append: every append, even of
+ * nothing (sb_append(sb, "", 0)), allocates it.  A buffer that may get no
+ * append is handed on as a C string only as `sb.s != NULL ? sb.s : ""`. */
 typedef struct strbuf {
 	char *s;
 	size_t len;
