@@ -401,8 +401,9 @@ refuse_as_spam(struct verdict *v, const struct spam_rules *rs, const struct spam
 
 	sb_init(&names);
 	spam_format_hits(rs, &sp->scores, h, &names, ", ", false, REPLY_RULES);
+	/* no rule fired when spam.reject is 0 or less: names never allocated */
 	check_verdict(v, NAME, p, ACT_REJECT, 550, "5.7.1", "message refused as spam (score %s: %s)",
-	    score_format(score, sc), names.s);
+	    score_format(score, sc), names.len > 0 ? names.s : "none");
 	sb_free(&names);
 }
 

@@ -117,4 +117,13 @@ out=$("$P" explain -c o.conf --client 192.0.2.99 --from spammer@remote.example -
 like "$out" 'reply: 250 \(accepted\)' "observe mode: the denied client's mail is accepted"
 like "$out" 'summary: eom: .*lists=deny:client .*verdict=accept observe_would=reject check=lists' \
 	"observe mode: summary line"
+# spam.reject at 0: no rule has fired at RCPT, and the reply names none
+# (the list of rules was an unallocated strbuf, "%s" of NULL)
+mkdir zero && printf '%s\n' 'spam = { reject = "0"; };' > zero/default.conf
+sed "s|$TEST_TMPDIR/pol|$TEST_TMPDIR/zero|" e.conf > z.conf
+out=$("$P" explain -c z.conf --client 192.0.2.10 --helo mx.remote.example --from a@remote.example \
+	--rcpt u@example.net plain.eml 2>&1)
+like "$out" 'rcpt <u@example.net> reject 550 5.7.1 message refused as spam \(score 0.0: none\)' \
+	"spam.reject 0 with no rule fired: the reply names none"
+[[ $out != *"(null)"* ]]; ok $? "spam.reject 0: no (null) in the reply or the summary"
 tap_done
