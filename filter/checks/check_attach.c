@@ -186,6 +186,7 @@ name_text(strbuf *sb, const char *p, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 
+	sb_append(sb, "", 0);   /* a string even for an empty name */
 	for (size_t i = 0; i < n && i < NAME_LOG_MAX; i++) {
 		unsigned char c = (unsigned char)p[i];
 		if (c > 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '%')
