@@ -179,7 +179,7 @@ main(int argc, char **argv)
 		usage(2);
 	ct_errors_init(&errs);
 	if (!config_load(&cfg, path, &errs)) {
-		fputs(errs.text.s != NULL ? errs.text.s : "postern-ctl: configuration error\n", stderr);
+		fputs(ct_errors_text(&errs, "postern-ctl: configuration error\n"), stderr);
 		ct_errors_free(&errs);
 		config_free(&cfg);
 		return 1;

@@ -285,7 +285,7 @@ main(int argc, char **argv)
 	ct_errors_init(&errs);
 	if (url == NULL || access(conf, R_OK) == 0) {
 		if (!config_load(&cfg, conf, &errs)) {
-			fputs(errs.text.s != NULL ? errs.text.s : "postern-learn: configuration error\n", stderr);
+			fputs(ct_errors_text(&errs, "postern-learn: configuration error\n"), stderr);
 			return 2;
 		}
 		have_cfg = true;

@@ -329,7 +329,7 @@ main(int argc, char **argv)
 	log_open("postern-report", 0, true);
 	ct_errors_init(&errs);
 	if (!config_load(&cfg, conf, &errs)) {
-		fputs(errs.text.s != NULL ? errs.text.s : "postern-report: configuration error\n", stderr);
+		fputs(ct_errors_text(&errs, "postern-report: configuration error\n"), stderr);
 		ct_errors_free(&errs);
 		config_free(&cfg);
 		return 2;

@@ -615,8 +615,7 @@ dmarc_header(struct conn *c, struct msg *m, void *ms, const char *name, const ch
 	d->list_id = true;
 	sb_init(&t);
 	sb_escape(&t, value, strlen(value), 100);
-	/* an empty List-Id leaves the buffer unallocated */
-	strlcpy_ok(d->list_id_val, t.s != NULL ? t.s : "", sizeof(d->list_id_val));
+	strlcpy_ok(d->list_id_val, t.s, sizeof(d->list_id_val));   /* sb_escape allocates */
 	sb_free(&t);
 }
 

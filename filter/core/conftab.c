@@ -28,6 +28,12 @@ ct_errors_init(struct ct_errors *e)
 	e->nwarnings = 0;
 }
 
+const char *
+ct_errors_text(const struct ct_errors *e, const char *fallback)
+{
+	return e->text.s != NULL && e->text.s[0] != '\0' ? e->text.s : fallback;
+}
+
 void
 ct_errors_free(struct ct_errors *e)
 {

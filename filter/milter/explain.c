@@ -264,7 +264,7 @@ explain_main(int argc, char **argv, const char *default_conf)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	ct_errors_init(&errs);
 	if ((snap = snapshot_build(o.conf, &errs)) == NULL) {
-		fputs(errs.text.s != NULL ? errs.text.s : "postern explain: configuration error\n", stderr);
+		fputs(ct_errors_text(&errs, "postern explain: configuration error\n"), stderr);
 		ct_errors_free(&errs);
 		strlist_free(&o.rcpts);
 		return 1;

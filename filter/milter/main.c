@@ -85,7 +85,7 @@ load_or_report(const char *path)
 	ct_errors_init(&errs);
 	s = snapshot_build(path, &errs);
 	if (s == NULL)
-		fputs(errs.text.s != NULL ? errs.text.s : "unknown configuration error\n", stderr);
+		fputs(ct_errors_text(&errs, "unknown configuration error\n"), stderr);
 	for (const char *w = errs.warnings.s; w != NULL && *w != '\0';) {
 		size_t n = strcspn(w, "\n");
 
@@ -193,7 +193,7 @@ reload_thread(void *arg)
 		s = snapshot_build(conf_path, &errs);
 		if (s == NULL) {
 			plog(PLOG_ERR, NULL, "reload failed, keeping the running configuration: %s",
-			    errs.text.s != NULL ? errs.text.s : "?");
+			    ct_errors_text(&errs, "?"));
 		} else {
 			struct snapshot *old = snapshot_acquire();
 			strbuf kept;

@@ -793,28 +793,28 @@ list_field(struct spam_tok *t, const char *name, const char *v, size_t len)
 	    strcasecmp(name, "x-beenthere") != 0 && strcasecmp(name, "mailing-list") != 0 &&
 	    strcasecmp(name, "x-mailing-list") != 0)
 		return;
-	for (size_t i = 0; i < len; i++) {
-		size_t b, e;
+	for (size_t i = 0; i < len && t->nlisthosts < LIST_HOSTS; i++) {
+		char host[LIST_HOST_MAX + 1];
+		size_t b, n;
+
 		if (v[i] == '@')
 			b = i + 1;
 		else if (i + 3 <= len && memcmp(v + i, "://", 3) == 0)
 			b = i + 3;
 		else
 			continue;
-		for (e = b; e < len && e - b < LIST_HOST_MAX; e++) {
-			unsigned char c = (unsigned char)(v[e] >= 'A' && v[e] <= 'Z' ? v[e] + 32 : v[e]);
+		for (n = 0; b + n < len && n < LIST_HOST_MAX; n++) {
+			unsigned char c = (unsigned char)v[b + n];
+			c = (unsigned char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
 			if (!hostc(c))
 				break;
+			host[n] = (char)c;
 		}
-		if (e == b || memchr(v + b, '.', e - b) == NULL || t->nlisthosts >= LIST_HOSTS)
-			continue;
-		char host[LIST_HOST_MAX + 1];
-		for (size_t k = b; k < e; k++)
-			host[k - b] = (char)(v[k] >= 'A' && v[k] <= 'Z' ? v[k] + 32 : v[k]);
-		host[e - b] = '\0';
-		if (!list_host(t, (const unsigned char *)host, e - b))
-			memcpy(t->listhost[t->nlisthosts++], host, e - b + 1);
-		i = e - 1;
+		host[n] = '\0';
+		if (memchr(host, '.', n) != NULL && !list_host(t, (const unsigned char *)host, n))
+			memcpy(t->listhost[t->nlisthosts++], host, n + 1);
+		if (n > 0)
+			i = b + n - 1;
 	}
 }
 

@@ -56,6 +56,8 @@ struct ct_errors {
 
 void ct_errors_init(struct ct_errors *e);
 void ct_errors_free(struct ct_errors *e);
+/* The errors' text, or fallback when a failure left none. */
+const char *ct_errors_text(const struct ct_errors *e, const char *fallback);
 void ct_error(struct ct_errors *e, const char *file, int line, const char *key,
     const char *fmt, ...) PST_PRINTF(5, 6);
 void ct_warning(struct ct_errors *e, const char *file, int line, const char *key,

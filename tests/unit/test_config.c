@@ -203,11 +203,27 @@ test_print_round_trip(void **state)
 	config_free(&b);
 }
 
+/* ct_errors_text: the errors, or the caller's fallback when a failure
+ * left no text (the tools print it either way). */
+static void
+test_errors_text(void **state)
+{
+	struct ct_errors e;
+
+	(void)state;
+	ct_errors_init(&e);
+	assert_string_equal(ct_errors_text(&e, "fallback\n"), "fallback\n");
+	ct_error(&e, "f.conf", 3, "dns.timeout", "out of range");
+	assert_non_null(strstr(ct_errors_text(&e, "fallback\n"), "f.conf:3: dns.timeout"));
+	ct_errors_free(&e);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_errors_text),
 		cmocka_unit_test(test_all_types),
 		cmocka_unit_test(test_malformed_table),
 		cmocka_unit_test(test_single_string_is_a_list),
