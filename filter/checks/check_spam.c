@@ -120,6 +120,7 @@ struct spam_msg {
 	unsigned unique_seen;        /* spam_unique_field bits */
 	bool date_ok;                    /* the first Date parsed */
 	time_t date_t;
+	long date_zone;
 	unsigned naddr;
 	unsigned nsubject;
 	char *subject;                   /* the first Subject value; owned */
@@ -592,7 +593,7 @@ spam_header(struct conn *c, struct msg *m, void *ms, const char *name, const cha
 	spamd_header(sm->spamd, name, value);
 	if (strcasecmp(name, "Date") == 0 && !sm->date) {
 		sm->date = true;
-		sm->date_ok = spam_parse_date(value, vlen, &sm->date_t);
+		sm->date_ok = spam_parse_date(value, vlen, &sm->date_t, &sm->date_zone);
 	}
 	else if (strcasecmp(name, "Message-ID") == 0)
 		sm->msgid = true;
@@ -840,6 +841,8 @@ header_hits(struct spam_msg *sm, time_t now)
 		spam_hit(&sm->hits, SR_DATE_FUTURE, 0);
 	else if (sm->date_t < now - SPAM_DATE_PAST_S)
 		spam_hit(&sm->hits, SR_DATE_PAST, 0);
+	if (sm->date && sm->date_ok && spam_date_zone_odd(sm->date_zone))
+		spam_hit(&sm->hits, SR_DATE_ZONE_ODD, 0);
 	if (!sm->msgid)
 		spam_hit(&sm->hits, SR_NO_MESSAGE_ID, 0);
 	if (sm->eightbit)

@@ -2,7 +2,8 @@
  * spam_content.c - the content rules: the shape of a message's header
  * fields (Subject in capitals or shouting, money in the Subject,
  * undisclosed recipients, a Message-ID of no RFC 5322 shape, no
- * MIME-Version on a MIME message, high priority) and of its decoded text
+ * MIME-Version on a MIME message, high priority, Outlook's marks without
+ * the field Outlook writes) and of its decoded text
  * (base64 text that is plain ASCII, HTML images with next to no text,
  * links to a bare IP address, sales phrases).  A struct spam_content collects the facts as the
  * message streams; spam_content_hits turns them into hits.  Called by
@@ -101,6 +102,56 @@ spam_msgid_invalid(const char *s, size_t len)
 		}
 	}
 	return at == 0 || at == b + 1 || at == e - 2;
+}
+
+/* n lower-case hex digits at s[*i], then stop; *i moves past them. */
+static bool
+hex_run(const char *s, size_t len, size_t *i, size_t n, char stop)
+{
+	for (size_t k = 0; k < n; k++, (*i)++)
+		if (*i >= len || !((s[*i] >= '0' && s[*i] <= '9') || (s[*i] >= 'a' && s[*i] <= 'f')))
+			return false;
+	return *i < len && s[(*i)++] == stop;
+}
+
+bool
+spam_msgid_dollars(const char *s, size_t len)
+{
+	size_t b = 0, i;
+
+	while (b < len && (s[b] == ' ' || s[b] == '\t'))
+		b++;
+	while (len > b && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r' ||
+	    s[len - 1] == '\n'))
+		len--;
+	if (len - b < 2 || s[b] != '<' || s[len - 1] != '>')
+		return false;
+	/* 8 or 12 digits, then $, 8 digits, $, 8 digits, @ */
+	i = b + 1;
+	if (!hex_run(s, len, &i, 8, '$')) {
+		i = b + 1;
+		if (!hex_run(s, len, &i, 12, '$'))
+			return false;
+	}
+	if (!hex_run(s, len, &i, 8, '$') || !hex_run(s, len, &i, 8, '@') || i >= len - 1)
+		return false;
+	for (; i < len - 1; i++)
+		if ((unsigned char)s[i] <= ' ' || s[i] == '<' || s[i] == '>' || s[i] == '@')
+			return false;
+	return true;
+}
+
+bool
+spam_mailer_oe(const char *s, size_t len)
+{
+	static const char oe[] = "outlook express ";
+	size_t n = sizeof(oe) - 1;
+
+	for (size_t i = 0; i + n + 2 <= len; i++)
+		if (strncasecmp(s + i, oe, n) == 0 && s[i + n] >= '4' && s[i + n] <= '6' &&
+		    s[i + n + 1] == '.' && (i == 0 || !isalnum((unsigned char)s[i - 1])))
+			return true;
+	return false;
 }
 
 bool
@@ -245,9 +296,16 @@ spam_content_header(struct spam_content *sc, const char *name, const char *value
 	} else if (strcasecmp(name, "Cc") == 0 || strcasecmp(name, "Apparently-To") == 0) {
 		sc->undisclosed = sc->undisclosed || spam_to_undisclosed(value, len);
 	} else if (strcasecmp(name, "Message-ID") == 0) {
-		if (!sc->msgid)
+		if (!sc->msgid) {
 			sc->msgid_invalid = spam_msgid_invalid(value, len);
+			sc->msgid_dollars = spam_msgid_dollars(value, len);
+		}
 		sc->msgid = true;
+	} else if (strcasecmp(name, "X-Mailer") == 0) {
+		sc->mailer_oe = sc->mailer_oe || spam_mailer_oe(value, len);
+	} else if (strcasecmp(name, "X-MimeOLE") == 0) {
+		sc->mimeole = true;
+		sc->mimeole_ms = sc->mimeole_ms || has_ci(value, len, "produced by microsoft mimeole");
 	} else if (strcasecmp(name, "MIME-Version") == 0) {
 		sc->mime_version = true;
 	} else if (strcasecmp(name, "Content-Type") == 0) {
@@ -362,4 +420,9 @@ spam_content_hits(struct spam_content *sc, struct spam_hits *h)
 		spam_hit(h, SR_HTML_IMAGE_TEXT, 0);
 	if (sc->url_ip)
 		spam_hit(h, SR_URL_IP, 0);
+	/* Outlook Express and Outlook up to 2003 write X-MimeOLE "Produced By
+	 * Microsoft MimeOLE" with their <hex$hex$hex@host> Message-ID; later
+	 * Outlook ends its Message-ID in "$@", which does not match */
+	if ((sc->msgid_dollars && !sc->mimeole_ms) || (sc->mailer_oe && !sc->mimeole))
+		spam_hit(h, SR_MUA_FORGED, 0);
 }

@@ -100,7 +100,7 @@ zone(struct cur *c, long *off)
 }
 
 bool
-spam_parse_date(const char *buf, size_t len, time_t *out)
+spam_parse_date(const char *buf, size_t len, time_t *out, long *zone_out)
 {
 	static const char *const months[] = { "jan", "feb", "mar", "apr", "may", "jun",
 		"jul", "aug", "sep", "oct", "nov", "dec" };
@@ -172,5 +172,15 @@ spam_parse_date(const char *buf, size_t len, time_t *out)
 	if (t == (time_t)-1)
 		return false;
 	*out = t - off;
+	if (zone_out != NULL)
+		*zone_out = off;
 	return true;
+}
+
+bool
+spam_date_zone_odd(long zone)
+{
+	long m = (zone < 0 ? -zone : zone) / 60;
+
+	return m > 14 * 60 || (m % 60 != 0 && m % 60 != 30 && m % 60 != 45);
 }

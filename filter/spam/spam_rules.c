@@ -47,6 +47,7 @@ static const struct {
 	[SR_DATE_FUTURE] = { "date_future", 100, "the Date is more than 12 hours ahead" },
 	[SR_DATE_PAST] = { "date_past", 50, "the Date is more than 4 days old" },
 	[SR_DATE_INVALID] = { "date_invalid", 50, "the Date field does not parse (RFC 5322 3.3)" },
+	[SR_DATE_ZONE_ODD] = { "date_zone_odd", 100, "the Date's zone is more than 14 hours from UTC or has minutes other than 00, 30, 45" },
 	[SR_LINK_MISMATCH] = { "link_mismatch", 150, "an HTML link shows one domain and goes to another" },
 	[SR_HTML_HIDDEN] = { "html_hidden", 50, "HTML hides text (display:none, visibility:hidden, font-size:0)" },
 	[SR_HEADER_MALFORMED] = { "header_malformed", 100, "a header field breaks RFC 5322 (bad name, control bytes, bare line break, line over 998, a unique field twice)" },
@@ -71,6 +72,7 @@ static const struct {
 	[SR_BODY_PHRASES] = { "body_phrases", 250, "the text has three or more distinct sales phrases" },
 	[SR_HTML_IMAGE_TEXT] = { "html_image_text", 150, "HTML images with under 200 bytes of text" },
 	[SR_URL_IP] = { "url_ip", 100, "a link to a bare IP address" },
+	[SR_MUA_FORGED] = { "mua_forged", 150, "Outlook's Message-ID or an Outlook Express X-Mailer without the X-MimeOLE field that mailer writes" },
 };
 
 /* ---- list rows ------------------------------------------------------ */

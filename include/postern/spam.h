@@ -77,6 +77,8 @@ enum spam_builtin {
 	SR_BODY_PHRASES,
 	SR_HTML_IMAGE_TEXT,
 	SR_URL_IP,
+	SR_MUA_FORGED,
+	SR_DATE_ZONE_ODD,       /* check_spam.c, from spam_parse_date's zone */
 	SR_NBUILTIN
 };
 
@@ -201,8 +203,12 @@ bool spam_is_shortener(const char *domain);
  * false when there is none. */
 bool spam_display_domain(const char *value, size_t len, char *out, size_t cap);
 /* A Date field value (RFC 5322 3.3 and the obsolete forms of 4.3) to the
- * time it names; false if it does not parse.  Never reads past len. */
-bool spam_parse_date(const char *buf, size_t len, time_t *out);
+ * time it names and, if zone is not NULL, its zone's offset from UTC in
+ * seconds; false if it does not parse.  Never reads past len. */
+bool spam_parse_date(const char *buf, size_t len, time_t *out, long *zone);
+/* Whether a zone offset is one no place uses: more than 14 hours from UTC,
+ * or minutes other than 00, 30 and 45 (date_zone_odd). */
+bool spam_date_zone_odd(long zone);
 #define SPAM_DATE_FUTURE_S (12 * 3600)        /* date_future: later than now + 12 h */
 #define SPAM_DATE_PAST_S (4 * 24 * 3600)      /* date_past: earlier than now - 4 days */
 /* Addresses in a To/Cc value (counted by '@' outside quotes). */
@@ -227,6 +233,11 @@ bool spam_to_undisclosed(const char *s, size_t len);
 /* A Message-ID value that is not "<left@right>" (one '@', both sides
  * non-empty, no blanks or controls inside). */
 bool spam_msgid_invalid(const char *s, size_t len);
+/* Outlook Express's and old Outlook's Message-ID: <H$H$H@host>, the first
+ * H 8 or 12 lower-case hex digits, the others 8. */
+bool spam_msgid_dollars(const char *s, size_t len);
+/* An X-Mailer naming Outlook Express 4, 5 or 6. */
+bool spam_mailer_oe(const char *s, size_t len);
 /* X-Priority: 1, X-MSMail-Priority / Importance / Priority: high or urgent. */
 bool spam_priority_high(const char *name, const char *s, size_t len);
 /* A host that is a dotted-quad IPv4 address. */
@@ -237,6 +248,9 @@ struct spam_content {
 	bool subject, subject_caps, subject_shout, subject_money;
 	bool undisclosed;
 	bool msgid, msgid_invalid;
+	bool msgid_dollars;              /* Outlook's <hex$hex$hex@host> Message-ID */
+	bool mailer_oe;                  /* X-Mailer: Outlook Express 4, 5 or 6 */
+	bool mimeole, mimeole_ms;        /* X-MimeOLE present; "Produced By Microsoft MimeOLE" */
 	bool mime_version, mime_type, priority_high;
 	bool url_ip;
 	bool base64_ascii;               /* a base64 text part decoded to 7-bit bytes */

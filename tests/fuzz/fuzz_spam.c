@@ -49,9 +49,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	{
 		time_t t;
-		/* a parsed date lies between 1900 and 9999 (give or take a zone) */
-		if (spam_parse_date(buf, size, &t) && (t < -2208988800LL - 86400 || t > 253402300800LL + 86400))
+		long zone = 0;
+		/* a parsed date lies between 1900 and 9999 (give or take a zone),
+		 * its zone within a day of UTC */
+		if (spam_parse_date(buf, size, &t, &zone) && (t < -2208988800LL - 86400 ||
+		    t > 253402300800LL + 86400 || zone <= -86400 || zone >= 86400))
 			__builtin_trap();
+		(void)spam_date_zone_odd(zone);
 	}
 	{
 		struct spam_content sc;
@@ -65,6 +69,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		spam_content_header(&sc, "Subject", buf, size);
 		spam_content_header(&sc, "Message-ID", buf, size);
 		spam_content_header(&sc, "X-Priority", buf, size);
+		spam_content_header(&sc, "X-Mailer", buf, size);
+		spam_content_header(&sc, "X-MimeOLE", buf, size);
 		spam_content_header(&sc, "Content-Type", buf, size);
 		spam_content_part(&sc, size > 1 && (data[1] & 1), size > 1 && (data[1] & 2));
 		for (size_t off = 0; off < size; off += chunk)

@@ -478,6 +478,30 @@ test_content_predicates(void **state)
 	assert_false(spam_priority_high("Priority", "urgent", 5));
 	assert_false(spam_priority_high("Importance", "high", 3));
 	assert_false(spam_msgid_invalid("<a@b>xyz", 5));
+	/* Outlook's Message-ID: 8 or 12 hex digits, then two of 8 */
+	assert_true(spam_msgid_dollars("<000801c22f5e$1e2d4c40$0b01a8c0@pc.example>", 43));
+	assert_true(spam_msgid_dollars(" <001a01c22f5e$1e2d4c40$0b01a8c0@x>\r\n", 37));
+	assert_true(spam_msgid_dollars("<0b01a8c0$1e2d4c40$0b01a8c0@x>", 30));
+	assert_false(spam_msgid_dollars("<001e01d5ea71$3e7e3a70$bb7aaf50$@example.com>", 45)); /* today's Outlook */
+	assert_false(spam_msgid_dollars("<000801C22F5E$1E2D4C40$0B01A8C0@pc.example>", 43));
+	assert_false(spam_msgid_dollars("<000801c22f5e$1e2d4c40$0b01a8c@pc.example>", 42));
+	assert_false(spam_msgid_dollars("<000801c22f5e$1e2d4c40$0b01a8c0@>", 33));
+	assert_false(spam_msgid_dollars("<000801c22f5e$1e2d4c40$0b01a8c0@a b>", 36));
+	assert_false(spam_msgid_dollars("<000801c22f5e$1e2d4c40$0b01a8c0@x>", 30)); /* cut by len */
+	assert_false(spam_msgid_dollars("<", 1));
+	assert_true(spam_mailer_oe("Microsoft Outlook Express 6.00.2600.0000", 40));
+	assert_true(spam_mailer_oe("Microsoft Outlook Express 5.50.4133.2400", 40));
+	assert_false(spam_mailer_oe("Microsoft Outlook Express 7.0", 29));
+	assert_false(spam_mailer_oe("Microsoft Outlook 16.0", 22));
+	assert_false(spam_mailer_oe("Outlook Express 6", 17));
+	/* the zone: more than 14 hours, or minutes no place uses */
+	assert_false(spam_date_zone_odd(0));
+	assert_false(spam_date_zone_odd(14 * 3600));
+	assert_false(spam_date_zone_odd(-(5 * 3600 + 30 * 60)));
+	assert_false(spam_date_zone_odd(5 * 3600 + 45 * 60));
+	assert_true(spam_date_zone_odd(14 * 3600 + 30 * 60));
+	assert_true(spam_date_zone_odd(-(17 * 3600)));
+	assert_true(spam_date_zone_odd(3 * 3600 + 13 * 60));
 }
 
 /* One message's text parts through spam_content, in chunks of every size
@@ -777,14 +801,19 @@ test_dates(void **state)
 	(void)state;
 	for (size_t i = 0; i < NELEM(rows); i++) {
 		time_t t = 0;
-		bool ok = spam_parse_date(rows[i].in, strlen(rows[i].in), &t);
+		bool ok = spam_parse_date(rows[i].in, strlen(rows[i].in), &t, NULL);
 		if (ok != (rows[i].want != -1) || (ok && (long long)t != rows[i].want))
 			fail_msg("date row %zu \"%s\": ok=%d t=%lld", i, rows[i].in, ok, (long long)t);
 	}
 	{
 		time_t t;
+		long zone = 1;
 		/* never past len */
-		assert_true(spam_parse_date("3 Dec 2026 08:00 +0000garbage", 22, &t));
+		assert_true(spam_parse_date("3 Dec 2026 08:00 +0000garbage", 22, &t, NULL));
+		assert_true(spam_parse_date("3 Dec 2026 08:00 -0530", 22, &t, &zone) && zone == -19800);
+		assert_true(spam_parse_date("3 Dec 2026 08:00 +1700", 22, &t, &zone) && zone == 61200 &&
+		    spam_date_zone_odd(zone));
+		assert_true(spam_parse_date("3 Dec 2026 08:00 EDT", 20, &t, &zone) && zone == -14400);
 	}
 }
 
