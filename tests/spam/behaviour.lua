@@ -258,6 +258,33 @@ conn = send("192.0.2.10", "SP35", { "<u@example.net>" },
 expect(conn, SMFIR_CONTINUE, "base64 UTF-8 text accepted")
 mt.disconnect(conn)
 
+-- 36. an Outlook Message-ID and an Outlook Express X-Mailer without the
+--     X-MimeOLE field that mailer writes, a Date at +1700 (the same instant
+--     as now): mua_forged 1.5 and date_zone_odd 1.0, 3.0 with auth_none: tagged
+local AHEAD = os.date("!%a, %d %b %Y %H:%M:%S", os.time() + 17 * 3600) .. " +1700"
+conn = send("192.0.2.10", "SP36", { "<u@example.net>" },
+    hdrs({ { "Subject", "lunch" }, { "Date", AHEAD },
+           { "Message-ID", "<0a1b2c3d$4e5f6a7b$8c9d0e1f@client.example>" },
+           { "X-Mailer", "Microsoft Outlook Express 6.00.2600.0000" } },
+         { Date = true, ["Message-ID"] = true }))
+expect(conn, SMFIR_CONTINUE, "forged mailer accepted (tagged)")
+st = (mt.getheader(conn, "X-Spam-Status", 0) or ""):gsub("\n\t", "")
+check(string.find(st, "date_zone_odd=1.0", 1, true), "date_zone_odd fires: " .. st)
+check(string.find(st, "mua_forged=1.5", 1, true), "mua_forged fires: " .. st)
+mt.disconnect(conn)
+-- 37. the same mailer with its X-MimeOLE and a Date at -0930: neither rule
+local BEHIND = os.date("!%a, %d %b %Y %H:%M:%S", os.time() - 9 * 3600 - 1800) .. " -0930"
+conn = send("192.0.2.10", "SP37", { "<u@example.net>" },
+    hdrs({ { "Subject", "lunch" }, { "Date", BEHIND },
+           { "Message-ID", "<0a1b2c3d$4e5f6a7b$8c9d0e1f@client.example>" },
+           { "X-Mailer", "Microsoft Outlook Express 6.00.2600.0000" },
+           { "X-MimeOLE", "Produced By Microsoft MimeOLE V6.00.2600.0000" } },
+         { Date = true, ["Message-ID"] = true }))
+expect(conn, SMFIR_CONTINUE, "genuine Outlook Express accepted")
+check(string.find(ar(conn), "x-spam=ham (score=0.5 required=3.0)", 1, true),
+    "genuine Outlook Express, -0930: no rule but auth_none: " .. ar(conn))
+mt.disconnect(conn)
+
 -- 31. many distinct X-Spam-* names (40, one of them longer than 63 bytes)
 --     and the sender's X-Spam-Flag last: every one removed
 local xs = {}

@@ -68,6 +68,8 @@ logged 'SP33: eom: .* spam_rules=[^ ]*subject_money=0.5' "content rule subject_m
 logged 'SP34: eom: .* spam_rules=base64_text=1.5,auth_none=0.5,body_phrase=0.5 ' "base64 ASCII text and two sales phrases"
 logged 'SP35: eom: .* spam=1.0/3.0 spam_rules=auth_none=0.5,header_8bit=0.5 ' "base64 UTF-8 text: no base64_text"
 grep 'SP3[45]: eom' "$PSTN_LOG" | grep -q 'body_phrases\|subject_'; [ $? -ne 0 ]; ok $? "plain Subjects and two phrases: no subject_* or body_phrases"
+logged 'SP36: eom: .* spam=3.0/3.0 spam_rules=mua_forged=1.5,date_zone_odd=1.0,auth_none=0.5 verdict=tag' "Outlook forms without X-MimeOLE and a Date at +1700: mua_forged, date_zone_odd"
+logged 'SP37: eom: .* spam=0.5/3.0 spam_rules=auth_none=0.5 verdict=accept' "Outlook Express with its X-MimeOLE and a Date at -0930: neither rule"
 logged 'SP31: eom: .* xspam_removed=42 verdict=accept' "42 distinct X-Spam-* names removed"
 logged 'SP32: eom: .* xspam_removed=256\+ verdict=reject check=spam reply="550 5.7.1 message refused: more than 256 distinct X-Spam-\* header fields"' "more than 256 distinct X-Spam-* names refused"
 grep 'SP2[78]: eom' "$PSTN_LOG" | grep -q header_malformed; [ $? -ne 0 ]; ok $? "well-formed headers: no header_malformed"
