@@ -735,6 +735,23 @@ from_domain_signed(const struct msg *m)
 	return false;
 }
 
+/* A From address at a free mail service that no relay of the service
+ * handled (Received hops, the client's verified name) and no signature of
+ * its domain covers (spam_freemail.c). */
+static void
+freemail_hits(const struct conn *c, const struct msg *m, struct spam_msg *sm)
+{
+	int svc = spam_freemail_service(m->author.domain);
+	unsigned seen = sm->content.freemail_relays;
+
+	if (svc < 0)
+		return;
+	if (c->hostname != NULL)
+		seen |= spam_freemail_relays(c->hostname, strlen(c->hostname));
+	if (!(seen & (1u << svc)) && !from_domain_signed(m))
+		spam_hit(&sm->hits, SR_FREEMAIL_FORGED, 0);
+}
+
 static void
 auth_hits(const struct conn *c, const struct msg *m, struct spam_msg *sm)
 {
@@ -935,6 +952,7 @@ spam_eom(struct conn *c, struct msg *m, void *ms, struct edits *e, struct verdic
 	if (m->dir == DIR_INBOUND) {
 		conn_hits(c, sm);
 		auth_hits(c, m, sm);
+		freemail_hits(c, m, sm);
 	}
 	header_hits(sm, time(NULL));
 	uri_hits(c, sm);

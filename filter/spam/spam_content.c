@@ -306,6 +306,8 @@ spam_content_header(struct spam_content *sc, const char *name, const char *value
 	} else if (strcasecmp(name, "X-MimeOLE") == 0) {
 		sc->mimeole = true;
 		sc->mimeole_ms = sc->mimeole_ms || has_ci(value, len, "produced by microsoft mimeole");
+	} else if (strcasecmp(name, "Received") == 0) {
+		sc->freemail_relays |= spam_freemail_relays(value, len);
 	} else if (strcasecmp(name, "MIME-Version") == 0) {
 		sc->mime_version = true;
 	} else if (strcasecmp(name, "Content-Type") == 0) {

@@ -72,6 +72,7 @@ static const struct {
 	[SR_BODY_PHRASES] = { "body_phrases", 250, "the text has three or more distinct sales phrases" },
 	[SR_HTML_IMAGE_TEXT] = { "html_image_text", 150, "HTML images with under 200 bytes of text" },
 	[SR_URL_IP] = { "url_ip", 100, "a link to a bare IP address" },
+	[SR_FREEMAIL_FORGED] = { "freemail_forged", 75, "From a free mail service, but none of its relays handled the message and it has no DKIM signature of that domain" },
 	[SR_MUA_FORGED] = { "mua_forged", 150, "Outlook's Message-ID or an Outlook Express X-Mailer without the X-MimeOLE field that mailer writes" },
 };
 

@@ -79,6 +79,7 @@ enum spam_builtin {
 	SR_URL_IP,
 	SR_MUA_FORGED,
 	SR_DATE_ZONE_ODD,       /* check_spam.c, from spam_parse_date's zone */
+	SR_FREEMAIL_FORGED,     /* check_spam.c, spam_freemail.c */
 	SR_NBUILTIN
 };
 
@@ -211,6 +212,12 @@ bool spam_parse_date(const char *buf, size_t len, time_t *out, long *zone);
 bool spam_date_zone_odd(long zone);
 #define SPAM_DATE_FUTURE_S (12 * 3600)        /* date_future: later than now + 12 h */
 #define SPAM_DATE_PAST_S (4 * 24 * 3600)      /* date_past: earlier than now - 4 days */
+/* The free mail service (an index under 32) whose address domain this is,
+ * or -1 (spam_freemail.c). */
+int spam_freemail_service(const char *domain);
+/* The services (bit 1 << index) one of whose relay domains names a host in
+ * s, a Received value or a host name. */
+unsigned spam_freemail_relays(const char *s, size_t len);
 /* Addresses in a To/Cc value (counted by '@' outside quotes). */
 unsigned spam_count_addresses(const char *value, size_t len);
 
@@ -253,6 +260,7 @@ struct spam_content {
 	bool mimeole, mimeole_ms;        /* X-MimeOLE present; "Produced By Microsoft MimeOLE" */
 	bool mime_version, mime_type, priority_high;
 	bool url_ip;
+	unsigned freemail_relays;        /* spam_freemail_relays of every Received */
 	bool base64_ascii;               /* a base64 text part decoded to 7-bit bytes */
 	unsigned images;                 /* <img> tags in HTML parts */
 	uint64_t phrase_bits;            /* the phrases seen (spam_content.c's list) */

@@ -71,6 +71,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		spam_content_header(&sc, "X-Priority", buf, size);
 		spam_content_header(&sc, "X-Mailer", buf, size);
 		spam_content_header(&sc, "X-MimeOLE", buf, size);
+		spam_content_header(&sc, "Received", buf, size);
+		/* a relay is one of the services: the bits stay under NELEM */
+		if (sc.freemail_relays >> 16 != 0)
+			__builtin_trap();
 		spam_content_header(&sc, "Content-Type", buf, size);
 		spam_content_part(&sc, size > 1 && (data[1] & 1), size > 1 && (data[1] & 2));
 		for (size_t off = 0; off < size; off += chunk)

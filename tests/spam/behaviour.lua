@@ -285,6 +285,21 @@ check(string.find(ar(conn), "x-spam=ham (score=0.5 required=3.0)", 1, true),
     "genuine Outlook Express, -0930: no rule but auth_none: " .. ar(conn))
 mt.disconnect(conn)
 
+-- 38. From a free mail service that no relay of it handled, no signature:
+--     freemail_forged; 39. the same with a hop through the service: not
+conn = send("192.0.2.10", "SP38", { "<u@example.net>" },
+    hdrs({ { "Subject", "hi" }, { "From", "a@hotmail.com" },
+           { "Received", "from pc1 (pc1.client.example [192.0.2.10]) by client.example" } },
+         { From = true }), nil, "<a@hotmail.com>")
+expect(conn, SMFIR_CONTINUE, "forged free mail accepted (scored)")
+mt.disconnect(conn)
+conn = send("192.0.2.10", "SP39", { "<u@example.net>" },
+    hdrs({ { "Subject", "hi" }, { "From", "a@hotmail.com" },
+           { "Received", "from [192.0.2.10] by bay4.hotmail.com with HTTP; " .. NOW } },
+         { From = true }), nil, "<a@hotmail.com>")
+expect(conn, SMFIR_CONTINUE, "free mail through its relay accepted")
+mt.disconnect(conn)
+
 -- 31. many distinct X-Spam-* names (40, one of them longer than 63 bytes)
 --     and the sender's X-Spam-Flag last: every one removed
 local xs = {}

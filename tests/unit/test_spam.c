@@ -999,6 +999,40 @@ test_config_lists(void **state)
 	}
 }
 
+/* The free mail services and their relays (freemail_forged) */
+static void
+test_freemail(void **state)
+{
+	int hot = spam_freemail_service("hotmail.com"), yahoo = spam_freemail_service("yahoo.co.uk");
+	const char *r;
+
+	(void)state;
+	assert_true(hot >= 0 && yahoo >= 0 && hot != yahoo);
+	assert_int_equal(spam_freemail_service("HotMail.COM"), hot);
+	assert_int_equal(spam_freemail_service("msn.com"), hot);
+	assert_int_equal(spam_freemail_service("ymail.com"), yahoo);
+	assert_int_equal(spam_freemail_service("hotmail.com.example"), -1);
+	assert_int_equal(spam_freemail_service("mail.hotmail.com"), -1);
+	assert_int_equal(spam_freemail_service(""), -1);
+	r = "from mail pickup service by hotmail.com with Microsoft SMTPSVC; Mon, 1 Jul 2002";
+	assert_int_equal(spam_freemail_relays(r, strlen(r)), 1u << hot);
+	r = "from [192.0.2.1] by web12.mail.YAHOO.COM. via HTTP";
+	assert_int_equal(spam_freemail_relays(r, strlen(r)), 1u << yahoo);
+	r = "from n25.grp.scd.yahoo.com (n25.grp.scd.yahoo.com [66.218.66.81]) by x.example";
+	assert_int_equal(spam_freemail_relays(r, strlen(r)), 1u << yahoo);
+	/* a look-alike is not the service: a label boundary is needed */
+	r = "from fakehotmail.com (notyahoo.com.example [192.0.2.9]) by mx.example";
+	assert_int_equal(spam_freemail_relays(r, strlen(r)), 0);
+	r = "from hotmail (unknown [192.0.2.9]) by mx.example with SMTP";
+	assert_int_equal(spam_freemail_relays(r, strlen(r)), 0);
+	/* two services in one field; the length bounds the read */
+	r = "from mta1.outlook.com by mx.aol.com";
+	assert_int_equal(spam_freemail_relays(r, strlen(r)),
+	    1u << hot | 1u << spam_freemail_service("aol.com"));
+	assert_int_equal(spam_freemail_relays(r, 21), 1u << hot);
+	assert_int_equal(spam_freemail_relays(r, 0), 0);
+}
+
 int
 main(void)
 {
@@ -1015,6 +1049,7 @@ main(void)
 		cmocka_unit_test(test_content_text),
 		cmocka_unit_test(test_uri_hosts),
 		cmocka_unit_test(test_dates),
+		cmocka_unit_test(test_freemail),
 		cmocka_unit_test(test_uri_html),
 		cmocka_unit_test(test_spamd_reply),
 		cmocka_unit_test(test_policy_keys),
