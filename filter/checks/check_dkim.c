@@ -336,16 +336,9 @@ dkim_counts(const struct msg *m, unsigned *npass, unsigned *nfail, unsigned *nte
 static bool
 required_for(const struct dkim_policy *p, const char *from)
 {
-	size_t fl = strlen(from);
-
-	for (size_t i = 0; i < p->require.n; i++) {
-		const char *dom = p->require.v[i];
-		size_t dl = strlen(dom);
-
-		if (strcasecmp(dom, from) == 0 ||
-		    (fl > dl && from[fl - dl - 1] == '.' && strcasecmp(from + fl - dl, dom) == 0))
+	for (size_t i = 0; i < p->require.n; i++)
+		if (domain_under(from, strlen(from), p->require.v[i]))
 			return true;
-	}
 	return false;
 }
 

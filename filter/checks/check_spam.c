@@ -724,14 +724,10 @@ from_domain_signed(const struct msg *m)
 	const char *pd[DKIM_MAX_PASS];
 	size_t n = dkim_pass_domains(m, pd, DKIM_MAX_PASS);
 	const char *from = m->author.domain;
-	size_t fl = strlen(from);
 
-	for (size_t i = 0; i < n && fl > 0; i++) {
-		size_t dl = strlen(pd[i]);
-		if (strcasecmp(pd[i], from) == 0 ||
-		    (fl > dl && from[fl - dl - 1] == '.' && strcasecmp(from + fl - dl, pd[i]) == 0))
+	for (size_t i = 0; i < n; i++)
+		if (domain_under(from, strlen(from), pd[i]))
 			return true;
-	}
 	return false;
 }
 
@@ -858,7 +854,7 @@ header_hits(struct spam_msg *sm, time_t now)
 		spam_hit(&sm->hits, SR_DATE_FUTURE, 0);
 	else if (sm->date_t < now - SPAM_DATE_PAST_S)
 		spam_hit(&sm->hits, SR_DATE_PAST, 0);
-	if (sm->date && sm->date_ok && spam_date_zone_odd(sm->date_zone))
+	if (sm->date_ok && spam_date_zone_odd(sm->date_zone))
 		spam_hit(&sm->hits, SR_DATE_ZONE_ODD, 0);
 	if (!sm->msgid)
 		spam_hit(&sm->hits, SR_NO_MESSAGE_ID, 0);

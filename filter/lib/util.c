@@ -197,6 +197,16 @@ mem_caseeq(const char *p, size_t n, const char *s)
 }
 
 bool
+domain_under(const char *p, size_t n, const char *suffix)
+{
+	size_t sl = strlen(suffix);
+
+	if (sl == 0 || n < sl)
+		return false;
+	return strncasecmp(p + n - sl, suffix, sl) == 0 && (n == sl || p[n - sl - 1] == '.');
+}
+
+bool
 strlcpy_ok(char *dst, const char *src, size_t dstsize)
 {
 	size_t n = strlen(src);

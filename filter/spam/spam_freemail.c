@@ -64,13 +64,9 @@ spam_freemail_service(const char *domain)
 static bool
 under(const char *host, size_t len, const char *const *domains)
 {
-	for (; *domains != NULL; domains++) {
-		size_t dl = strlen(*domains);
-		if (len == dl && strncasecmp(host, *domains, dl) == 0)
+	for (; *domains != NULL; domains++)
+		if (domain_under(host, len, *domains))
 			return true;
-		if (len > dl && host[len - dl - 1] == '.' && strncasecmp(host + len - dl, *domains, dl) == 0)
-			return true;
-	}
 	return false;
 }
 

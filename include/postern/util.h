@@ -54,6 +54,11 @@ void sb_escape(strbuf *sb, const char *p, size_t n, size_t max);
 /* Case-insensitive comparison of a counted string with a C string. */
 bool mem_caseeq(const char *p, size_t n, const char *s);
 
+/* A domain name (n bytes) that is suffix or a name under it ("." suffix),
+ * ignoring case: "mx.Example.COM" is under "example.com"; an empty suffix
+ * is under nothing. */
+bool domain_under(const char *p, size_t n, const char *suffix);
+
 /* Copy with truncation check: returns false (and copies nothing useful) if
  * src does not fit into dst including the NUL. */
 bool strlcpy_ok(char *dst, const char *src, size_t dstsize);

@@ -143,12 +143,36 @@ test_txt_join_table(void **state)
 	}
 }
 
+/* domain_under: the suffix, or a name under it at a label boundary */
+static const struct { const char *name; size_t n; const char *suffix; bool want; } under_rows[] = {
+	{ "example.com", 11, "example.com", true },
+	{ "mx.Example.COM", 14, "example.com", true },
+	{ "a.b.example.com", 15, "example.com", true },
+	{ "badexample.com", 14, "example.com", false },
+	{ "example.com.evil", 16, "example.com", false },
+	{ "example.com", 11, "", false },
+	{ "", 0, "example.com", false },
+	{ "mx.example.com.example", 14, "example.com", true },   /* n bounds the read */
+	{ "xample.com", 10, "example.com", false },
+};
+
+static void
+test_domain_under_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < NELEM(under_rows); i++)
+		if (domain_under(under_rows[i].name, under_rows[i].n, under_rows[i].suffix) != under_rows[i].want)
+			fail_msg("%.*s under %s: want %d", (int)under_rows[i].n, under_rows[i].name,
+			    under_rows[i].suffix, under_rows[i].want);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strbuf_table),
 		cmocka_unit_test(test_txt_join_table),
+		cmocka_unit_test(test_domain_under_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
